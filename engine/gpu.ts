@@ -1,0 +1,227 @@
+// The engine's context: one device, its pipeline cache, buffer pool, pending commands and tensor scopes.
+import { acquireDevice, type DeviceOptions } from './device';
+import { BufferPool } from './pool';
+import { Tensor, createTensor, validateShape } from './tensor';
+import type { Tape } from './tape';
+
+/** A compiled kernel: a WGSL source specialised by its `override` constants. */
+export interface Kernel {
+  pipeline: GPUComputePipeline;
+  bindGroupLayout: GPUBindGroupLayout;
+  label: string;
+}
+
+export class Gpu {
+  readonly pool: BufferPool;
+  /** The tape ops record onto while `valueAndGrad` runs; null otherwise. */
+  tape: Tape | null = null;
+
+  private readonly modules = new Map<string, GPUShaderModule>();
+  private readonly pipelines = new Map<string, Kernel>();
+  private readonly scopes: Tensor[][] = [];
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  /** Buffers the not-yet-submitted commands touch: a queue write to one of them must wait for a flush. */
+  private readonly pendingBuffers = new Set<GPUBuffer>();
+  private failure: Error | null = null;
+  private lost: Promise<Error>;
+
+  private constructor(
+    readonly device: GPUDevice,
+    readonly adapterName: string,
+    readonly software: boolean,
+    readonly adapterInfo: GPUAdapterInfo,
+    /** Held so Dawn's Node binding does not garbage-collect the instance (and with it the device). */
+    readonly instance: GPU,
+  ) {
+    this.pool = new BufferPool(device);
+    this.lost = device.lost.then((info) => {
+      this.failure = new Error(`WebGPU device lost (${info.reason}): ${info.message}`);
+      return this.failure;
+    });
+    device.onuncapturederror = (event) => {
+      this.failure ??= new Error(`WebGPU error: ${event.error.message}`);
+    };
+  }
+
+  /** Acquires a device (see acquireDevice) and wraps it. */
+  static async create(options: DeviceOptions = {}): Promise<Gpu> {
+    const { device, adapterName, software, adapterInfo, instance } = await acquireDevice(options);
+    return new Gpu(device, adapterName, software, adapterInfo, instance);
+  }
+
+  get hasTimestamps(): boolean {
+    return this.device.features.has('timestamp-query');
+  }
+
+  get hasSubgroups(): boolean {
+    return this.device.features.has('subgroups' as GPUFeatureName);
+  }
+
+  /** The pipeline for `source` with these override constants, compiled once and cached. */
+  kernel(label: string, source: string, constants: Record<string, number | boolean> = {}): Kernel {
+    const key = `${label}|${JSON.stringify(constants)}`;
+    let kernel = this.pipelines.get(key);
+    if (!kernel) {
+      const pipeline = this.device.createComputePipeline({
+        label,
+        layout: 'auto',
+        compute: { module: this.module(label, source), entryPoint: 'main', constants: toNumbers(constants) },
+      });
+      kernel = { pipeline, bindGroupLayout: pipeline.getBindGroupLayout(0), label };
+      this.pipelines.set(key, kernel);
+    }
+    return kernel;
+  }
+
+  /** Records one dispatch; `buffers` bind to @binding(0..n-1) of @group(0) in order. Nothing runs until flush. */
+  dispatch(kernel: Kernel, buffers: GPUBuffer[], workgroups: [number, number?, number?]): void {
+    this.throwIfFailed();
+    const bindGroup = this.device.createBindGroup({
+      label: kernel.label,
+      layout: kernel.bindGroupLayout,
+      entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+    });
+    const pass = this.computePass();
+    pass.setPipeline(kernel.pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
+    for (const buffer of buffers) this.pendingBuffers.add(buffer);
+  }
+
+  /** Copies `data` into `buffer`, first submitting pending commands that use it (queue writes jump ahead of them). */
+  write(buffer: GPUBuffer, data: ArrayBufferView<ArrayBuffer>): void {
+    if (this.pendingBuffers.has(buffer)) this.flush();
+    this.device.queue.writeBuffer(buffer, 0, data);
+  }
+
+  /** Submits everything recorded so far as one command buffer. */
+  flush(): void {
+    this.throwIfFailed();
+    if (!this.encoder) return;
+    this.pass?.end();
+    this.device.queue.submit([this.encoder.finish()]);
+    this.encoder = null;
+    this.pass = null;
+    this.pendingBuffers.clear();
+  }
+
+  /** Submits pending work and reads `byteLength` bytes of `buffer` back; the one place the CPU waits for the GPU. */
+  async read(buffer: GPUBuffer, byteLength: number): Promise<ArrayBuffer> {
+    const staging = this.pool.acquire(byteLength, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'readback');
+    this.pass?.end();
+    this.pass = null;
+    this.encoder ??= this.device.createCommandEncoder({ label: 'readback' });
+    this.encoder.copyBufferToBuffer(buffer, 0, staging, 0, alignTo4(byteLength));
+    this.flush();
+    try {
+      const mapped = staging.mapAsync(GPUMapMode.READ, 0, alignTo4(byteLength));
+      await Promise.race([mapped, this.lost.then((error) => Promise.reject(error))]);
+      this.throwIfFailed();
+      const bytes = staging.getMappedRange(0, alignTo4(byteLength)).slice(0, byteLength);
+      staging.unmap();
+      return bytes;
+    } finally {
+      this.pool.release(staging);
+    }
+  }
+
+  /** A tensor holding `data` (copied), or uninitialised when `data` is omitted. */
+  tensor(shape: readonly number[], data?: ArrayLike<number>, label = 'tensor'): Tensor {
+    validateShape(shape, label);
+    const tensor = createTensor(this, shape, label);
+    if (data) this.upload(tensor, data);
+    return tensor;
+  }
+
+  /** Overwrites a tensor's contents from the CPU. */
+  upload(tensor: Tensor, data: ArrayLike<number>): void {
+    if (data.length !== tensor.size) {
+      throw new Error(`${tensor.label}: data has ${data.length} values but shape [${tensor.shape}] needs ${tensor.size}`);
+    }
+    const values = data instanceof Float32Array ? data : Float32Array.from(data);
+    const bad = values.findIndex((value) => !Number.isFinite(value));
+    if (bad >= 0) throw new Error(`${tensor.label}: data contains ${values[bad]} at index ${bad}; tensors must be finite`);
+    this.write(tensor.buffer, values);
+  }
+
+  /**
+   * Runs `fn`; every tensor created inside and not part of its result is disposed when it returns (or throws).
+   * Tensors in the result (itself, or inside an array or a plain object) move to the enclosing scope.
+   */
+  scope<T>(fn: () => T): T {
+    const created: Tensor[] = [];
+    this.scopes.push(created);
+    let result: T;
+    try {
+      result = fn();
+    } catch (error) {
+      for (const tensor of created) tensor.dispose();
+      throw error;
+    } finally {
+      this.scopes.pop();
+    }
+    const kept = new Set(tensorsIn(result));
+    for (const tensor of created) {
+      if (kept.has(tensor)) this.scopes.at(-1)?.push(tensor);
+      else tensor.dispose();
+    }
+    return result;
+  }
+
+  /** Called by createTensor: registers the tensor with the innermost scope, if any. */
+  adopt(tensor: Tensor): void {
+    this.scopes.at(-1)?.push(tensor);
+  }
+
+  /** Releases the pool and the device. */
+  destroy(): void {
+    this.pool.destroy();
+    this.device.destroy();
+  }
+
+  private module(label: string, source: string): GPUShaderModule {
+    let module = this.modules.get(source);
+    if (!module) {
+      module = this.device.createShaderModule({ label, code: source });
+      this.modules.set(source, module);
+      module.getCompilationInfo().then((info) => {
+        const errors = info.messages.filter((message) => message.type === 'error');
+        if (errors.length) {
+          const lines = errors.map((message) => `  ${label}.wgsl:${message.lineNum}:${message.linePos} ${message.message}`);
+          this.failure ??= new Error(`WGSL compilation failed:\n${lines.join('\n')}`);
+        }
+      });
+    }
+    return module;
+  }
+
+  private computePass(): GPUComputePassEncoder {
+    this.encoder ??= this.device.createCommandEncoder({ label: 'engine commands' });
+    this.pass ??= this.encoder.beginComputePass({ label: 'engine pass' });
+    return this.pass;
+  }
+
+  private throwIfFailed(): void {
+    const failure = this.failure;
+    if (failure && !failure.message.startsWith('WebGPU device lost')) this.failure = null;
+    if (failure) throw failure;
+  }
+}
+
+function alignTo4(byteLength: number): number {
+  return Math.ceil(byteLength / 4) * 4;
+}
+
+function toNumbers(constants: Record<string, number | boolean>): Record<string, number> {
+  return Object.fromEntries(Object.entries(constants).map(([name, value]) => [name, Number(value)]));
+}
+
+function tensorsIn(value: unknown): Tensor[] {
+  if (value instanceof Tensor) return [value];
+  if (Array.isArray(value)) return value.flatMap(tensorsIn);
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.values(value).flatMap(tensorsIn);
+  }
+  return [];
+}

@@ -1,0 +1,77 @@
+// matmul: C = op(A) op(B) with op a transpose or not, so backward never copies a transpose.
+// The kernel and its tiles come from planMatmul (matmul-plan.ts); shaders/matmul_*.wgsl.
+import type { Gpu } from '../gpu';
+import { record } from '../tape';
+import { createTensor, type Tensor } from '../tensor';
+import { matmulShaders, planMatmul, type MatmulDeviceTraits, type MatmulKernel } from './matmul-plan';
+
+export interface MatmulOptions {
+  /** Use A's transpose: A is stored K x M. */
+  transposeA?: boolean;
+  /** Use B's transpose: B is stored N x K. */
+  transposeB?: boolean;
+  /** Force a kernel instead of the plan's choice (benchmarks and tests). */
+  kernel?: MatmulKernel;
+}
+
+/**
+ * C (M x N) = op(A) (M x K) * op(B) (K x N).
+ * Backward, with G = dC:  dA = G op(B)^T  (stored transposed when A is),  dB = op(A)^T G  (likewise).
+ */
+export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+  const transposeA = options.transposeA ?? false;
+  const transposeB = options.transposeB ?? false;
+  const out = matmulForward(a, b, transposeA, transposeB, options.kernel);
+  return record(out, [a, b], (gradOutput, needsGrad) => [
+    needsGrad[0]
+      ? transposeA
+        ? matmulForward(b, gradOutput, transposeB, true) // dA^T = op(B) G^T
+        : matmulForward(gradOutput, b, false, !transposeB) // dA = G op(B)^T
+      : null,
+    needsGrad[1]
+      ? transposeB
+        ? matmulForward(gradOutput, a, true, transposeA) // dB^T = G^T op(A)
+        : matmulForward(a, gradOutput, !transposeA, false) // dB = op(A)^T G
+      : null,
+  ]);
+}
+
+function matmulForward(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean, force?: MatmulKernel): Tensor {
+  if (a.shape.length !== 2 || b.shape.length !== 2) {
+    throw new Error(`matmul: operands must be matrices, got shapes [${a.shape}] and [${b.shape}]`);
+  }
+  const [M, K] = transposeA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
+  const [bK, N] = transposeB ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
+  if (K !== bK) {
+    const describe = (t: Tensor, transposed: boolean) => `[${t.shape}]${transposed ? '^T' : ''}`;
+    throw new Error(`matmul: inner dimensions differ: ${describe(a, transposeA)} x ${describe(b, transposeB)} (${K} vs ${bK})`);
+  }
+  const gpu = a.gpu;
+  const out = createTensor(gpu, [M, N], 'matmul');
+  const plan = planMatmul({ M, N, K, transposeA, transposeB }, matmulTraits(gpu), force);
+  const kernel = gpu.kernel(`matmul_${plan.kernel}`, matmulShaders[plan.kernel], plan.constants);
+  gpu.dispatch(kernel, [a.buffer, b.buffer, out.buffer], plan.workgroups);
+  return out;
+}
+
+const traitsCache = new WeakMap<Gpu, MatmulDeviceTraits>();
+
+/** What the plan needs to know of the device, read once per device. */
+export function matmulTraits(gpu: Gpu): MatmulDeviceTraits {
+  let traits = traitsCache.get(gpu);
+  if (!traits) {
+    const limits = gpu.device.limits;
+    const info = gpu.adapterInfo as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
+    traits = {
+      subgroups: gpu.hasSubgroups,
+      subgroupMinSize: info.subgroupMinSize ?? 0,
+      subgroupMaxSize: info.subgroupMaxSize ?? 0,
+      software: gpu.software,
+      maxWorkgroupStorageBytes: limits.maxComputeWorkgroupStorageSize,
+      maxInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
+      maxWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension,
+    };
+    traitsCache.set(gpu, traits);
+  }
+  return traits;
+}

@@ -1,0 +1,37 @@
+// Reductions to a scalar (shaders/reduce.wgsl): sum and mean, each forward beside its backward.
+import { record } from '../tape';
+import { createTensor, type Tensor } from '../tensor';
+import { elementwise } from './elementwise';
+import { gridFor } from './grid';
+import reduceSource from '../../shaders/reduce.wgsl';
+
+const WORKGROUP_SIZE = 64;
+const ITEMS = 8;
+
+/** factor * (sum of all elements), as a tensor of shape []; passes of partial sums until one value is left. */
+export function reduceSum(input: Tensor, factor = 1): Tensor {
+  const gpu = input.gpu;
+  let current = input;
+  for (;;) {
+    const groups = Math.ceil(current.size / (WORKGROUP_SIZE * ITEMS));
+    const last = groups === 1;
+    const out = createTensor(gpu, last ? [] : [groups], last ? 'sum' : 'partial sums');
+    const constants = { COUNT: current.size, SCALE: last ? factor : 1, WORKGROUP_SIZE, ITEMS };
+    gpu.dispatch(gpu.kernel('reduce', reduceSource, constants), [current.buffer, out.buffer], gridFor(gpu, groups, 1));
+    if (current !== input) current.dispose(); // safe: later commands that reuse its buffer run after this one
+    if (last) return out;
+    current = out;
+  }
+}
+
+/** Sum of all elements, shape []. d/da_i = gradOutput. */
+export function sum(a: Tensor): Tensor {
+  return record(reduceSum(a), [a], (gradOutput) => [elementwise('broadcast', gradOutput, gradOutput, 1, a.shape)]);
+}
+
+/** Mean of all elements, shape []. d/da_i = gradOutput / size. */
+export function mean(a: Tensor): Tensor {
+  return record(reduceSum(a, 1 / a.size), [a], (gradOutput) => [
+    elementwise('broadcast', gradOutput, gradOutput, 1 / a.size, a.shape),
+  ]);
+}

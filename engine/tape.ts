@@ -1,0 +1,83 @@
+// Reverse-mode autodiff: ops record (output, inputs, backward) while valueAndGrad runs; backward replays them in reverse.
+import type { Tensor } from './tensor';
+import { add } from './ops/elementwise';
+import { fill } from './ops/fill';
+
+/**
+ * Given the gradient of the loss with respect to an op's output, returns the gradient for each input
+ * (null where `needsGrad` is false, so no kernel is spent on gradients nobody wants).
+ */
+export type Backward = (gradOutput: Tensor, needsGrad: readonly boolean[]) => (Tensor | null)[];
+
+interface TapeEntry {
+  output: Tensor;
+  inputs: Tensor[];
+  backward: Backward;
+}
+
+export class Tape {
+  private readonly entries: TapeEntry[] = [];
+  /** The parameters and every tensor computed from them: only these need gradients. */
+  private readonly dependsOnParams: Set<Tensor>;
+
+  constructor(params: readonly Tensor[]) {
+    this.dependsOnParams = new Set(params);
+  }
+
+  record(output: Tensor, inputs: Tensor[], backward: Backward): void {
+    if (!inputs.some((input) => this.dependsOnParams.has(input))) return;
+    this.dependsOnParams.add(output);
+    this.entries.push({ output, inputs, backward });
+  }
+
+  /** Gradients of `loss` (one element) with respect to each of `params`, accumulated over every use. */
+  backward(loss: Tensor, params: readonly Tensor[]): Tensor[] {
+    const grads = new Map<Tensor, Tensor>([[loss, fill(loss.gpu, loss.shape, 1, 'grad seed')]]);
+    for (const { output, inputs, backward } of [...this.entries].reverse()) {
+      const gradOutput = grads.get(output);
+      if (!gradOutput) continue;
+      const inputGrads = backward(gradOutput, inputs.map((input) => this.dependsOnParams.has(input)));
+      inputs.forEach((input, index) => {
+        const grad = inputGrads[index];
+        if (!grad) return;
+        const earlier = grads.get(input);
+        grads.set(input, earlier ? add(earlier, grad) : grad); // a tensor used twice sums both contributions
+      });
+    }
+    return params.map((param) => grads.get(param) ?? fill(param.gpu, param.shape, 0, `${param.label} grad (unused)`));
+  }
+}
+
+/** Called by every op: records its backward on the active tape, if any, and returns the output. */
+export function record(output: Tensor, inputs: Tensor[], backward: Backward): Tensor {
+  output.gpu.tape?.record(output, inputs, backward);
+  return output;
+}
+
+/**
+ * Runs `lossFn` while recording, then the reverse pass. Returns the loss and d loss / d param for each param;
+ * every intermediate tensor is disposed. Nothing is read back: the caller reads `loss` only when it wants the number.
+ */
+export function valueAndGrad(params: readonly Tensor[], lossFn: () => Tensor): { loss: Tensor; grads: Tensor[] } {
+  if (params.length === 0) throw new Error('valueAndGrad: no parameters given');
+  const gpu = params[0].gpu;
+  if (gpu.tape) throw new Error('valueAndGrad: already recording; nested calls are not supported');
+  return gpu.scope(() => {
+    const tape = new Tape(params);
+    gpu.tape = tape;
+    let loss: Tensor;
+    try {
+      loss = lossFn();
+    } finally {
+      gpu.tape = null;
+    }
+    if (loss.size !== 1) throw new Error(`valueAndGrad: the loss must have one element, got shape [${loss.shape}]`);
+    const grads = tape.backward(loss, params);
+    return { loss, grads: grads.map((grad, index) => (grads.indexOf(grad) === index && grad !== loss ? grad : copy(grad))) };
+  });
+}
+
+/** A distinct copy, so no two returned tensors share a buffer (disposing one must not free the other). */
+function copy(tensor: Tensor): Tensor {
+  return add(tensor, fill(tensor.gpu, tensor.shape, 0, 'zeros'));
+}

@@ -1,0 +1,123 @@
+// The independent float64 CPU reference the GPU is checked against: plain loops, no engine code.
+import { expect } from 'vitest';
+
+/** A row-major float64 matrix. */
+export interface Matrix {
+  rows: number;
+  cols: number;
+  data: Float64Array;
+}
+
+/** A seeded uniform [0, 1) generator (mulberry32), so every test draws the same numbers each run. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A rows x cols matrix of standard normal draws (Box-Muller), times `scale`. */
+export function randomMatrix(random: () => number, rows: number, cols: number, scale = 1): Matrix {
+  const data = new Float64Array(rows * cols);
+  for (let i = 0; i < data.length; i++) {
+    data[i] = scale * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  }
+  return { rows, cols, data };
+}
+
+/** N x K one-hot rows for `labels`. */
+export function oneHot(labels: number[], classes: number): Matrix {
+  const data = new Float64Array(labels.length * classes);
+  labels.forEach((label, row) => (data[row * classes + label] = 1));
+  return { rows: labels.length, cols: classes, data };
+}
+
+export function transpose(m: Matrix): Matrix {
+  const data = new Float64Array(m.data.length);
+  for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) data[j * m.rows + i] = m.data[i * m.cols + j];
+  return { rows: m.cols, cols: m.rows, data };
+}
+
+/** a (M x K) * b (K x N), the textbook triple loop. */
+export function matmulRef(a: Matrix, b: Matrix): Matrix {
+  if (a.cols !== b.rows) throw new Error(`matmulRef: ${a.rows}x${a.cols} times ${b.rows}x${b.cols}`);
+  const data = new Float64Array(a.rows * b.cols);
+  for (let i = 0; i < a.rows; i++) {
+    for (let k = 0; k < a.cols; k++) {
+      const aik = a.data[i * a.cols + k];
+      for (let j = 0; j < b.cols; j++) data[i * b.cols + j] += aik * b.data[k * b.cols + j];
+    }
+  }
+  return { rows: a.rows, cols: b.cols, data };
+}
+
+/** sum((alpha * prediction - target)^2) / N. */
+export function mseRef(prediction: Matrix, target: Matrix, alpha: number): number {
+  let total = 0;
+  prediction.data.forEach((value, i) => (total += (alpha * value - target.data[i]) ** 2));
+  return total / prediction.rows;
+}
+
+/** -sum_ij target_ij log softmax(logits_i)_j / N, with log softmax taken the long way round. */
+export function crossEntropyRef(logits: Matrix, target: Matrix): number {
+  let total = 0;
+  for (let i = 0; i < logits.rows; i++) {
+    const row = Array.from(logits.data.subarray(i * logits.cols, (i + 1) * logits.cols));
+    const largest = Math.max(...row);
+    const normaliser = row.reduce((sum, z) => sum + Math.exp(z - largest), 0);
+    row.forEach((z, j) => (total -= target.data[i * logits.cols + j] * Math.log(Math.exp(z - largest) / normaliser)));
+  }
+  return total / logits.rows;
+}
+
+/** The deep linear network's forward: X (N x d) through W_1 .. W_L (each out x in), returning N x K. */
+export function dlnForwardRef(inputs: Matrix, weights: Matrix[]): Matrix {
+  return weights.reduce((features, weight) => matmulRef(features, transpose(weight)), inputs);
+}
+
+/** Central finite differences of a float64 function of one flat vector: (f(x+h) - f(x-h)) / 2h per coordinate. */
+export function finiteDifferenceGradient(f: (x: Float64Array) => number, x: Float64Array, step = 1e-6): Float64Array {
+  const gradient = new Float64Array(x.length);
+  const probe = Float64Array.from(x);
+  for (let i = 0; i < x.length; i++) {
+    probe[i] = x[i] + step;
+    const above = f(probe);
+    probe[i] = x[i] - step;
+    const below = f(probe);
+    probe[i] = x[i];
+    gradient[i] = (above - below) / (2 * step);
+  }
+  return gradient;
+}
+
+/**
+ * Expects |actual - expected| <= atol + rtol * |expected| elementwise, naming the worst element on failure.
+ */
+export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: { atol?: number; rtol?: number }, what: string): void {
+  const atol = tolerance.atol ?? 0;
+  const rtol = tolerance.rtol ?? 0;
+  expect(actual.length, `${what}: length`).toBe(expected.length);
+  let worst = -1;
+  let worstExcess = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const excess = Math.abs(actual[i] - expected[i]) - (atol + rtol * Math.abs(expected[i]));
+    if (!(excess <= worstExcess)) {
+      worst = i;
+      worstExcess = Number.isNaN(excess) ? Infinity : excess;
+    }
+  }
+  if (worst >= 0) {
+    expect.fail(`${what}: element ${worst} is ${actual[worst]}, expected ${expected[worst]} (atol ${atol}, rtol ${rtol})`);
+  }
+}
+
+/** The largest |value|, for tolerances relative to a whole array's scale. */
+export function maxAbs(values: ArrayLike<number>): number {
+  let largest = 0;
+  for (let i = 0; i < values.length; i++) largest = Math.max(largest, Math.abs(values[i]));
+  return largest;
+}

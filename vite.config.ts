@@ -1,4 +1,5 @@
-import { defineConfig, type Plugin } from 'vite';
+import type { Plugin } from 'vite';
+import { defineConfig } from 'vitest/config';
 
 /** `import source from './x.wgsl'` yields the file's text; Node gets the same from scripts/wgsl-hooks.mjs. */
 function wgsl(): Plugin {

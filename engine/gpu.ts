@@ -4,6 +4,9 @@ import { BufferPool } from './pool';
 import { Tensor, createTensor, validateShape } from './tensor';
 import type { Tape } from './tape';
 
+/** A loop that never reads back still submits now and then, so one command buffer cannot grow without bound. */
+const MAX_PENDING_DISPATCHES = 4096;
+
 /** A compiled kernel: a WGSL source specialised by its `override` constants. */
 export interface Kernel {
   pipeline: GPUComputePipeline;
@@ -23,6 +26,7 @@ export class Gpu {
   private pass: GPUComputePassEncoder | null = null;
   /** Buffers the not-yet-submitted commands touch: a queue write to one of them must wait for a flush. */
   private readonly pendingBuffers = new Set<GPUBuffer>();
+  private pendingDispatches = 0;
   private failure: Error | null = null;
   private lost: Promise<Error>;
 
@@ -87,6 +91,7 @@ export class Gpu {
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
     for (const buffer of buffers) this.pendingBuffers.add(buffer);
+    if (++this.pendingDispatches >= MAX_PENDING_DISPATCHES) this.flush();
   }
 
   /** Copies `data` into `buffer`, first submitting pending commands that use it (queue writes jump ahead of them). */
@@ -104,23 +109,37 @@ export class Gpu {
     this.encoder = null;
     this.pass = null;
     this.pendingBuffers.clear();
+    this.pendingDispatches = 0;
   }
 
   /** Submits pending work and reads `byteLength` bytes of `buffer` back; the one place the CPU waits for the GPU. */
   async read(buffer: GPUBuffer, byteLength: number): Promise<ArrayBuffer> {
-    const staging = this.pool.acquire(byteLength, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'readback');
+    return (await this.readMany([{ buffer, byteLength }]))[0];
+  }
+
+  /** Reads several buffers with one copy pass and one map: a single round trip however many results there are. */
+  async readMany(sources: { buffer: GPUBuffer; byteLength: number }[]): Promise<ArrayBuffer[]> {
+    const offsets: number[] = [];
+    let total = 0;
+    for (const { byteLength } of sources) {
+      offsets.push(total);
+      total += alignTo(byteLength, 8); // mapAsync and copy offsets want multiples of 8 and 4
+    }
+    const staging = this.pool.acquire(total, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'readback');
     this.pass?.end();
     this.pass = null;
     this.encoder ??= this.device.createCommandEncoder({ label: 'readback' });
-    this.encoder.copyBufferToBuffer(buffer, 0, staging, 0, alignTo4(byteLength));
+    sources.forEach(({ buffer, byteLength }, index) => {
+      this.encoder!.copyBufferToBuffer(buffer, 0, staging, offsets[index], alignTo(byteLength, 4));
+    });
     this.flush();
     try {
-      const mapped = staging.mapAsync(GPUMapMode.READ, 0, alignTo4(byteLength));
-      await Promise.race([mapped, this.lost.then((error) => Promise.reject(error))]);
+      await Promise.race([staging.mapAsync(GPUMapMode.READ, 0, total), this.lost.then((error) => Promise.reject(error))]);
       this.throwIfFailed();
-      const bytes = staging.getMappedRange(0, alignTo4(byteLength)).slice(0, byteLength);
+      const mapped = staging.getMappedRange(0, total);
+      const results = sources.map(({ byteLength }, index) => mapped.slice(offsets[index], offsets[index] + byteLength));
       staging.unmap();
-      return bytes;
+      return results;
     } finally {
       this.pool.release(staging);
     }
@@ -139,7 +158,7 @@ export class Gpu {
     if (data.length !== tensor.size) {
       throw new Error(`${tensor.label}: data has ${data.length} values but shape [${tensor.shape}] needs ${tensor.size}`);
     }
-    const values = data instanceof Float32Array ? data : Float32Array.from(data);
+    const values = Float32Array.from(data); // a copy: the caller's array may be a view into shared memory
     const bad = values.findIndex((value) => !Number.isFinite(value));
     if (bad >= 0) throw new Error(`${tensor.label}: data contains ${values[bad]} at index ${bad}; tensors must be finite`);
     this.write(tensor.buffer, values);
@@ -209,8 +228,8 @@ export class Gpu {
   }
 }
 
-function alignTo4(byteLength: number): number {
-  return Math.ceil(byteLength / 4) * 4;
+function alignTo(byteLength: number, multiple: number): number {
+  return Math.ceil(byteLength / multiple) * multiple;
 }
 
 function toNumbers(constants: Record<string, number | boolean>): Record<string, number> {

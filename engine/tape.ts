@@ -1,6 +1,6 @@
 // Reverse-mode autodiff: ops record (output, inputs, backward) while valueAndGrad runs; backward replays them in reverse.
 import type { Tensor } from './tensor';
-import { add } from './ops/elementwise';
+import { add, scale } from './ops/elementwise';
 import { fill } from './ops/fill';
 
 /**
@@ -79,5 +79,5 @@ export function valueAndGrad(params: readonly Tensor[], lossFn: () => Tensor): {
 
 /** A distinct copy, so no two returned tensors share a buffer (disposing one must not free the other). */
 function copy(tensor: Tensor): Tensor {
-  return add(tensor, fill(tensor.gpu, tensor.shape, 0, 'zeros'));
+  return scale(tensor, 1);
 }

@@ -121,3 +121,40 @@ export function maxAbs(values: ArrayLike<number>): number {
   for (let i = 0; i < values.length; i++) largest = Math.max(largest, Math.abs(values[i]));
   return largest;
 }
+
+/**
+ * d/dW_l of mseRef(dlnForwardRef(X, W), Y, alpha) by hand-written backprop:
+ * G = 2 alpha / N (alpha Z_L - Y), then for l = L..1: dW_l = G^T Z_{l-1}, G = G W_l.
+ */
+export function dlnGradientsRef(inputs: Matrix, weights: Matrix[], targets: Matrix, alpha: number): Matrix[] {
+  const features = [inputs];
+  for (const weight of weights) features.push(matmulRef(features.at(-1)!, transpose(weight)));
+  const output = features.at(-1)!;
+  let upstream: Matrix = {
+    ...output,
+    data: output.data.map((z, i) => ((2 * alpha) / inputs.rows) * (alpha * z - targets.data[i])),
+  };
+  const grads: Matrix[] = [];
+  for (let l = weights.length - 1; l >= 0; l--) {
+    grads[l] = matmulRef(transpose(upstream), features[l]);
+    upstream = matmulRef(upstream, weights[l]);
+  }
+  return grads;
+}
+
+/** One torch.optim.SGD step in float64 (velocity updated in place): coupled or decoupled weight decay. */
+export function sgdStepRef(
+  weights: Float64Array,
+  grad: Float64Array,
+  velocity: Float64Array,
+  options: { learningRate: number; momentum: number; weightDecay: number; decoupled: boolean },
+): void {
+  const { learningRate, momentum, weightDecay, decoupled } = options;
+  for (let i = 0; i < weights.length; i++) {
+    let g = grad[i];
+    if (decoupled) weights[i] *= 1 - learningRate * weightDecay;
+    else g += weightDecay * weights[i];
+    velocity[i] = momentum * velocity[i] + g;
+    weights[i] -= learningRate * velocity[i];
+  }
+}

@@ -1,0 +1,54 @@
+// Serves the repository with Vite on 127.0.0.1 and opens a page in headless Chromium (WebGPU needs a real origin).
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { createServer, type ViteDevServer } from 'vite';
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** Chromium's flags for software WebGPU on a machine with no GPU and no network. */
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+export interface HeadlessSession {
+  page: Page;
+  browser: Browser;
+  /** The page's console errors and uncaught exceptions so far, for error messages. */
+  pageErrors: string[];
+}
+
+/**
+ * Starts Vite (repository root, port chosen by the OS), launches Chromium, opens `path`, runs `use`, and
+ * always closes the browser and the server afterwards.
+ */
+export async function withHeadlessPage<T>(path: string, use: (session: HeadlessSession) => Promise<T>): Promise<T> {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install it with apt-get install -y chromium`);
+  const root = new URL('..', import.meta.url).pathname;
+  let server: ViteDevServer | undefined;
+  let browser: Browser | undefined;
+  const profile = mkdtempSync(join(tmpdir(), 'chromium-profile-'));
+  try {
+    server = await createServer({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'error', server: { host: '127.0.0.1', port: 0 } });
+    await server.listen();
+    const address = server.httpServer?.address();
+    if (!address || typeof address === 'string') throw new Error('Vite did not report a port');
+    browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, userDataDir: profile });
+    const page = await browser.newPage();
+    const pageErrors: string[] = [];
+    page.on('console', (message) => message.type() === 'error' && pageErrors.push(message.text()));
+    page.on('pageerror', (error) => pageErrors.push(String(error)));
+    await page.goto(`http://127.0.0.1:${address.port}/${path.replace(/^\//, '')}`, { waitUntil: 'load' });
+    return await use({ page, browser, pageErrors });
+  } finally {
+    await browser?.close();
+    await server?.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,117 @@
+// Whole networks: a deep linear network's gradients, optimiser steps, a loss that falls, and memory that stays flat.
+import { describe, expect, it } from 'vitest';
+import { matmul, mseLoss, Sgd, valueAndGrad, type Gpu, type Tensor } from '../engine';
+import { dlnForwardRef, dlnGradientsRef, expectClose, finiteDifferenceGradient, maxAbs, mseRef, oneHot, randomMatrix, seededRandom, sgdStepRef } from './reference';
+import { toTensor, useGpu } from './gpu';
+
+const gpu = useGpu();
+
+/** f(X) = X W_1^T ... W_L^T: samples are rows, weights are stored out x in as PyTorch stores them. */
+function dlnForward(inputs: Tensor, weights: Tensor[]): Tensor {
+  return weights.reduce((features, weight) => matmul(features, weight, { transposeB: true }), inputs);
+}
+
+/** A small problem: N samples of dimension d in K balanced classes, and an L-layer DLN of width m. */
+function problem(seed: number, { N, d, K, m, L }: { N: number; d: number; K: number; m: number; L: number }) {
+  const random = seededRandom(seed);
+  const inputs = randomMatrix(random, N, d, 1 / Math.sqrt(d));
+  const targets = oneHot(Array.from({ length: N }, (_, i) => Math.floor((i * K) / N)), K);
+  const widths = [d, ...Array(L - 1).fill(m), K];
+  const weights = widths.slice(1).map((out, l) => randomMatrix(random, out, widths[l], 1 / Math.sqrt(widths[l])));
+  return { inputs, targets, weights };
+}
+
+function upload(g: Gpu, p: ReturnType<typeof problem>) {
+  return { inputs: toTensor(g, p.inputs), targets: toTensor(g, p.targets), weights: p.weights.map((w, l) => toTensor(g, w, `W${l + 1}`)) };
+}
+
+describe('deep linear network', () => {
+  it('4-layer gradients match float64 finite differences (and hand backprop matches them too)', async () => {
+    const alpha = 2;
+    const p = problem(11, { N: 12, d: 8, K: 3, m: 6, L: 4 });
+    const t = upload(gpu(), p);
+    const { loss, grads } = valueAndGrad(t.weights, () => mseLoss(dlnForward(t.inputs, t.weights), t.targets, alpha));
+    expectClose(await loss.read(), [mseRef(dlnForwardRef(p.inputs, p.weights), p.targets, alpha)], { rtol: 1e-5 }, 'loss');
+    const handBackprop = dlnGradientsRef(p.inputs, p.weights, p.targets, alpha);
+    for (let l = 0; l < p.weights.length; l++) {
+      const lossOf = (x: Float64Array) => {
+        const probe = p.weights.map((w, j) => (j === l ? { ...w, data: x } : w));
+        return mseRef(dlnForwardRef(p.inputs, probe), p.targets, alpha);
+      };
+      const expected = finiteDifferenceGradient(lossOf, p.weights[l].data);
+      expectClose(handBackprop[l].data, expected, { atol: 1e-7 * maxAbs(expected), rtol: 1e-6 }, `reference dW${l + 1}`);
+      expectClose(await grads[l].read(), expected, { atol: 1e-4 * maxAbs(expected), rtol: 1e-4 }, `GPU dW${l + 1}`);
+    }
+  });
+
+  it.each([
+    { decoupled: false, label: 'coupled weight decay (torch.optim.SGD)' },
+    { decoupled: true, label: 'decoupled weight decay (AdamW-style)' },
+  ])('10 SGD steps with momentum and $label match float64', async ({ decoupled }) => {
+    const options = { learningRate: 0.05, momentum: 0.9, weightDecay: 0.01, decoupled };
+    const alpha = 1.5;
+    const p = problem(23, { N: 20, d: 10, K: 4, m: 8, L: 3 });
+    const t = upload(gpu(), p);
+    const sgd = new Sgd(t.weights, { ...options, decoupledWeightDecay: decoupled });
+    const weights = p.weights.map((w) => ({ ...w, data: Float64Array.from(w.data) }));
+    const velocities = weights.map((w) => new Float64Array(w.data.length));
+    for (let step = 0; step < 10; step++) {
+      const { loss, grads } = valueAndGrad(t.weights, () => mseLoss(dlnForward(t.inputs, t.weights), t.targets, alpha));
+      sgd.step(grads);
+      for (const tensor of [loss, ...grads]) tensor.dispose();
+      const reference = dlnGradientsRef(p.inputs, weights, p.targets, alpha);
+      weights.forEach((w, l) => sgdStepRef(w.data, reference[l].data, velocities[l], options));
+    }
+    for (let l = 0; l < weights.length; l++) {
+      expectClose(await t.weights[l].read(), weights[l].data, { atol: 1e-4 * maxAbs(weights[l].data), rtol: 1e-4 }, `W${l + 1} after 10 steps`);
+    }
+    expect(maxAbs(weights[0].data.map((x, i) => x - p.weights[0].data[i]))).toBeGreaterThan(1e-3); // the steps did move the weights
+    sgd.dispose();
+  });
+
+  it('a 6-layer DLN drops its loss 100x in 100 full-batch steps', async () => {
+    const p = problem(5, { N: 30, d: 50, K: 3, m: 50, L: 6 });
+    const t = upload(gpu(), p);
+    const sgd = new Sgd(t.weights, { learningRate: 0.05, momentum: 0.9 });
+    const losses: number[] = [];
+    for (let step = 0; step <= 100; step++) {
+      const { loss, grads } = valueAndGrad(t.weights, () => mseLoss(dlnForward(t.inputs, t.weights), t.targets));
+      if (step % 25 === 0) losses.push((await loss.read())[0]);
+      if (step < 100) sgd.step(grads);
+      for (const tensor of [loss, ...grads]) tensor.dispose();
+    }
+    expect(losses.at(-1)!, `losses every 25 steps: ${losses.join(', ')}`).toBeLessThan(losses[0] / 100);
+    sgd.dispose();
+  });
+
+  it('the buffer pool stops growing: 1000 training steps allocate nothing after the first', async () => {
+    const g = gpu();
+    const p = problem(9, { N: 16, d: 12, K: 4, m: 10, L: 4 });
+    const t = upload(g, p);
+    const sgd = new Sgd(t.weights, { learningRate: 0.01, momentum: 0.9, weightDecay: 1e-4 });
+    // The idiom: a scope per step frees the gradients; only the returned loss outlives it.
+    const step = () =>
+      g.scope(() => {
+        const { loss, grads } = valueAndGrad(t.weights, () => mseLoss(dlnForward(t.inputs, t.weights), t.targets));
+        sgd.step(grads);
+        g.flush();
+        return loss;
+      });
+    const first = step();
+    await first.read(); // the readback's staging buffer is part of the steady state too
+    first.dispose();
+    const after1 = g.pool.stats();
+    let loss: Tensor | undefined;
+    for (let i = 0; i < 1000; i++) {
+      loss?.dispose();
+      loss = step();
+    }
+    expect(Number.isFinite((await loss!.read())[0])).toBe(true);
+    loss!.dispose();
+    const after1000 = g.pool.stats();
+    expect(after1000.created, 'buffers created').toBe(after1.created);
+    expect(after1000.bytesCreated, 'bytes created').toBe(after1.bytesCreated);
+    expect(after1000.inUse, 'buffers in use').toBe(after1.inUse);
+    sgd.dispose();
+  });
+});

@@ -1,0 +1,155 @@
+// The metrics stage against a float64 CPU computation that uses m x m covariances (not the K x K route of the GPU).
+import { describe, expect, it } from 'vitest';
+import { MetricsStage } from '../engine/metrics/layers';
+import { symmetricEigen } from '../engine/metrics/eigen';
+import { fitLayers } from '../engine/metrics/fits';
+import { expectClose, matmulRef, randomMatrix, seededRandom, transpose, type Matrix } from './reference';
+import { toTensor, useGpu } from './gpu';
+
+const gpu = useGpu();
+
+/** Features: class means of scale 1 plus within-class noise of standard deviation `spread`, rounded to float32. */
+function clusteredFeatures(seed: number, perClass: number, K: number, m: number, spread: number) {
+  const random = seededRandom(seed);
+  const means = randomMatrix(random, K, m, 1);
+  const noise = randomMatrix(random, perClass * K, m, spread);
+  const labels = Array.from({ length: perClass * K }, (_, i) => i % K); // interleaved: classes need not be contiguous
+  const data = noise.data.map((x, index) => Math.fround(means.data[labels[Math.floor(index / m)] * m + (index % m)] + x));
+  return { features: { rows: perClass * K, cols: m, data } as Matrix, labels };
+}
+
+/** Sigma_W and Sigma_B as m x m float64 matrices, straight from METHOD.md's definitions, and the measures. */
+function metricsRef(z: Matrix, labels: number[], K: number) {
+  const { rows: N, cols: m } = z;
+  const means = Array.from({ length: K }, () => new Float64Array(m));
+  const counts = new Array(K).fill(0);
+  labels.forEach((k, i) => {
+    counts[k] += 1;
+    for (let j = 0; j < m; j++) means[k][j] += z.data[i * m + j];
+  });
+  means.forEach((mean, k) => mean.forEach((_, j) => (mean[j] /= counts[k])));
+  const globalMean = new Float64Array(m);
+  for (let i = 0; i < N; i++) for (let j = 0; j < m; j++) globalMean[j] += z.data[i * m + j] / N;
+  const sigmaW = new Float64Array(m * m);
+  const sigmaB = new Float64Array(m * m);
+  labels.forEach((k, i) => {
+    for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) sigmaW[a * m + b] += ((z.data[i * m + a] - means[k][a]) * (z.data[i * m + b] - means[k][b])) / N;
+  });
+  means.forEach((mean) => {
+    for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) sigmaB[a * m + b] += ((mean[a] - globalMean[a]) * (mean[b] - globalMean[b])) / K;
+  });
+  const trace = (s: Float64Array) => Array.from({ length: m }, (_, a) => s[a * m + a]).reduce((x, y) => x + y, 0);
+  let largestCosine = -1;
+  for (let k = 0; k < K; k++) {
+    for (let l = k + 1; l < K; l++) {
+      const dot = (u: Float64Array, v: Float64Array) => u.reduce((s, x, j) => s + x * v[j], 0);
+      largestCosine = Math.max(largestCosine, dot(means[k], means[l]) / Math.sqrt(dot(means[k], means[k]) * dot(means[l], means[l])));
+    }
+  }
+  // Sigma_B^+ as the limit (A + dI)^-1 A (A + dI)^-1 for small d, with Gaussian elimination: no eigensolver involved.
+  const delta = 1e-6 * trace(sigmaB); // >> the float64 noise of the null eigenvalue, << the nonzero ones
+  const regularised = sigmaB.map((x, index) => (index % (m + 1) === 0 ? x + delta : x));
+  const left = solve(regularised, sigmaB, m); // (A + dI)^-1 A
+  const pinv = transpose({ rows: m, cols: m, data: solve(regularised, transpose({ rows: m, cols: m, data: left }).data, m) }).data;
+  const nc1 = trace(matmulRef({ rows: m, cols: m, data: sigmaW }, { rows: m, cols: m, data: pinv }).data) / K;
+  return { C: trace(sigmaW) / trace(sigmaB), D: 1 - largestCosine, NC1: nc1, traceWithin: trace(sigmaW), traceBetween: trace(sigmaB) };
+}
+
+/** X = A^-1 B for n x n A and B (row-major), by Gaussian elimination with partial pivoting. */
+function solve(a: Float64Array, b: Float64Array, n: number): Float64Array {
+  const lhs = Float64Array.from(a);
+  const rhs = Float64Array.from(b);
+  for (let col = 0; col < n; col++) {
+    let pivot = col;
+    for (let r = col + 1; r < n; r++) if (Math.abs(lhs[r * n + col]) > Math.abs(lhs[pivot * n + col])) pivot = r;
+    for (const m of [lhs, rhs]) for (let j = 0; j < n; j++) [m[col * n + j], m[pivot * n + j]] = [m[pivot * n + j], m[col * n + j]];
+    for (let r = 0; r < n; r++) {
+      if (r === col) continue;
+      const factor = lhs[r * n + col] / lhs[col * n + col];
+      for (let j = 0; j < n; j++) {
+        lhs[r * n + j] -= factor * lhs[col * n + j];
+        rhs[r * n + j] -= factor * rhs[col * n + j];
+      }
+    }
+  }
+  return rhs.map((x, index) => x / lhs[Math.floor(index / n) * n + Math.floor(index / n)]);
+}
+
+async function measureOne(features: Matrix, labels: number[], K: number) {
+  const g = gpu();
+  const stage = new MetricsStage(g, labels, K);
+  const tensor = toTensor(g, features, 'features');
+  const weight = g.tensor([3, features.cols], new Float32Array(3 * features.cols).fill(0.5), 'W');
+  const result = await stage.measure([tensor, tensor], [weight]);
+  stage.dispose();
+  tensor.dispose();
+  weight.dispose();
+  return result.layers[0];
+}
+
+describe('metrics stage', () => {
+  it.each([
+    { label: 'moderate spread', spread: 0.3 },
+    { label: 'deep-layer regime: spread 1e-4 of the means (C ~ 1e-8)', spread: 1e-4 },
+  ])('C, D, NC1 and the traces match float64 ($label)', async ({ spread }) => {
+    const K = 4;
+    const { features, labels } = clusteredFeatures(3, 12, K, 20, spread);
+    const expected = metricsRef(features, labels, K);
+    const actual = await measureOne(features, labels, K);
+    expectClose([actual.C], [expected.C], { rtol: 0.01 }, 'C');
+    expectClose([actual.trace_within], [expected.traceWithin], { rtol: 0.01 }, 'Tr(Sigma_W)');
+    expectClose([actual.trace_between], [expected.traceBetween], { rtol: 1e-4 }, 'Tr(Sigma_B)');
+    expectClose([actual.D], [expected.D], { rtol: 1e-4, atol: 1e-6 }, 'D');
+    expectClose([actual.NC1], [expected.NC1], { rtol: 0.01 }, 'NC1');
+  });
+
+  it('the one-pass formula E[z^2] - mu^2 in float32 would fail the deep-layer case (so the test above can fail)', () => {
+    const { features, labels } = clusteredFeatures(3, 12, 4, 20, 1e-4);
+    const expected = metricsRef(features, labels, 4).traceWithin;
+    let onePass = 0;
+    for (let k = 0; k < 4; k++) {
+      const rows = labels.flatMap((label, i) => (label === k ? [i] : []));
+      for (let j = 0; j < features.cols; j++) {
+        let sum = 0;
+        let sumSquares = 0;
+        for (const i of rows) {
+          sum = Math.fround(sum + features.data[i * features.cols + j]);
+          sumSquares = Math.fround(sumSquares + Math.fround(features.data[i * features.cols + j] ** 2));
+        }
+        const mean = Math.fround(sum / rows.length);
+        onePass += Math.fround(sumSquares / rows.length - mean * mean) * (rows.length / features.rows);
+      }
+    }
+    expect(Math.abs(onePass - expected) / expected).toBeGreaterThan(0.01);
+  });
+
+  it('numerical rank counts the directions the features span', async () => {
+    const random = seededRandom(8);
+    const basis = randomMatrix(random, 3, 16); // features in a 3-dimensional subspace of R^16
+    const coefficients = randomMatrix(random, 24, 3);
+    const features = matmulRef(coefficients, basis);
+    const labels = Array.from({ length: 24 }, (_, i) => i % 3);
+    expect((await measureOne(features, labels, 3)).rank).toBe(3);
+  });
+
+  it('the symmetric eigensolver reconstructs its matrix', () => {
+    const random = seededRandom(4);
+    const x = randomMatrix(random, 6, 6);
+    const a = matmulRef(x, transpose(x));
+    const { values, vectors } = symmetricEigen(a.data, 6);
+    const v = { rows: 6, cols: 6, data: vectors };
+    const scaled = { rows: 6, cols: 6, data: vectors.map((value, index) => value * values[index % 6]) };
+    expectClose(matmulRef(scaled, transpose(v)).data, a.data, { atol: 1e-10 }, 'V diag V^T');
+    expect([...values]).toEqual([...values].sort((p, q) => q - p));
+  });
+
+  it('fits log10 C_l and D_l over the hidden layers', () => {
+    const layers = [0, 1, 2, 3, 4].map((layer) => ({ layer, C: layer === 0 ? 7 : 2 * 10 ** (-0.5 * layer), D: 0.1 + 0.2 * layer }));
+    const fit = fitLayers(layers);
+    expect(fit.layers).toEqual([1, 2, 3, 4]);
+    expect(fit.log10C_slope).toBeCloseTo(-0.5, 12);
+    expect(fit.compression_ratio).toBeCloseTo(10 ** -0.5, 12);
+    expect(fit.log10C_r2).toBeCloseTo(1, 12);
+    expect(fit.D_slope).toBeCloseTo(0.2, 12);
+  });
+});

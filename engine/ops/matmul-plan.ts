@@ -1,0 +1,164 @@
+// Which matmul kernel, tile sizes and grid to use for a shape on a device; shaders/matmul_*.wgsl.
+// Measured on SwiftShader (software Vulkan, headless Chromium, 512^3): subgroup 13%, plain 4%, tiled 1.3% of
+// the FMA peak. A load costs 20-30 multiply-adds there and workgroup memory is no cheaper than storage, so
+// sharing operands through quad broadcasts wins and workgroup tiles lose. Real GPUs want the tiles.
+import plainSource from '../../shaders/matmul_plain.wgsl';
+import subgroupSource from '../../shaders/matmul_subgroup.wgsl';
+import tiledSource from '../../shaders/matmul_tiled.wgsl';
+
+/** C (M x N) = op(A) (M x K) * op(B) (K x N); A is stored K x M when transposeA, B is stored N x K when transposeB. */
+export interface MatmulShape {
+  M: number;
+  N: number;
+  K: number;
+  transposeA: boolean;
+  transposeB: boolean;
+}
+
+/** What the plan needs to know of the adapter and device (see matmulTraits in matmul.ts). */
+export interface MatmulDeviceTraits {
+  /** The device was created with the 'subgroups' feature. */
+  subgroups: boolean;
+  /** GPUAdapterInfo.subgroupMinSize / subgroupMaxSize; 0 when unknown. */
+  subgroupMinSize: number;
+  subgroupMaxSize: number;
+  /** A software rasteriser (SwiftShader and the like): kernels are then chosen for CPUs. */
+  software: boolean;
+  maxWorkgroupStorageBytes: number;
+  maxInvocationsPerWorkgroup: number;
+  maxWorkgroupsPerDimension: number;
+}
+
+export type MatmulKernel = 'tiled' | 'subgroup' | 'plain';
+
+/** A kernel, its override constants (shape, layout and tiles) and the workgroup grid to dispatch. */
+export interface MatmulPlan {
+  kernel: MatmulKernel;
+  constants: Record<string, number | boolean>;
+  workgroups: [number, number, number];
+}
+
+/** WGSL source of each kernel; pipelines are keyed by kernel name + constants. */
+export const matmulShaders: Record<MatmulKernel, string> = {
+  tiled: tiledSource,
+  subgroup: subgroupSource,
+  plain: plainSource,
+};
+
+/** Each subgroup-kernel quad computes a 16 x 16 block of C (see matmul_subgroup.wgsl). */
+const QUAD_BLOCK = 16;
+/** Each invocation of the plain and tiled kernels computes a 4 x 4 block of C. */
+const INVOCATION_BLOCK = 4;
+
+/**
+ * Chooses the kernel and its constants for `shape` on a device with `traits`; `force` overrides the kernel.
+ * Precondition: the buffers bound are at least the matrices' size rounded up to 16 bytes (the subgroup
+ * kernel reads vec4s); the engine's pool rounds to powers of two of at least 256 bytes.
+ * Throws when the grid would exceed maxWorkgroupsPerDimension, or when `force` asks for 'subgroup' without subgroups.
+ */
+export function planMatmul(shape: MatmulShape, traits: MatmulDeviceTraits, force?: MatmulKernel): MatmulPlan {
+  const kernel = force ?? chooseKernel(shape, traits);
+  switch (kernel) {
+    case 'subgroup':
+      return subgroupPlan(shape, traits);
+    case 'tiled':
+      return tiledPlan(shape, traits);
+    case 'plain':
+      return plainPlan(shape, traits);
+    default:
+      return kernel satisfies never;
+  }
+}
+
+function chooseKernel(shape: MatmulShape, traits: MatmulDeviceTraits): MatmulKernel {
+  // Quad broadcasts need the feature and quads, which every subgroup size WebGPU allows (>= 4) has.
+  // The kernel only pays off where loads are expensive relative to arithmetic, i.e. on CPUs.
+  if (traits.software) return traits.subgroups && traits.subgroupMinSize >= 4 ? 'subgroup' : 'plain';
+  // On a GPU a tile's fill and barriers are wasted when the whole product fits in a few invocations.
+  if (shape.M * shape.N <= 256) return 'plain';
+  return 'tiled';
+}
+
+function shapeConstants({ M, N, K, transposeA, transposeB }: MatmulShape): Record<string, number | boolean> {
+  return { M, N, K, TRANSPOSE_A: transposeA, TRANSPOSE_B: transposeB };
+}
+
+function subgroupPlan(shape: MatmulShape, traits: MatmulDeviceTraits): MatmulPlan {
+  if (!traits.subgroups) throw new Error("matmul: the 'subgroup' kernel needs the adapter feature 'subgroups', which this device lacks");
+  const { M, N, K, transposeA, transposeB } = shape;
+  // One quad per workgroup: as fast as 4-16 quads on SwiftShader (measured), and the quad is then the
+  // whole workgroup, so no assumption about how invocations map onto subgroups is needed.
+  // Wide products get more quads per workgroup only to stay within the grid limit.
+  const quadsX = growToFit(Math.ceil(N / QUAD_BLOCK), traits, 'N', N);
+  const quadsY = growToFit(Math.ceil(M / QUAD_BLOCK), traits, 'M', M);
+  if (4 * quadsX * quadsY > traits.maxInvocationsPerWorkgroup) {
+    throw new Error(`matmul ${M}x${N}x${K}: needs ${4 * quadsX * quadsY} invocations per workgroup, maxComputeInvocationsPerWorkgroup is ${traits.maxInvocationsPerWorkgroup}`);
+  }
+  return {
+    kernel: 'subgroup',
+    constants: {
+      ...shapeConstants(shape),
+      // Rows of the stored matrices that are a multiple of 4 floats long allow aligned vec4 loads.
+      VEC4_A: (transposeA ? M : K) % 4 === 0,
+      VEC4_B: (transposeB ? K : N) % 4 === 0,
+      QUADS_X: quadsX,
+      QUADS_Y: quadsY,
+    },
+    workgroups: [Math.ceil(N / (QUAD_BLOCK * quadsX)), Math.ceil(M / (QUAD_BLOCK * quadsY)), 1],
+  };
+}
+
+/** The smallest power of two p with ceil(blocks / p) within the grid limit. */
+function growToFit(blocks: number, traits: MatmulDeviceTraits, dimension: string, size: number): number {
+  let perWorkgroup = 1;
+  while (Math.ceil(blocks / perWorkgroup) > traits.maxWorkgroupsPerDimension) perWorkgroup *= 2;
+  if (perWorkgroup > 64) {
+    throw new Error(`matmul: ${dimension} = ${size} needs ${Math.ceil(blocks / 64)} workgroups in one dimension, maxComputeWorkgroupsPerDimension is ${traits.maxWorkgroupsPerDimension}`);
+  }
+  return perWorkgroup;
+}
+
+function tiledPlan(shape: MatmulShape, traits: MatmulDeviceTraits): MatmulPlan {
+  // 16 x 16 invocations (a 64 x 64 tile) where allowed; halve a side that is at most half a tile, so
+  // small matrices do not compute mostly zeros. WebGPU guarantees 256 invocations (128 in compatibility mode).
+  let workgroupX = 16;
+  let workgroupY = 16;
+  while (workgroupX * workgroupY > traits.maxInvocationsPerWorkgroup) {
+    if (workgroupX >= workgroupY) workgroupX /= 2;
+    else workgroupY /= 2;
+  }
+  while (workgroupX > 4 && shape.N <= (INVOCATION_BLOCK * workgroupX) / 2) workgroupX /= 2;
+  while (workgroupY > 4 && shape.M <= (INVOCATION_BLOCK * workgroupY) / 2) workgroupY /= 2;
+  const tileM = INVOCATION_BLOCK * workgroupY;
+  const tileN = INVOCATION_BLOCK * workgroupX;
+  // Deeper slabs mean fewer barriers; the two slabs must fit in workgroup memory (16 KiB guaranteed).
+  let tileK = 32;
+  while (tileK > 4 && 4 * tileK * (tileM + tileN) > traits.maxWorkgroupStorageBytes) tileK /= 2;
+  return {
+    kernel: 'tiled',
+    constants: { ...shapeConstants(shape), WORKGROUP_X: workgroupX, WORKGROUP_Y: workgroupY, TILE_K: tileK },
+    workgroups: checkGrid(shape, traits, [Math.ceil(shape.N / tileN), Math.ceil(shape.M / tileM), 1]),
+  };
+}
+
+function plainPlan(shape: MatmulShape, traits: MatmulDeviceTraits): MatmulPlan {
+  const workgroupX = 8;
+  const workgroupY = 8;
+  return {
+    kernel: 'plain',
+    constants: { ...shapeConstants(shape), WORKGROUP_X: workgroupX, WORKGROUP_Y: workgroupY },
+    workgroups: checkGrid(shape, traits, [
+      Math.ceil(shape.N / (INVOCATION_BLOCK * workgroupX)),
+      Math.ceil(shape.M / (INVOCATION_BLOCK * workgroupY)),
+      1,
+    ]),
+  };
+}
+
+function checkGrid(shape: MatmulShape, traits: MatmulDeviceTraits, workgroups: [number, number, number]): [number, number, number] {
+  const largest = Math.max(...workgroups);
+  if (largest > traits.maxWorkgroupsPerDimension) {
+    throw new Error(`matmul ${shape.M}x${shape.N}x${shape.K}: needs ${largest} workgroups in one dimension, maxComputeWorkgroupsPerDimension is ${traits.maxWorkgroupsPerDimension}`);
+  }
+  return workgroups;
+}

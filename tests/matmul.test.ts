@@ -1,0 +1,69 @@
+// Every matmul kernel over awkward shapes (none a multiple of a tile) and all four transpose layouts,
+// against the float64 triple loop.
+import { describe, expect, it } from 'vitest';
+import { matmul, planMatmul, type MatmulKernel } from '../engine';
+import { matmulTraits } from '../engine/ops/matmul';
+import { expectClose, matmulRef, randomMatrix, seededRandom, transpose } from './reference';
+import { toTensor, useGpu } from './gpu';
+
+const gpu = useGpu();
+
+/** [M, K, N]: C (M x N) = A (M x K) B (K x N). */
+const shapes: [number, number, number][] = [
+  [1, 1, 1],
+  [1, 37, 1],
+  [1, 64, 9],
+  [7, 13, 5],
+  [33, 65, 17],
+  [130, 67, 129],
+  [256, 1000, 10],
+];
+const layouts = [
+  { transposeA: false, transposeB: false },
+  { transposeA: true, transposeB: false },
+  { transposeA: false, transposeB: true },
+  { transposeA: true, transposeB: true },
+];
+const kernels: MatmulKernel[] = ['plain', 'subgroup', 'tiled'];
+
+describe.each(kernels)('matmul, %s kernel', (kernel) => {
+  it.each(shapes)('M=%i K=%i N=%i, every layout, agrees with float64', async (M, K, N) => {
+    if (kernel === 'subgroup' && !gpu().hasSubgroups) {
+      expect(() => planMatmul({ M, N, K, transposeA: false, transposeB: false }, matmulTraits(gpu()), 'subgroup')).toThrow(/subgroups/);
+      return;
+    }
+    const random = seededRandom(M * 7919 + K * 31 + N);
+    const a = randomMatrix(random, M, K);
+    const b = randomMatrix(random, K, N);
+    const expected = matmulRef(a, b).data;
+    for (const layout of layouts) {
+      const result = await gpu().scope(() => {
+        const aTensor = toTensor(gpu(), layout.transposeA ? transpose(a) : a);
+        const bTensor = toTensor(gpu(), layout.transposeB ? transpose(b) : b);
+        return matmul(aTensor, bTensor, { ...layout, kernel });
+      });
+      expect(result.shape).toEqual([M, N]);
+      const values = await result.read();
+      result.dispose();
+      // float32 sums of K products of unit normals: error grows like sqrt(K) ulps of the terms
+      expectClose(values, expected, { atol: 2e-6 * K, rtol: 1e-4 }, `${kernel} ${M}x${K}x${N} ${JSON.stringify(layout)}`);
+    }
+  });
+});
+
+describe('matmul plan', () => {
+  it('refuses a grid larger than the device allows, naming the limit', () => {
+    const traits = { ...matmulTraits(gpu()), maxWorkgroupsPerDimension: 4 };
+    const shape = { M: 4096, N: 4096, K: 8, transposeA: false, transposeB: false };
+    expect(() => planMatmul(shape, traits, 'plain')).toThrow(/needs 128 workgroups in one dimension, maxComputeWorkgroupsPerDimension is 4/);
+    expect(() => planMatmul(shape, traits, 'tiled')).toThrow(/maxComputeWorkgroupsPerDimension is 4/);
+  });
+
+  it('chooses the tiled kernel on hardware and a register kernel on software', () => {
+    const shape = { M: 512, N: 512, K: 512, transposeA: false, transposeB: false };
+    const traits = matmulTraits(gpu());
+    expect(planMatmul(shape, { ...traits, software: false }).kernel).toBe('tiled');
+    expect(planMatmul(shape, { ...traits, software: true, subgroups: true, subgroupMinSize: 4, subgroupMaxSize: 4 }).kernel).toBe('subgroup');
+    expect(planMatmul(shape, { ...traits, software: true, subgroups: false }).kernel).toBe('plain');
+  });
+});

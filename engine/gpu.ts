@@ -94,6 +94,13 @@ export class Gpu {
     if (++this.pendingDispatches >= MAX_PENDING_DISPATCHES) this.flush();
   }
 
+  /** Records a GPU-side copy of the first `byteLength` bytes of `source` into `destination`. */
+  copy(source: GPUBuffer, destination: GPUBuffer, byteLength: number): void {
+    this.throwIfFailed();
+    this.encoderOutsidePass().copyBufferToBuffer(source, 0, destination, 0, alignTo(byteLength, 4));
+    this.pendingBuffers.add(source).add(destination);
+  }
+
   /** Copies `data` into `buffer`, first submitting pending commands that use it (queue writes jump ahead of them). */
   write(buffer: GPUBuffer, data: ArrayBufferView<ArrayBuffer>): void {
     if (this.pendingBuffers.has(buffer)) this.flush();
@@ -126,11 +133,9 @@ export class Gpu {
       total += alignTo(byteLength, 8); // mapAsync and copy offsets want multiples of 8 and 4
     }
     const staging = this.pool.acquire(total, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'readback');
-    this.pass?.end();
-    this.pass = null;
-    this.encoder ??= this.device.createCommandEncoder({ label: 'readback' });
+    const encoder = this.encoderOutsidePass();
     sources.forEach(({ buffer, byteLength }, index) => {
-      this.encoder!.copyBufferToBuffer(buffer, 0, staging, offsets[index], alignTo(byteLength, 4));
+      encoder.copyBufferToBuffer(buffer, 0, staging, offsets[index], alignTo(byteLength, 4));
     });
     this.flush();
     try {
@@ -213,6 +218,14 @@ export class Gpu {
       });
     }
     return module;
+  }
+
+  /** The pending encoder with no compute pass open, for copies. */
+  private encoderOutsidePass(): GPUCommandEncoder {
+    this.pass?.end();
+    this.pass = null;
+    this.encoder ??= this.device.createCommandEncoder({ label: 'engine commands' });
+    return this.encoder;
   }
 
   private computePass(): GPUComputePassEncoder {

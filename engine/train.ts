@@ -112,7 +112,8 @@ export async function train(gpu: Gpu, data: TrainData, weights: Tensor[], option
         events.onLoss?.(step, loss, ((step - lastReport.step) * 1000) / Math.max(now - lastReport.time, 1e-3));
         lastReport = { step, time: now };
         if (!Number.isFinite(loss)) {
-          weights.forEach((w, l) => gpu.copy(lastFinite[l].buffer, w.buffer, w.size * 4));
+          // Before the first finite readback (step 0) the weights are still the initial ones.
+          if (losses.length > 0) weights.forEach((w, l) => gpu.copy(lastFinite[l].buffer, w.buffer, w.size * 4));
           stopReason = 'diverged';
           break;
         }

@@ -1,0 +1,168 @@
+// One experiment of METHOD.md from a flat config: build the data and the initial weights, train on the GPU,
+// measure every layer. Shared by the command line (bin/main.ts) and the demo pages; no file access here.
+import type { Gpu } from './gpu';
+import { gaussianData, nearlyOrthogonalData, oneHot, uniformData, type Dataset } from './data/synthetic';
+import { initWeights, type InitScheme } from './init';
+import type { Matrix } from './linalg';
+import type { NetworkMetrics } from './metrics/layers';
+import { checkChain } from './model';
+import { train, type TrainEvents, type TrainOptions, type TrainResult } from './train';
+
+export type DatasetKind = 'orthogonal' | 'gaussian' | 'uniform';
+
+/** Everything that defines a run; the names are the command line's flags. */
+export interface ExperimentConfig {
+  dataset: DatasetKind;
+  samples: number; // N
+  dim: number; // d
+  classes: number; // K
+  width: number; // m
+  depth: number; // L, the number of weight matrices
+  init: InitScheme;
+  eps: number;
+  alpha: number;
+  loss: TrainOptions['loss'];
+  lr: number;
+  weightDecay: number;
+  decoupledWeightDecay: boolean;
+  momentum: number;
+  schedule: TrainOptions['schedule'];
+  steps: number;
+  tol: number;
+  batchSize: number; // 0: full batch
+  seed: number;
+  metricsEvery: number; // 0: only at the end
+  lossEvery: number;
+}
+
+/** The paper's reference configuration (METHOD.md). */
+export const referenceConfig: ExperimentConfig = {
+  dataset: 'orthogonal',
+  samples: 30,
+  dim: 50,
+  classes: 3,
+  width: 50,
+  depth: 6,
+  init: 'orthogonal',
+  eps: 0.3,
+  alpha: 100,
+  loss: 'mse',
+  lr: 0.1,
+  weightDecay: 0,
+  decoupledWeightDecay: false,
+  momentum: 0,
+  schedule: 'cosine',
+  steps: 5000,
+  tol: 1e-10,
+  batchSize: 0,
+  seed: 0,
+  metricsEvery: 0,
+  lossEvery: 50,
+};
+
+/** Seeds of the three random streams, all derived from config.seed so one number fixes a run. */
+const dataSeed = (seed: number) => seed;
+const initSeed = (seed: number) => seed + 1;
+const shuffleSeed = (seed: number) => seed + 2;
+
+/** The synthetic dataset the config names. */
+export function syntheticDataset(config: ExperimentConfig): Dataset {
+  const size = { samples: config.samples, dim: config.dim, classes: config.classes };
+  switch (config.dataset) {
+    case 'orthogonal':
+      return nearlyOrthogonalData(size, dataSeed(config.seed));
+    case 'gaussian':
+      return gaussianData(size, dataSeed(config.seed));
+    case 'uniform':
+      return uniformData(size, dataSeed(config.seed));
+    default:
+      throw new Error(`unknown dataset '${config.dataset satisfies never}' (orthogonal, gaussian, uniform)`);
+  }
+}
+
+/** The config's initial weights for `dataset` (its d and K override the config's). */
+export function initialWeights(config: ExperimentConfig, dataset: Dataset): Matrix[] {
+  const shape = { inputDim: dataset.inputs.cols, width: config.width, classes: dataset.classes, layers: config.depth };
+  return initWeights(shape, { scheme: config.init, scale: config.eps, seed: initSeed(config.seed) });
+}
+
+/** Throws, naming the setting, for a config that cannot train. */
+export function checkConfig(config: ExperimentConfig, samples: number): void {
+  const positiveIntegers = ['width', 'depth', 'lossEvery'] as const;
+  for (const name of positiveIntegers) {
+    if (!Number.isInteger(config[name]) || config[name] < 1) throw new Error(`${name} must be a positive integer, got ${config[name]}`);
+  }
+  for (const name of ['steps', 'batchSize', 'metricsEvery', 'seed'] as const) {
+    if (!Number.isSafeInteger(config[name]) || config[name] < 0) throw new Error(`${name} must be an integer >= 0, got ${config[name]}`);
+  }
+  for (const name of ['eps', 'alpha', 'lr'] as const) {
+    if (!Number.isFinite(config[name]) || config[name] <= 0) throw new Error(`${name} must be a finite number > 0, got ${config[name]}`);
+  }
+  for (const name of ['weightDecay', 'momentum', 'tol'] as const) {
+    if (!Number.isFinite(config[name]) || config[name] < 0) throw new Error(`${name} must be a finite number >= 0, got ${config[name]}`);
+  }
+  if (config.momentum >= 1) throw new Error(`momentum must be below 1, got ${config.momentum}`);
+  if (config.batchSize > samples) throw new Error(`batchSize ${config.batchSize} exceeds the ${samples} samples`);
+}
+
+/** The training loop's options for the config. */
+export function trainOptions(config: ExperimentConfig): TrainOptions {
+  return {
+    loss: config.loss,
+    alpha: config.alpha,
+    learningRate: config.lr,
+    momentum: config.momentum,
+    weightDecay: config.weightDecay,
+    decoupledWeightDecay: config.decoupledWeightDecay,
+    schedule: config.schedule,
+    finalLearningRateFraction: 0.1,
+    steps: config.steps,
+    tol: config.tol,
+    batchSize: config.batchSize,
+    seed: shuffleSeed(config.seed),
+    lossEvery: config.lossEvery,
+    metricsEvery: config.metricsEvery,
+  };
+}
+
+export interface ExperimentResult extends TrainResult {
+  /** The trained weights (or the last finite ones if training diverged), each out x in, row-major. */
+  weights: { shape: [number, number]; data: Float32Array }[];
+  /** Metrics taken every config.metricsEvery steps (empty when 0). */
+  history: { step: number; metrics: NetworkMetrics }[];
+}
+
+/** Trains `initial` on `dataset` as the config says and measures the result; the GPU memory used is released. */
+export async function runExperiment(
+  gpu: Gpu,
+  dataset: Dataset,
+  initial: readonly Matrix[],
+  config: ExperimentConfig,
+  events: TrainEvents = {},
+): Promise<ExperimentResult> {
+  const N = dataset.inputs.rows;
+  checkConfig(config, N);
+  checkChain(initial.map((w) => ({ shape: [w.rows, w.cols] })), dataset.inputs.cols, dataset.classes);
+  const inputs = gpu.tensor([N, dataset.inputs.cols], Float32Array.from(dataset.inputs.data), 'inputs');
+  const targets = gpu.tensor([N, dataset.classes], Float32Array.from(oneHot(dataset.labels, dataset.classes).data), 'targets');
+  const weights = initial.map((w, l) => gpu.tensor([w.rows, w.cols], Float32Array.from(w.data), `W${l + 1}`));
+  const history: ExperimentResult['history'] = [];
+  try {
+    const data = { inputs, targets, labels: dataset.labels, classes: dataset.classes };
+    const result = await train(gpu, data, weights, trainOptions(config), {
+      ...events,
+      onMetrics: (step, metrics) => {
+        history.push({ step, metrics });
+        events.onMetrics?.(step, metrics);
+      },
+    });
+    const trained = await gpu.readMany(weights.map((w) => ({ buffer: w.buffer, byteLength: w.size * 4 })));
+    return {
+      ...result,
+      weights: weights.map((w, l) => ({ shape: [w.shape[0], w.shape[1]], data: new Float32Array(trained[l]) })),
+      history,
+    };
+  } finally {
+    for (const t of [inputs, targets, ...weights]) t.dispose();
+  }
+}

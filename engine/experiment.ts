@@ -57,7 +57,7 @@ export const referenceConfig: ExperimentConfig = {
   batchSize: 0,
   seed: 0,
   metricsEvery: 0,
-  lossEvery: 50,
+  lossEvery: 10,
 };
 
 /** Seeds of the three random streams, all derived from config.seed so one number fixes a run. */

@@ -1,0 +1,32 @@
+// Reading a run's inputs from disk: the user's dataset and initial weights, as .npy files.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { datasetFromArrays } from '../engine/data/arrays';
+import type { Dataset } from '../engine/data/synthetic';
+import { readNpyFile } from '../engine/io/npy-file';
+import type { Matrix } from '../engine/linalg';
+import { checkChain } from '../engine/model';
+
+export async function readDataset(paths: { features: string; labels: string }): Promise<Dataset> {
+  const [features, labels] = await Promise.all([readNpyFile(paths.features), readNpyFile(paths.labels)]);
+  return datasetFromArrays(features, labels, paths);
+}
+
+/** DIR/W1.npy, DIR/W2.npy, ... up to the first missing index; each must be a finite float matrix and they must chain. */
+export async function readInitialWeights(dir: string, inputDim: number, classes: number): Promise<Matrix[]> {
+  if (!existsSync(dir)) throw new Error(`--init-weights ${dir}: no such directory`);
+  const paths: string[] = [];
+  while (existsSync(join(dir, `W${paths.length + 1}.npy`))) paths.push(join(dir, `W${paths.length + 1}.npy`));
+  if (paths.length === 0) throw new Error(`--init-weights ${dir}: no W1.npy there (expected W1.npy .. WL.npy, each out x in)`);
+  const weights = await Promise.all(
+    paths.map(async (path) => {
+      const array = await readNpyFile(path);
+      if (array.dtype !== 'float32' && array.dtype !== 'float64') throw new Error(`${path}: weights must be float32 or float64, got ${array.dtype}`);
+      const bad = array.data.findIndex((value) => !Number.isFinite(value));
+      if (bad >= 0) throw new Error(`${path}: entry ${bad} is ${array.data[bad]}; weights must be finite`);
+      return { path, shape: array.shape, data: Float64Array.from(array.data) };
+    }),
+  );
+  checkChain(weights, inputDim, classes, (l) => weights[l].path);
+  return weights.map(({ shape, data }) => ({ rows: shape[0], cols: shape[1], data }));
+}

@@ -1,0 +1,57 @@
+// Writing a run's results: metrics.json, the trained W1.npy .. WL.npy, loss.csv and the figures.
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ExperimentConfig, ExperimentResult } from '../engine/experiment';
+import { writeNpyFile } from '../engine/io/npy-file';
+import { renderFiguresToFiles } from '../engine/report/svg-node';
+
+/** Where the run will go; throws before any training if that would touch earlier results. */
+export function chooseOutDir(requested: string | undefined, now = new Date()): string {
+  if (requested === undefined) {
+    const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+    let dir = join('runs', stamp);
+    for (let n = 2; existsSync(dir); n++) dir = join('runs', `${stamp}-${n}`);
+    return dir;
+  }
+  if (existsSync(requested) && readdirSync(requested).length > 0) {
+    throw new Error(`--out ${requested}: the folder exists and is not empty; choose a new one (nothing was written)`);
+  }
+  return requested;
+}
+
+/** What metrics.json records beside the config: where the data and weights came from, and the device. */
+export interface RunContext {
+  data: string;
+  initWeights: string | null;
+  device: { adapter: string; software: boolean };
+}
+
+export async function writeRun(dir: string, config: ExperimentConfig, context: RunContext, result: ExperimentResult): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const { metrics } = result;
+  const summary = {
+    config,
+    ...context,
+    steps: result.steps,
+    stop_reason: result.stopReason,
+    seconds: result.seconds,
+    final_loss: result.finalLoss,
+    loss: result.losses,
+    layers: metrics.layers,
+    balancedness: metrics.balancedness,
+    singular_values: metrics.singular_values,
+    fit: metrics.fit,
+    history: result.history.map(({ step, metrics }) => ({ step, layers: metrics.layers, fit: metrics.fit })),
+  };
+  const written = [join(dir, 'metrics.json'), join(dir, 'loss.csv')];
+  await writeFile(written[0], `${JSON.stringify(summary, null, 2)}\n`);
+  await writeFile(written[1], `step,loss\n${result.losses.map(([step, loss]) => `${step},${loss}`).join('\n')}\n`);
+  for (const [l, weight] of result.weights.entries()) {
+    const path = join(dir, `W${l + 1}.npy`);
+    await writeNpyFile(path, weight.data, weight.shape, 'float32');
+    written.push(path);
+  }
+  written.push(...(await renderFiguresToFiles(dir, metrics, result.losses)));
+  return written;
+}

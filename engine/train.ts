@@ -81,78 +81,130 @@ export function learningRateAt(step: number, options: Pick<TrainOptions, 'learni
 }
 
 /**
- * Trains `weights` in place. On divergence (a non-finite loss) it restores the weights of the last finite readback
- * and stops with stopReason 'diverged'. Returns the losses read and the final per-layer metrics.
+ * A training run that advances on request, so a caller can interleave it with other work (a page redrawing its
+ * charts, a stop button). Weights are trained in place. A non-finite loss restores the weights of the last finite
+ * readback and finishes the run as 'diverged'. Create outside any scope; dispose() when done.
+ */
+export class TrainingSession {
+  /** Steps taken so far. */
+  step = 0;
+  /** [step, full-batch loss] at every readback. */
+  readonly losses: [number, number][] = [];
+  /** Why the run finished; null while it can go on. */
+  stopReason: TrainResult['stopReason'] | null = null;
+  private readonly sgd: Sgd;
+  private readonly stage: MetricsStage;
+  private readonly lastFinite: Tensor[];
+  private readonly batch: { indices: Tensor; order: Float32Array; random: Random; size: number } | null;
+
+  constructor(
+    private readonly gpu: Gpu,
+    private readonly data: TrainData,
+    private readonly weights: Tensor[],
+    private readonly options: TrainOptions,
+  ) {
+    const N = data.inputs.shape[0];
+    const batchSize = options.batchSize > 0 ? Math.min(options.batchSize, N) : N;
+    this.sgd = new Sgd(weights, options);
+    this.stage = new MetricsStage(gpu, data.labels, data.classes);
+    this.lastFinite = weights.map((w) => gpu.tensor(w.shape, undefined, `${w.label} (last finite)`));
+    this.batch =
+      batchSize < N
+        ? { indices: gpu.tensor([batchSize], undefined, 'batch indices'), order: new Float32Array(N), random: new Random(options.seed), size: batchSize }
+        : null;
+  }
+
+  get finished(): boolean {
+    return this.stopReason !== null;
+  }
+
+  /** Takes up to `count` steps (never past the budget), encoded without readbacks, then reads the loss once. */
+  async advance(count: number): Promise<number> {
+    if (this.finished) throw new Error(`TrainingSession.advance: the run has finished (${this.stopReason})`);
+    const end = Math.min(this.step + count, this.options.steps);
+    for (; this.step < end; this.step++) {
+      this.sgd.learningRate = learningRateAt(this.step, this.options);
+      this.gpu.scope(() => {
+        const { inputs, targets } = this.nextBatch();
+        const { grads } = valueAndGrad(this.weights, () => this.lossOf(dlnForward(inputs, this.weights), targets));
+        this.sgd.step(grads);
+      });
+      this.gpu.flush();
+    }
+    return this.readLoss();
+  }
+
+  /** Measures every layer of the network as it stands. */
+  measure(): Promise<NetworkMetrics> {
+    return measure(this.gpu, this.stage, this.data.inputs, this.weights);
+  }
+
+  dispose(): void {
+    this.sgd.dispose();
+    this.stage.dispose();
+    this.batch?.indices.dispose();
+    for (const t of this.lastFinite) t.dispose();
+  }
+
+  private lossOf(prediction: Tensor, targets: Tensor): Tensor {
+    const { loss, alpha } = this.options;
+    return loss === 'mse' ? mseLoss(prediction, targets, alpha) : softmaxCrossEntropy(prediction, targets);
+  }
+
+  /** The whole data set, or the next mini-batch of a shuffled epoch (reshuffled as each epoch starts). */
+  private nextBatch(): { inputs: Tensor; targets: Tensor } {
+    if (!this.batch) return this.data;
+    const { indices, order, random, size } = this.batch;
+    const N = order.length;
+    const start = (this.step * size) % N;
+    if (start < size) order.set(random.permutation(N));
+    this.gpu.upload(indices, epochSlice(order, start, size));
+    return { inputs: gatherRows(this.data.inputs, indices), targets: gatherRows(this.data.targets, indices) };
+  }
+
+  private async readLoss(): Promise<number> {
+    const loss = (await this.gpu.scope(() => this.lossOf(dlnForward(this.data.inputs, this.weights), this.data.targets)).read())[0];
+    if (!Number.isFinite(loss)) {
+      // Before the first finite readback (step 0) the weights are still the initial ones.
+      if (this.losses.length > 0) this.weights.forEach((w, l) => this.gpu.copy(this.lastFinite[l].buffer, w.buffer, w.size * 4));
+      this.stopReason = 'diverged';
+      return loss;
+    }
+    this.losses.push([this.step, loss]);
+    this.weights.forEach((w, l) => this.gpu.copy(w.buffer, this.lastFinite[l].buffer, w.size * 4));
+    if (loss < this.options.tol) this.stopReason = 'tolerance';
+    else if (this.step >= this.options.steps) this.stopReason = 'budget';
+    return loss;
+  }
+}
+
+/**
+ * Trains `weights` in place to the tolerance or the step budget, reading the loss every `lossEvery` steps and
+ * measuring every layer every `metricsEvery` steps; returns the losses read and the final per-layer metrics.
  */
 export async function train(gpu: Gpu, data: TrainData, weights: Tensor[], options: TrainOptions, events: TrainEvents = {}): Promise<TrainResult> {
-  const N = data.inputs.shape[0];
-  const batchSize = options.batchSize > 0 ? Math.min(options.batchSize, N) : N;
-  const lossOf = (prediction: Tensor, targets: Tensor) =>
-    options.loss === 'mse' ? mseLoss(prediction, targets, options.alpha) : softmaxCrossEntropy(prediction, targets);
-  const fullBatchLoss = () => lossOf(dlnForward(data.inputs, weights), data.targets);
-
-  const sgd = new Sgd(weights, options);
-  const stage = new MetricsStage(gpu, data.labels, data.classes);
-  const lastFinite = weights.map((w) => gpu.tensor(w.shape, undefined, `${w.label} (last finite)`));
-  const batchIndices = batchSize < N ? gpu.tensor([batchSize], undefined, 'batch indices') : null;
-  const order = new Float32Array(N);
-  const random = new Random(options.seed);
-  const losses: [number, number][] = [];
+  const session = new TrainingSession(gpu, data, weights, options);
   const started = performance.now();
-  let stopReason: TrainResult['stopReason'] = 'budget';
-  let step = 0;
-  let lastReport = { step: 0, time: started };
-
+  let last = { step: 0, time: started };
+  const report = async (loss: number) => {
+    const now = performance.now();
+    events.onLoss?.(session.step, loss, ((session.step - last.step) * 1000) / Math.max(now - last.time, 1e-3));
+    last = { step: session.step, time: now };
+    const { metricsEvery } = options;
+    if (metricsEvery > 0 && session.step % metricsEvery === 0 && !session.finished) events.onMetrics?.(session.step, await session.measure());
+  };
   try {
-    for (; ; step++) {
-      const due = step % options.lossEvery === 0 || step === options.steps;
-      if (due) {
-        const loss = (await gpu.scope(fullBatchLoss).read())[0];
-        const now = performance.now();
-        events.onLoss?.(step, loss, ((step - lastReport.step) * 1000) / Math.max(now - lastReport.time, 1e-3));
-        lastReport = { step, time: now };
-        if (!Number.isFinite(loss)) {
-          // Before the first finite readback (step 0) the weights are still the initial ones.
-          if (losses.length > 0) weights.forEach((w, l) => gpu.copy(lastFinite[l].buffer, w.buffer, w.size * 4));
-          stopReason = 'diverged';
-          break;
-        }
-        losses.push([step, loss]);
-        weights.forEach((w, l) => gpu.copy(w.buffer, lastFinite[l].buffer, w.size * 4));
-        if (loss < options.tol) {
-          stopReason = 'tolerance';
-          break;
-        }
-      }
-      if (options.metricsEvery > 0 && step % options.metricsEvery === 0 && events.onMetrics) {
-        events.onMetrics(step, await measure(gpu, stage, data.inputs, weights));
-      }
-      if (step >= options.steps) break;
-
-      if (batchIndices && (step * batchSize) % N < batchSize) order.set(random.permutation(N)); // a new epoch
-      sgd.learningRate = learningRateAt(step, options);
-      gpu.scope(() => {
-        let inputs = data.inputs;
-        let targets = data.targets;
-        if (batchIndices) {
-          const start = (step * batchSize) % N;
-          gpu.upload(batchIndices, epochSlice(order, start, batchSize));
-          inputs = gatherRows(data.inputs, batchIndices);
-          targets = gatherRows(data.targets, batchIndices);
-        }
-        const { grads } = valueAndGrad(weights, () => lossOf(dlnForward(inputs, weights), targets));
-        sgd.step(grads);
-      });
-      gpu.flush();
+    await report(await session.advance(0));
+    while (!session.finished) {
+      const next = (every: number) => (every > 0 ? (Math.floor(session.step / every) + 1) * every : Infinity);
+      await report(await session.advance(Math.min(next(options.lossEvery), next(options.metricsEvery)) - session.step));
     }
-    const metrics = await measure(gpu, stage, data.inputs, weights);
-    const finalLoss = losses.at(-1)?.[1] ?? Number.NaN;
-    return { steps: step, finalLoss, losses, stopReason, seconds: (performance.now() - started) / 1000, metrics };
+    const metrics = await session.measure();
+    const finalLoss = session.losses.at(-1)?.[1] ?? Number.NaN;
+    const seconds = (performance.now() - started) / 1000;
+    return { steps: session.step, finalLoss, losses: session.losses, stopReason: session.stopReason!, seconds, metrics };
   } finally {
-    sgd.dispose();
-    stage.dispose();
-    batchIndices?.dispose();
-    for (const t of lastFinite) t.dispose();
+    session.dispose();
   }
 }
 

@@ -68,6 +68,17 @@ describe('training on the GPU', () => {
     expect(fit.log10C_slope).toBeLessThan(-0.3);
   });
 
+  it('trains with shuffled mini-batches and momentum: the full-batch loss falls 100x', async () => {
+    const config: ExperimentConfig = { ...referenceConfig, batchSize: 7, momentum: 0.9, lr: 0.01, steps: 300, tol: 0, lossEvery: 100 };
+    const dataset = syntheticDataset(config);
+    const result = await runExperiment(gpu(), dataset, initialWeights(config, dataset), config);
+    expect(result.losses.map(([step]) => step)).toEqual([0, 100, 200, 300]);
+    expect(result.finalLoss).toBeLessThan(result.losses[0][1] / 100);
+    // The batches matter: full-batch steps from the same start take another path.
+    const fullBatch = await runExperiment(gpu(), dataset, initialWeights(config, dataset), { ...config, batchSize: 0 });
+    expect(Math.abs(fullBatch.losses[1][1] / result.losses[1][1] - 1)).toBeGreaterThan(0.01);
+  });
+
   it('stops on divergence and keeps the last finite weights', async () => {
     const config: ExperimentConfig = { ...referenceConfig, lr: 50, steps: 200, lossEvery: 5 };
     const dataset = syntheticDataset(config);

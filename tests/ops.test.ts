@@ -1,6 +1,6 @@
 // Every op's forward against the float64 reference, and its gradient against float64 central differences.
-import { describe, it } from 'vitest';
-import { add, matmul, mean, mseLoss, mul, relu, scale, softmaxCrossEntropy, sub, sum, valueAndGrad, type Tensor } from '../engine';
+import { describe, expect, it } from 'vitest';
+import { add, gatherRows, matmul, mean, mseLoss, mul, relu, scale, softmaxCrossEntropy, sub, sum, valueAndGrad, type Tensor } from '../engine';
 import { crossEntropyRef, expectClose, finiteDifferenceGradient, matmulRef, maxAbs, mseRef, oneHot, randomMatrix, seededRandom, transpose, type Matrix } from './reference';
 import { toTensor, useGpu } from './gpu';
 
@@ -80,5 +80,20 @@ describe.each(cases)('$name', ({ name, inputs, gpuOp, cpuOp, constant = [] }) =>
       expectClose(actual, expected, { atol: 1e-4 * maxAbs(expected) + 1e-6, rtol: 1e-4 }, `${name} d/dinput${index}`);
     }
     for (const t of [...tensors, weightTensor, ...grads]) t.dispose();
+  });
+});
+
+describe('gatherRows', () => {
+  it('picks the indexed rows, repeats included, and refuses a gradient', async () => {
+    const input = randomMatrix(seededRandom(5), 6, 7);
+    const picks = [5, 0, 0, 3];
+    const expected = picks.flatMap((row) => Array.from(input.data.subarray(row * 7, row * 7 + 7)));
+    const g = gpu();
+    const source = toTensor(g, input);
+    const gathered = g.scope(() => gatherRows(source, g.tensor([4], Float32Array.from(picks))));
+    expect(gathered.shape).toEqual([4, 7]);
+    expectClose(await gathered.read(), expected, { atol: 1e-6 }, 'gathered rows');
+    expect(() => valueAndGrad([source], () => sum(gatherRows(source, g.tensor([1], [2]))))).toThrow(/gatherRows: no gradient/);
+    for (const t of [source, gathered]) t.dispose();
   });
 });

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 
@@ -11,9 +12,21 @@ function wgsl(): Plugin {
   };
 }
 
+/** An absolute path inside the repository, whatever the root Vite was started with (`vite demos` for the site). */
+function repository(path: string): string {
+  return fileURLToPath(new URL(path, import.meta.url));
+}
+
 export default defineConfig({
   plugins: [wgsl()],
   server: { host: '127.0.0.1' },
+  base: './', // the built demo site works from any folder of any static host
+  build: {
+    outDir: repository('dist'),
+    emptyOutDir: true,
+    target: 'es2022',
+    rollupOptions: { input: ['index', 'geometry', 'playground'].map((page) => repository(`demos/${page}.html`)) },
+  },
   test: {
     include: ['tests/**/*.test.ts'],
     pool: 'forks', // dawn.node is a native addon: one process per test file, not worker threads

@@ -52,6 +52,6 @@ export async function writeRun(dir: string, config: ExperimentConfig, context: R
     await writeNpyFile(path, weight.data, weight.shape, 'float32');
     written.push(path);
   }
-  written.push(...(await renderFiguresToFiles(dir, metrics, result.losses)));
+  written.push(...(await renderFiguresToFiles(dir, metrics, result.losses, result.history)));
   return written;
 }

@@ -6,7 +6,8 @@ import { initWeights, type InitScheme } from './init';
 import type { Matrix } from './linalg';
 import type { NetworkMetrics } from './metrics/layers';
 import { checkChain } from './model';
-import { train, type TrainEvents, type TrainOptions, type TrainResult } from './train';
+import type { Tensor } from './tensor';
+import { train, type TrainData, type TrainEvents, type TrainOptions, type TrainResult } from './train';
 
 export type DatasetKind = 'orthogonal' | 'gaussian' | 'uniform';
 
@@ -132,6 +133,28 @@ export interface ExperimentResult extends TrainResult {
   history: { step: number; metrics: NetworkMetrics }[];
 }
 
+/** The dataset and weights on the GPU, ready for train() or a TrainingSession; dispose() frees them. */
+export interface UploadedExperiment {
+  data: TrainData;
+  weights: Tensor[];
+  dispose(): void;
+}
+
+/** Checks the config and the weights' chain, then uploads the data, its one-hot targets and the weights. */
+export function uploadExperiment(gpu: Gpu, dataset: Dataset, initial: readonly Matrix[], config: ExperimentConfig): UploadedExperiment {
+  const N = dataset.inputs.rows;
+  checkConfig(config, N);
+  checkChain(initial.map((w) => ({ shape: [w.rows, w.cols] })), dataset.inputs.cols, dataset.classes);
+  const inputs = gpu.tensor([N, dataset.inputs.cols], Float32Array.from(dataset.inputs.data), 'inputs');
+  const targets = gpu.tensor([N, dataset.classes], Float32Array.from(oneHot(dataset.labels, dataset.classes).data), 'targets');
+  const weights = initial.map((w, l) => gpu.tensor([w.rows, w.cols], Float32Array.from(w.data), `W${l + 1}`));
+  return {
+    data: { inputs, targets, labels: dataset.labels, classes: dataset.classes },
+    weights,
+    dispose: () => [inputs, targets, ...weights].forEach((t) => t.dispose()),
+  };
+}
+
 /** Trains `initial` on `dataset` as the config says and measures the result; the GPU memory used is released. */
 export async function runExperiment(
   gpu: Gpu,
@@ -140,22 +163,17 @@ export async function runExperiment(
   config: ExperimentConfig,
   events: TrainEvents = {},
 ): Promise<ExperimentResult> {
-  const N = dataset.inputs.rows;
-  checkConfig(config, N);
-  checkChain(initial.map((w) => ({ shape: [w.rows, w.cols] })), dataset.inputs.cols, dataset.classes);
-  const inputs = gpu.tensor([N, dataset.inputs.cols], Float32Array.from(dataset.inputs.data), 'inputs');
-  const targets = gpu.tensor([N, dataset.classes], Float32Array.from(oneHot(dataset.labels, dataset.classes).data), 'targets');
-  const weights = initial.map((w, l) => gpu.tensor([w.rows, w.cols], Float32Array.from(w.data), `W${l + 1}`));
+  const uploaded = uploadExperiment(gpu, dataset, initial, config);
   const history: ExperimentResult['history'] = [];
   try {
-    const data = { inputs, targets, labels: dataset.labels, classes: dataset.classes };
-    const result = await train(gpu, data, weights, trainOptions(config), {
+    const result = await train(gpu, uploaded.data, uploaded.weights, trainOptions(config), {
       ...events,
       onMetrics: (step, metrics) => {
         history.push({ step, metrics });
         events.onMetrics?.(step, metrics);
       },
     });
+    const { weights } = uploaded;
     const trained = await gpu.readMany(weights.map((w) => ({ buffer: w.buffer, byteLength: w.size * 4 })));
     return {
       ...result,
@@ -163,6 +181,6 @@ export async function runExperiment(
       history,
     };
   } finally {
-    for (const t of [inputs, targets, ...weights]) t.dispose();
+    uploaded.dispose();
   }
 }

@@ -139,6 +139,19 @@ export class TrainingSession {
     return measure(this.gpu, this.stage, this.data.inputs, this.weights);
   }
 
+  /** The features z_layer (N x width, row-major) of the whole data set, read back. */
+  async readFeatures(layer: number): Promise<Float32Array> {
+    if (!Number.isInteger(layer) || layer < 0 || layer >= this.weights.length) {
+      throw new Error(`readFeatures: layer must be 0..${this.weights.length - 1}, got ${layer}`);
+    }
+    const features = this.gpu.scope(() => dlnFeatures(this.data.inputs, this.weights.slice(0, layer + 1))[layer]);
+    try {
+      return await features.read();
+    } finally {
+      if (features !== this.data.inputs) features.dispose();
+    }
+  }
+
   dispose(): void {
     this.sgd.dispose();
     this.stage.dispose();

@@ -3,7 +3,7 @@
 import * as Plot from '@observablehq/plot';
 import type { NetworkMetrics } from '../metrics/layers';
 
-const SIZE = { width: 560, height: 360, marginLeft: 64, marginBottom: 44, inset: 12, style: { background: 'white' } };
+const SIZE = { width: 520, height: 340, marginLeft: 64, marginBottom: 44, inset: 12, style: { background: 'white' } };
 
 /** Points of a fitted line y = slope x + intercept at the ends of the fitted layers. */
 function fittedLine(layers: number[], slope: number, intercept: number) {
@@ -62,11 +62,37 @@ export function lossFigure(losses: readonly [number, number][], document: Docume
   }) as SVGSVGElement;
 }
 
-/** Every figure of a run, by file name. */
-export function runFigures(metrics: NetworkMetrics, losses: readonly [number, number][], document: Document): Record<string, SVGSVGElement> {
+/** C_l of every layer against training step (log scale), one line per layer, from metrics taken during training. */
+export function compressionHistoryFigure(history: readonly { step: number; metrics: NetworkMetrics }[], document: Document): SVGSVGElement {
+  const points = history.flatMap(({ step, metrics }) =>
+    metrics.layers.filter((layer) => layer.C > 0).map((layer) => ({ step, C: layer.C, layer: `layer ${layer.layer}` })),
+  );
+  return Plot.plot({
+    ...SIZE,
+    document,
+    grid: true,
+    marginRight: 56,
+    color: { scheme: 'viridis' },
+    x: { label: 'step' },
+    y: { label: 'C_l  (within-class compression)', type: 'log', tickFormat: '.0e' },
+    marks: [
+      Plot.line(points, { x: 'step', y: 'C', stroke: 'layer' }),
+      Plot.text(points, Plot.selectLast({ x: 'step', y: 'C', z: 'layer', text: 'layer', fill: 'layer', dx: 4, textAnchor: 'start' })),
+    ],
+  }) as SVGSVGElement;
+}
+
+/** Every figure of a run, by file name; the history figure only when metrics were taken during training. */
+export function runFigures(
+  metrics: NetworkMetrics,
+  losses: readonly [number, number][],
+  history: readonly { step: number; metrics: NetworkMetrics }[],
+  document: Document,
+): Record<string, SVGSVGElement> {
   return {
     'compression.svg': compressionFigure(metrics, document),
     'discrimination.svg': discriminationFigure(metrics, document),
     'loss.svg': lossFigure(losses, document),
+    ...(history.length > 1 ? { 'compression-history.svg': compressionHistoryFigure(history, document) } : {}),
   };
 }

@@ -5,12 +5,17 @@ import { JSDOM } from 'jsdom';
 import type { NetworkMetrics } from '../metrics/layers';
 import { runFigures } from './figures';
 
-/** Writes compression.svg, discrimination.svg and loss.svg into `dir`; returns their paths. */
-export async function renderFiguresToFiles(dir: string, metrics: NetworkMetrics, losses: readonly [number, number][]): Promise<string[]> {
+/** Writes the figures of runFigures into `dir`; returns their paths. */
+export async function renderFiguresToFiles(
+  dir: string,
+  metrics: NetworkMetrics,
+  losses: readonly [number, number][],
+  history: readonly { step: number; metrics: NetworkMetrics }[] = [],
+): Promise<string[]> {
   const { window } = new JSDOM('');
   const serializer = new window.XMLSerializer(); // unlike outerHTML, it writes the xmlns a standalone file needs
   const paths: string[] = [];
-  for (const [name, svg] of Object.entries(runFigures(metrics, losses, window.document))) {
+  for (const [name, svg] of Object.entries(runFigures(metrics, losses, history, window.document))) {
     const path = join(dir, name);
     await writeFile(path, `${serializer.serializeToString(svg)}\n`);
     paths.push(path);

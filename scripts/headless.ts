@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { createServer, type ViteDevServer } from 'vite';
+import { createServer, preview, type PreviewServer, type ViteDevServer } from 'vite';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -24,19 +24,31 @@ export interface HeadlessSession {
   pageErrors: string[];
 }
 
+export interface HeadlessOptions {
+  /** Serve this built site (vite build's output) instead of the repository's sources. */
+  site?: string;
+  /** Runs in the page before its own scripts, e.g. to stub an API away. */
+  beforeLoad?: () => void;
+}
+
 /**
- * Starts Vite (repository root, port chosen by the OS), launches Chromium, opens `path`, runs `use`, and
- * always closes the browser and the server afterwards.
+ * Starts Vite (the repository's dev server, or a preview of a built site; port chosen by the OS), launches
+ * Chromium, opens `path`, runs `use`, and always closes the browser and the server afterwards.
  */
-export async function withHeadlessPage<T>(path: string, use: (session: HeadlessSession) => Promise<T>): Promise<T> {
+export async function withHeadlessPage<T>(path: string, use: (session: HeadlessSession) => Promise<T>, options: HeadlessOptions = {}): Promise<T> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install it with apt-get install -y chromium`);
   const root = new URL('..', import.meta.url).pathname;
-  let server: ViteDevServer | undefined;
+  let server: ViteDevServer | PreviewServer | undefined;
   let browser: Browser | undefined;
   const profile = mkdtempSync(join(tmpdir(), 'chromium-profile-'));
   try {
-    server = await createServer({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'error', server: { host: '127.0.0.1', port: 0 } });
-    await server.listen();
+    const configFile = join(root, 'vite.config.ts');
+    if (options.site) {
+      server = await preview({ root, configFile, logLevel: 'error', build: { outDir: options.site }, preview: { host: '127.0.0.1', port: 0 } });
+    } else {
+      server = await createServer({ root, configFile, logLevel: 'error', server: { host: '127.0.0.1', port: 0 } });
+      await server.listen();
+    }
     const address = server.httpServer?.address();
     if (!address || typeof address === 'string') throw new Error('Vite did not report a port');
     browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, userDataDir: profile });
@@ -44,6 +56,7 @@ export async function withHeadlessPage<T>(path: string, use: (session: HeadlessS
     const pageErrors: string[] = [];
     page.on('console', (message) => message.type() === 'error' && pageErrors.push(message.text()));
     page.on('pageerror', (error) => pageErrors.push(String(error)));
+    if (options.beforeLoad) await page.evaluateOnNewDocument(options.beforeLoad);
     await page.goto(`http://127.0.0.1:${address.port}/${path.replace(/^\//, '')}`, { waitUntil: 'load' });
     return await use({ page, browser, pageErrors });
   } finally {

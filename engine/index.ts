@@ -7,6 +7,8 @@ export { valueAndGrad, type Backward } from './tape';
 export { matmul, type MatmulOptions } from './ops/matmul';
 export { planMatmul, type MatmulKernel, type MatmulPlan, type MatmulShape, type MatmulDeviceTraits } from './ops/matmul-plan';
 export { gatherRows } from './ops/gather';
+export { addBias, sumRows } from './ops/bias';
+export { BatchNorm, type BatchNormOptions } from './ops/batchnorm';
 export { add, sub, mul, scale, relu } from './ops/elementwise';
 export { sum, mean } from './ops/reduce';
 export { mseLoss, softmaxCrossEntropy } from './ops/loss';

@@ -1,0 +1,99 @@
+// Bias and batch norm: forward against float64 from the definitions, gradients against float64 central
+// differences of the same definitions, running statistics against PyTorch's update rule.
+import { describe, expect, it } from 'vitest';
+import { addBias, BatchNorm, mul, sum, valueAndGrad } from '../engine';
+import { expectClose, finiteDifferenceGradient, maxAbs, randomMatrix, seededRandom, type Matrix } from './reference';
+import { toTensor, useGpu } from './gpu';
+
+const gpu = useGpu();
+const random = seededRandom(11);
+const [N, m] = [6, 4];
+
+/** x + 1 b^T in float64. */
+function addBiasRef(x: Matrix, bias: Float64Array): Float64Array {
+  return x.data.map((value, i) => value + bias[i % x.cols]);
+}
+
+/** Training-mode batch norm in float64: per column, (x - mean) / sqrt(biased var + eps) * gamma + beta. */
+function batchNormRef(x: Matrix, gamma: Float64Array, beta: Float64Array, eps = 1e-5): Float64Array {
+  const out = new Float64Array(x.data.length);
+  for (let j = 0; j < x.cols; j++) {
+    let mean = 0;
+    for (let i = 0; i < x.rows; i++) mean += x.data[i * x.cols + j] / x.rows;
+    let variance = 0;
+    for (let i = 0; i < x.rows; i++) variance += (x.data[i * x.cols + j] - mean) ** 2 / x.rows;
+    for (let i = 0; i < x.rows; i++) out[i * x.cols + j] = ((x.data[i * x.cols + j] - mean) / Math.sqrt(variance + eps)) * gamma[j] + beta[j];
+  }
+  return out;
+}
+
+/** sum(f(...) * R) for a fixed random R, so each output element weighs in differently. */
+const weightsR = randomMatrix(random, N, m);
+const weighted = (values: Float64Array) => values.reduce((total, v, i) => total + v * weightsR.data[i], 0);
+
+describe('addBias', () => {
+  it('forward and both gradients match float64', async () => {
+    const x = randomMatrix(random, N, m);
+    const bias = randomMatrix(random, 1, m).data;
+    const g = gpu();
+    const [xT, biasT, rT] = [toTensor(g, x), g.tensor([m], Float32Array.from(bias)), toTensor(g, weightsR)];
+    expectClose(await g.scope(() => addBias(xT, biasT)).read(), addBiasRef(x, bias), { atol: 1e-6 }, 'forward');
+    const { grads } = valueAndGrad([xT, biasT], () => sum(mul(addBias(xT, biasT), rT)));
+    const expectedX = finiteDifferenceGradient((data) => weighted(addBiasRef({ ...x, data }, bias)), x.data);
+    const expectedBias = finiteDifferenceGradient((b) => weighted(addBiasRef(x, b)), bias);
+    expectClose(await grads[0].read(), expectedX, { atol: 1e-5 }, 'd/dx');
+    expectClose(await grads[1].read(), expectedBias, { atol: 1e-5 }, 'd/dbias');
+    expect(() => addBias(xT, g.tensor([m + 1], new Float32Array(m + 1)))).toThrow(/addBias: needs x of shape \[N, m\] and a bias of shape \[m\], got \[6,4\] and \[5\]/);
+  });
+});
+
+describe('BatchNorm', () => {
+  it('forward and the gradients of x, gamma and beta match float64', async () => {
+    const x = randomMatrix(random, N, m, 3);
+    const gamma = randomMatrix(random, 1, m).data;
+    const beta = randomMatrix(random, 1, m).data;
+    const g = gpu();
+    const norm = new BatchNorm(g, m);
+    g.upload(norm.gamma, Float32Array.from(gamma));
+    g.upload(norm.beta, Float32Array.from(beta));
+    const [xT, rT] = [toTensor(g, x), toTensor(g, weightsR)];
+    const expected = batchNormRef(x, gamma, beta);
+    expectClose(await g.scope(() => norm.apply(xT)).read(), expected, { atol: 1e-5 * maxAbs(expected) }, 'forward');
+
+    const { grads } = valueAndGrad([xT, norm.gamma, norm.beta], () => sum(mul(norm.apply(xT), rT)));
+    const expectations = [
+      finiteDifferenceGradient((data) => weighted(batchNormRef({ ...x, data }, gamma, beta)), x.data),
+      finiteDifferenceGradient((gm) => weighted(batchNormRef(x, gm, beta)), gamma),
+      finiteDifferenceGradient((bt) => weighted(batchNormRef(x, gamma, bt)), beta),
+    ];
+    for (const [index, name] of ['d/dx', 'd/dgamma', 'd/dbeta'].entries()) {
+      expectClose(await grads[index].read(), expectations[index], { atol: 1e-4 * maxAbs(expectations[index]) + 1e-6 }, name);
+    }
+    norm.dispose();
+  });
+
+  it('moves the running statistics as PyTorch does, and uses them in evaluation', async () => {
+    const g = gpu();
+    const norm = new BatchNorm(g, m, { momentum: 0.1 });
+    const batches = [randomMatrix(random, N, m, 2), randomMatrix(random, N, m, 5)];
+    const runningMean = new Float64Array(m);
+    const runningVar = new Float64Array(m).fill(1);
+    for (const batch of batches) {
+      g.scope(() => norm.apply(toTensor(g, batch)));
+      for (let j = 0; j < m; j++) {
+        const column = Array.from({ length: N }, (_, i) => batch.data[i * m + j]);
+        const mean = column.reduce((s, v) => s + v, 0) / N;
+        const unbiased = column.reduce((s, v) => s + (v - mean) ** 2, 0) / (N - 1);
+        runningMean[j] = 0.9 * runningMean[j] + 0.1 * mean;
+        runningVar[j] = 0.9 * runningVar[j] + 0.1 * unbiased;
+      }
+    }
+    expectClose(await norm.running.read(), [...runningMean, ...runningVar], { atol: 1e-5 }, 'running statistics');
+
+    norm.training = false;
+    const x = randomMatrix(random, N, m);
+    const expected = x.data.map((v, i) => (v - runningMean[i % m]) / Math.sqrt(runningVar[i % m] + 1e-5));
+    expectClose(await g.scope(() => norm.apply(toTensor(g, x))).read(), expected, { atol: 1e-5 }, 'evaluation');
+    norm.dispose();
+  });
+});

@@ -49,6 +49,8 @@ const SETTINGS = {
   classes: setting('classes', integer, 'K, the number of classes (synthetic data)'),
   width: setting('width', integer, 'm, the width of every hidden layer'),
   depth: setting('depth', integer, 'L, the number of weight matrices (L-1 hidden layers and the classifier)'),
+  model: setting('model', oneOf('linear', 'mlp', 'hybrid'), 'linear (the theory), mlp (ReLU and biases), hybrid (first k layers Linear+BatchNorm+ReLU)'),
+  'hybrid-layers': setting('nonlinearLayers', integer, "k, the hybrid's nonlinear layers"),
   init: setting('init', oneOf('orthogonal', 'default'), "orthogonal (scale eps) or default (PyTorch nn.Linear's Kaiming-uniform)"),
   eps: setting('eps', number, 'the scale of the orthogonal initialisation'),
   alpha: setting('alpha', number, 'the feature multiplier of the MSE loss sum((alpha f(x) - y)^2) / N'),

@@ -47,9 +47,10 @@ export async function writeRun(dir: string, config: ExperimentConfig, context: R
   const written = [join(dir, 'metrics.json'), join(dir, 'loss.csv')];
   await writeFile(written[0], `${JSON.stringify(summary, null, 2)}\n`);
   await writeFile(written[1], `step,loss\n${result.losses.map(([step, loss]) => `${step},${loss}`).join('\n')}\n`);
-  for (const [l, weight] of result.weights.entries()) {
-    const path = join(dir, `W${l + 1}.npy`);
-    await writeNpyFile(path, weight.data, weight.shape, 'float32');
+  const arrays = [...result.weights.map((w, l) => [`W${l + 1}`, w] as const), ...result.biases.flatMap((b, l) => (b ? [[`b${l + 1}`, b] as const] : []))];
+  for (const [name, array] of arrays) {
+    const path = join(dir, `${name}.npy`);
+    await writeNpyFile(path, array.data, array.shape, 'float32');
     written.push(path);
   }
   written.push(...(await renderFiguresToFiles(dir, metrics, result.losses, result.history)));

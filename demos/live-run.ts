@@ -23,7 +23,7 @@ export class LiveRun {
   constructor(gpu: Gpu, readonly config: ExperimentConfig) {
     this.dataset = syntheticDataset(config);
     this.uploaded = uploadExperiment(gpu, this.dataset, initialWeights(config, this.dataset), config);
-    this.session = new TrainingSession(gpu, this.uploaded.data, this.uploaded.weights, trainOptions(config));
+    this.session = new TrainingSession(gpu, this.uploaded.data, this.uploaded.network, trainOptions(config));
   }
 
   get running(): boolean {

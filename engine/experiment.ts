@@ -5,8 +5,8 @@ import { gaussianData, nearlyOrthogonalData, oneHot, uniformData, type Dataset }
 import { initWeights, type InitScheme } from './init';
 import type { Matrix } from './linalg';
 import type { NetworkMetrics } from './metrics/layers';
-import { checkChain } from './model';
-import type { Tensor } from './tensor';
+import { checkChain, Network, type ModelKind } from './model';
+import { Random } from './random';
 import { train, type TrainData, type TrainEvents, type TrainOptions, type TrainResult } from './train';
 
 export type DatasetKind = 'orthogonal' | 'gaussian' | 'uniform';
@@ -19,6 +19,8 @@ export interface ExperimentConfig {
   classes: number; // K
   width: number; // m
   depth: number; // L, the number of weight matrices
+  model: ModelKind;
+  nonlinearLayers: number; // k, the hybrid's Linear + BatchNorm + ReLU layers
   init: InitScheme;
   eps: number;
   alpha: number;
@@ -44,6 +46,8 @@ export const referenceConfig: ExperimentConfig = {
   classes: 3,
   width: 50,
   depth: 6,
+  model: 'linear',
+  nonlinearLayers: 1,
   init: 'orthogonal',
   eps: 0.3,
   alpha: 100,
@@ -65,6 +69,7 @@ export const referenceConfig: ExperimentConfig = {
 const dataSeed = (seed: number) => seed;
 const initSeed = (seed: number) => seed + 1;
 const shuffleSeed = (seed: number) => seed + 2;
+const biasSeed = (seed: number) => seed + 3;
 
 /** The synthetic dataset the config names. */
 export function syntheticDataset(config: ExperimentConfig): Dataset {
@@ -87,9 +92,22 @@ export function initialWeights(config: ExperimentConfig, dataset: Dataset): Matr
   return initWeights(shape, { scheme: config.init, scale: config.eps, seed: initSeed(config.seed) });
 }
 
+/**
+ * The MLP's initial biases (other models have none): PyTorch's nn.Linear default U(-1/sqrt(fan_in), 1/sqrt(fan_in))
+ * with the default init, zeros with the orthogonal one (whose scale eps the biases would otherwise swamp).
+ */
+export function initialBiases(config: ExperimentConfig, weights: readonly Matrix[]): Float32Array[] | undefined {
+  if (config.model !== 'mlp') return undefined;
+  const random = new Random(biasSeed(config.seed));
+  return weights.map((w) => {
+    const bias = new Float32Array(w.rows);
+    return config.init === 'default' ? random.fillUniform(bias, -1 / Math.sqrt(w.cols), 1 / Math.sqrt(w.cols)) : bias;
+  });
+}
+
 /** Throws, naming the setting, for a config that cannot train. */
 export function checkConfig(config: ExperimentConfig, samples: number): void {
-  const positiveIntegers = ['width', 'depth', 'lossEvery'] as const;
+  const positiveIntegers = ['width', 'depth', 'lossEvery', 'nonlinearLayers'] as const;
   for (const name of positiveIntegers) {
     if (!Number.isInteger(config[name]) || config[name] < 1) throw new Error(`${name} must be a positive integer, got ${config[name]}`);
   }
@@ -126,17 +144,25 @@ export function trainOptions(config: ExperimentConfig): TrainOptions {
   };
 }
 
+/** A tensor's values on the CPU. */
+export interface HostArray {
+  shape: number[];
+  data: Float32Array;
+}
+
 export interface ExperimentResult extends TrainResult {
   /** The trained weights (or the last finite ones if training diverged), each out x in, row-major. */
-  weights: { shape: [number, number]; data: Float32Array }[];
+  weights: HostArray[];
+  /** The trained biases by layer (null where the model has none). */
+  biases: (HostArray | null)[];
   /** Metrics taken every config.metricsEvery steps (empty when 0). */
   history: { step: number; metrics: NetworkMetrics }[];
 }
 
-/** The dataset and weights on the GPU, ready for train() or a TrainingSession; dispose() frees them. */
+/** The dataset and the network on the GPU, ready for train() or a TrainingSession; dispose() frees them. */
 export interface UploadedExperiment {
   data: TrainData;
-  weights: Tensor[];
+  network: Network;
   dispose(): void;
 }
 
@@ -148,10 +174,15 @@ export function uploadExperiment(gpu: Gpu, dataset: Dataset, initial: readonly M
   const inputs = gpu.tensor([N, dataset.inputs.cols], Float32Array.from(dataset.inputs.data), 'inputs');
   const targets = gpu.tensor([N, dataset.classes], Float32Array.from(oneHot(dataset.labels, dataset.classes).data), 'targets');
   const weights = initial.map((w, l) => gpu.tensor([w.rows, w.cols], Float32Array.from(w.data), `W${l + 1}`));
+  const network = Network.create(gpu, config.model, weights, { biases: initialBiases(config, initial), nonlinearLayers: config.nonlinearLayers });
   return {
     data: { inputs, targets, labels: dataset.labels, classes: dataset.classes },
-    weights,
-    dispose: () => [inputs, targets, ...weights].forEach((t) => t.dispose()),
+    network,
+    dispose: () => {
+      inputs.dispose();
+      targets.dispose();
+      network.dispose();
+    },
   };
 }
 
@@ -166,18 +197,22 @@ export async function runExperiment(
   const uploaded = uploadExperiment(gpu, dataset, initial, config);
   const history: ExperimentResult['history'] = [];
   try {
-    const result = await train(gpu, uploaded.data, uploaded.weights, trainOptions(config), {
+    const { network } = uploaded;
+    const result = await train(gpu, uploaded.data, network, trainOptions(config), {
       ...events,
       onMetrics: (step, metrics) => {
         history.push({ step, metrics });
         events.onMetrics?.(step, metrics);
       },
     });
-    const { weights } = uploaded;
-    const trained = await gpu.readMany(weights.map((w) => ({ buffer: w.buffer, byteLength: w.size * 4 })));
+    const biases = network.biases.filter((bias) => bias !== null);
+    const tensors = [...network.weights, ...biases];
+    const values = await gpu.readMany(tensors.map((t) => ({ buffer: t.buffer, byteLength: t.size * 4 })));
+    const host = (index: number): HostArray => ({ shape: [...tensors[index].shape], data: new Float32Array(values[index]) });
     return {
       ...result,
-      weights: weights.map((w, l) => ({ shape: [w.shape[0], w.shape[1]], data: new Float32Array(trained[l]) })),
+      weights: network.weights.map((_, l) => host(l)),
+      biases: network.biases.map((bias) => (bias ? host(tensors.indexOf(bias)) : null)),
       history,
     };
   } finally {

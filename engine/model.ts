@@ -1,18 +1,102 @@
-// The deep linear network of METHOD.md: f(x) = W_L ... W_1 x, no biases; weights stored out x in (nn.Linear).
-// Samples are rows, so a layer maps Z (N x in) to Z W^T (N x out).
+// The networks of METHOD.md, weights stored out x in (nn.Linear); samples are rows, so a layer maps Z to Z W^T.
+// - linear: the deep linear network f(x) = W_L ... W_1 x, no biases (the theory's model);
+// - mlp: every hidden layer Linear (with bias) + ReLU, the classifier Linear (with bias);
+// - hybrid: the first k hidden layers Linear + BatchNorm + ReLU (no bias: the norm's shift replaces it),
+//   then linear layers as in the deep linear network.
+// The features z_l measured at each layer are the outputs of hidden layer l (after its nonlinearity), z_0 = x.
+import type { Gpu } from './gpu';
+import { addBias } from './ops/bias';
+import { BatchNorm } from './ops/batchnorm';
+import { relu } from './ops/elementwise';
 import { matmul } from './ops/matmul';
 import type { Tensor } from './tensor';
 
-/** The network's output for inputs (N x d): N x K. */
-export function dlnForward(inputs: Tensor, weights: readonly Tensor[]): Tensor {
-  return weights.reduce((features, weight) => matmul(features, weight, { transposeB: true }), inputs);
+export type ModelKind = 'linear' | 'mlp' | 'hybrid';
+
+/** How each layer of a network is built beside its weight. */
+interface LayerExtras {
+  bias: Tensor | null;
+  norm: BatchNorm | null;
+  activation: boolean;
 }
 
-/** The features z_0 = x, z_1, ..., z_{L-1} (each N x width): every layer's output before the classifier. */
-export function dlnFeatures(inputs: Tensor, weights: readonly Tensor[]): Tensor[] {
-  const features = [inputs];
-  for (const weight of weights.slice(0, -1)) features.push(matmul(features.at(-1)!, weight, { transposeB: true }));
-  return features;
+/** A network on the GPU; it owns its tensors (the weights included) until dispose(). Create outside any scope. */
+export class Network {
+  private constructor(
+    readonly kind: ModelKind,
+    readonly weights: Tensor[],
+    private readonly layers: LayerExtras[],
+  ) {}
+
+  /**
+   * Builds `kind` around `weights` (W_1 .. W_L, already on the GPU). `biases` gives the MLP's initial biases
+   * (zeros when omitted); `nonlinearLayers` is the hybrid's k.
+   */
+  static create(gpu: Gpu, kind: ModelKind, weights: Tensor[], options: { biases?: Float32Array[]; nonlinearLayers?: number } = {}): Network {
+    const L = weights.length;
+    const k = options.nonlinearLayers ?? 1;
+    if (kind === 'hybrid' && (!Number.isInteger(k) || k < 1 || k > L - 1)) {
+      throw new Error(`hybrid: nonlinearLayers must be 1..${L - 1} (the hidden layers), got ${k}`);
+    }
+    const layers = weights.map((weight, l): LayerExtras => {
+      const hidden = l < L - 1;
+      const out = weight.shape[0];
+      switch (kind) {
+        case 'linear':
+          return { bias: null, norm: null, activation: false };
+        case 'mlp':
+          return { bias: gpu.tensor([out], options.biases?.[l] ?? new Float32Array(out), `b${l + 1}`), norm: null, activation: hidden };
+        case 'hybrid':
+          return l < k ? { bias: null, norm: new BatchNorm(gpu, out), activation: true } : { bias: null, norm: null, activation: false };
+        default:
+          throw new Error(`unknown model '${kind satisfies never}' (linear, mlp, hybrid)`);
+      }
+    });
+    return new Network(kind, weights, layers);
+  }
+
+  /** Everything the optimiser updates: weights, then biases and the norms' gamma and beta. */
+  get parameters(): Tensor[] {
+    return [...this.weights, ...this.layers.flatMap(({ bias, norm }) => [...(bias ? [bias] : []), ...(norm?.parameters ?? [])])];
+  }
+
+  /** The biases by layer (null where a layer has none), for saving. */
+  get biases(): (Tensor | null)[] {
+    return this.layers.map((layer) => layer.bias);
+  }
+
+  /** Batch norms use batch statistics when training, running ones otherwise. */
+  set training(training: boolean) {
+    for (const { norm } of this.layers) if (norm) norm.training = training;
+  }
+
+  /** The output (N x K) for inputs (N x d). */
+  forward(inputs: Tensor): Tensor {
+    return this.weights.reduce((z, _, l) => this.layer(l, z), inputs);
+  }
+
+  /** z_0 = x, z_1, ..., z_{upTo} (each N x width); upTo defaults to L-1, the classifier's input. */
+  features(inputs: Tensor, upTo = this.weights.length - 1): Tensor[] {
+    const features = [inputs];
+    for (let l = 0; l < upTo; l++) features.push(this.layer(l, features[l]));
+    return features;
+  }
+
+  dispose(): void {
+    for (const weight of this.weights) weight.dispose();
+    for (const { bias, norm } of this.layers) {
+      bias?.dispose();
+      norm?.dispose();
+    }
+  }
+
+  private layer(l: number, z: Tensor): Tensor {
+    const { bias, norm, activation } = this.layers[l];
+    let h = matmul(z, this.weights[l], { transposeB: true });
+    if (bias) h = addBias(h, bias);
+    if (norm) h = norm.apply(h);
+    return activation ? relu(h) : h;
+  }
 }
 
 /** Throws unless the shapes chain: W_1 is m_1 x d, each next W_l takes the previous output, W_L gives K classes. */

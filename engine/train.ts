@@ -1,7 +1,7 @@
 // The training loop: full-batch GD or mini-batch SGD on the GPU, one command buffer per step, and a readback
 // only every `lossEvery` steps (to report the loss, test the tolerance and catch divergence).
 import type { Gpu } from './gpu';
-import { dlnFeatures, dlnForward } from './model';
+import type { Network } from './model';
 import { MetricsStage, type NetworkMetrics } from './metrics/layers';
 import { gatherRows } from './ops/gather';
 import { mseLoss, softmaxCrossEntropy } from './ops/loss';
@@ -100,14 +100,15 @@ export class TrainingSession {
   constructor(
     private readonly gpu: Gpu,
     private readonly data: TrainData,
-    private readonly weights: Tensor[],
+    private readonly network: Network,
     private readonly options: TrainOptions,
   ) {
+    const parameters = network.parameters;
     const N = data.inputs.shape[0];
     const batchSize = options.batchSize > 0 ? Math.min(options.batchSize, N) : N;
-    this.sgd = new Sgd(weights, options);
+    this.sgd = new Sgd(parameters, options);
     this.stage = new MetricsStage(gpu, data.labels, data.classes);
-    this.lastFinite = weights.map((w) => gpu.tensor(w.shape, undefined, `${w.label} (last finite)`));
+    this.lastFinite = parameters.map((p) => gpu.tensor(p.shape, undefined, `${p.label} (last finite)`));
     this.batch =
       batchSize < N
         ? { indices: gpu.tensor([batchSize], undefined, 'batch indices'), order: new Float32Array(N), random: new Random(options.seed), size: batchSize }
@@ -126,7 +127,7 @@ export class TrainingSession {
       this.sgd.learningRate = learningRateAt(this.step, this.options);
       this.gpu.scope(() => {
         const { inputs, targets } = this.nextBatch();
-        const { grads } = valueAndGrad(this.weights, () => this.lossOf(dlnForward(inputs, this.weights), targets));
+        const { grads } = valueAndGrad(this.network.parameters, () => this.lossOf(this.network.forward(inputs), targets));
         this.sgd.step(grads);
       });
       this.gpu.flush();
@@ -136,15 +137,14 @@ export class TrainingSession {
 
   /** Measures every layer of the network as it stands. */
   measure(): Promise<NetworkMetrics> {
-    return measure(this.gpu, this.stage, this.data.inputs, this.weights);
+    return measure(this.gpu, this.stage, this.data.inputs, this.network);
   }
 
   /** The features z_layer (N x width, row-major) of the whole data set, read back. */
   async readFeatures(layer: number): Promise<Float32Array> {
-    if (!Number.isInteger(layer) || layer < 0 || layer >= this.weights.length) {
-      throw new Error(`readFeatures: layer must be 0..${this.weights.length - 1}, got ${layer}`);
-    }
-    const features = this.gpu.scope(() => dlnFeatures(this.data.inputs, this.weights.slice(0, layer + 1))[layer]);
+    const depth = this.network.weights.length;
+    if (!Number.isInteger(layer) || layer < 0 || layer >= depth) throw new Error(`readFeatures: layer must be 0..${depth - 1}, got ${layer}`);
+    const features = evaluating(this.network, () => this.gpu.scope(() => this.network.features(this.data.inputs, layer)[layer]));
     try {
       return await features.read();
     } finally {
@@ -176,15 +176,16 @@ export class TrainingSession {
   }
 
   private async readLoss(): Promise<number> {
-    const loss = (await this.gpu.scope(() => this.lossOf(dlnForward(this.data.inputs, this.weights), this.data.targets)).read())[0];
+    // The training loss: batch statistics in any batch norm, as the steps see them.
+    const loss = (await this.gpu.scope(() => this.lossOf(this.network.forward(this.data.inputs), this.data.targets)).read())[0];
     if (!Number.isFinite(loss)) {
       // Before the first finite readback (step 0) the weights are still the initial ones.
-      if (this.losses.length > 0) this.weights.forEach((w, l) => this.gpu.copy(this.lastFinite[l].buffer, w.buffer, w.size * 4));
+      if (this.losses.length > 0) this.network.parameters.forEach((p, i) => this.gpu.copy(this.lastFinite[i].buffer, p.buffer, p.size * 4));
       this.stopReason = 'diverged';
       return loss;
     }
     this.losses.push([this.step, loss]);
-    this.weights.forEach((w, l) => this.gpu.copy(w.buffer, this.lastFinite[l].buffer, w.size * 4));
+    this.network.parameters.forEach((p, i) => this.gpu.copy(p.buffer, this.lastFinite[i].buffer, p.size * 4));
     if (loss < this.options.tol) this.stopReason = 'tolerance';
     else if (this.step >= this.options.steps) this.stopReason = 'budget';
     return loss;
@@ -195,8 +196,8 @@ export class TrainingSession {
  * Trains `weights` in place to the tolerance or the step budget, reading the loss every `lossEvery` steps and
  * measuring every layer every `metricsEvery` steps; returns the losses read and the final per-layer metrics.
  */
-export async function train(gpu: Gpu, data: TrainData, weights: Tensor[], options: TrainOptions, events: TrainEvents = {}): Promise<TrainResult> {
-  const session = new TrainingSession(gpu, data, weights, options);
+export async function train(gpu: Gpu, data: TrainData, network: Network, options: TrainOptions, events: TrainEvents = {}): Promise<TrainResult> {
+  const session = new TrainingSession(gpu, data, network, options);
   const started = performance.now();
   let last = { step: 0, time: started };
   const report = async (loss: number) => {
@@ -221,13 +222,23 @@ export async function train(gpu: Gpu, data: TrainData, weights: Tensor[], option
   }
 }
 
-/** Measures every layer of the network as it stands. */
-export async function measure(gpu: Gpu, stage: MetricsStage, inputs: Tensor, weights: readonly Tensor[]): Promise<NetworkMetrics> {
-  const features = gpu.scope(() => dlnFeatures(inputs, weights));
+/** Measures every layer of the network as it stands (batch norms in evaluation mode, as model.eval()). */
+export async function measure(gpu: Gpu, stage: MetricsStage, inputs: Tensor, network: Network): Promise<NetworkMetrics> {
+  const features = evaluating(network, () => gpu.scope(() => network.features(inputs)));
   try {
-    return await stage.measure(features, weights);
+    return await stage.measure(features, network.weights);
   } finally {
     for (const f of features.slice(1)) f.dispose();
+  }
+}
+
+/** Runs `f` with the network in evaluation mode, then back in training mode. */
+function evaluating<T>(network: Network, f: () => T): T {
+  network.training = false;
+  try {
+    return f();
+  } finally {
+    network.training = true;
   }
 }
 

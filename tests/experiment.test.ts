@@ -1,7 +1,7 @@
 // The experiment end to end on the GPU: 100 steps against the same steps in float64 on the CPU, and the
 // reference configuration against what the paper predicts.
 import { describe, expect, it } from 'vitest';
-import { initialWeights, referenceConfig, runExperiment, syntheticDataset, type ExperimentConfig } from '../engine/experiment';
+import { initialBiases, initialWeights, referenceConfig, runExperiment, syntheticDataset, uploadExperiment, type ExperimentConfig } from '../engine/experiment';
 import { oneHot } from '../engine/data/synthetic';
 import { dlnGradientsRef, matmulRef, sgdStepRef, transpose, type Matrix } from './reference';
 import { metricsRef } from './metrics-reference';
@@ -77,6 +77,34 @@ describe('training on the GPU', () => {
     // The batches matter: full-batch steps from the same start take another path.
     const fullBatch = await runExperiment(gpu(), dataset, initialWeights(config, dataset), { ...config, batchSize: 0 });
     expect(Math.abs(fullBatch.losses[1][1] / result.losses[1][1] - 1)).toBeGreaterThan(0.01);
+  });
+
+  it('mlp: the forward pass matches float64 (ReLU after each hidden layer, biases everywhere)', async () => {
+    const config: ExperimentConfig = { ...referenceConfig, dataset: 'gaussian', model: 'mlp', init: 'default', depth: 3, width: 20 };
+    const dataset = syntheticDataset(config);
+    const weights = initialWeights(config, dataset);
+    const biases = initialBiases(config, weights)!;
+    let z = { ...dataset.inputs, data: dataset.inputs.data.map(Math.fround) };
+    weights.forEach((w, l) => {
+      const h = matmulRef(z, transpose(w));
+      const biased = h.data.map((v, i) => v + biases[l][i % h.cols]);
+      z = { ...h, data: l === weights.length - 1 ? biased : biased.map((v) => Math.max(0, v)) };
+    });
+    const uploaded = uploadExperiment(gpu(), dataset, weights, config);
+    const output = await gpu().scope(() => uploaded.network.forward(uploaded.data.inputs)).read();
+    uploaded.dispose();
+    const largest = z.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    output.forEach((v, i) => expect(Math.abs(v - z.data[i])).toBeLessThan(1e-5 * largest));
+  });
+
+  it.each(['mlp', 'hybrid'] as const)('%s: trains on Gaussian clusters, loss down 10x, every layer measured', async (model) => {
+    const config: ExperimentConfig = { ...referenceConfig, dataset: 'gaussian', model, init: 'default', alpha: 1, lr: 0.05, momentum: 0.9, depth: 4, steps: 200, tol: 0, lossEvery: 50, nonlinearLayers: 2 };
+    const dataset = syntheticDataset(config);
+    const weights = initialWeights(config, dataset);
+    const result = await runExperiment(gpu(), dataset, weights, config);
+    expect(result.finalLoss).toBeLessThan(result.losses[0][1] / 10);
+    expect(result.metrics.layers.map((l) => Number.isFinite(l.C))).toEqual([true, true, true, true]);
+    expect(result.biases.map((b) => b !== null)).toEqual(model === 'mlp' ? [true, true, true, true] : [false, false, false, false]);
   });
 
   it('stops on divergence and keeps the last finite weights', async () => {

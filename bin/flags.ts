@@ -86,9 +86,9 @@ export function parseCommandLine(args: string[]): CommandLine {
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
   const config: ExperimentConfig = { ...referenceConfig };
-  for (const [flag, { key, parse }] of Object.entries(SETTINGS) as [string, Setting<keyof ExperimentConfig>][]) {
+  for (const flag of Object.keys(SETTINGS)) {
     const text = values[flag];
-    if (typeof text === 'string') (config as unknown as Record<string, unknown>)[key] = parse(text, `--${flag}`);
+    if (typeof text === 'string') applySetting(config, flag, text);
   }
   const file = (flag: keyof typeof FILES) => (typeof values[flag] === 'string' ? (values[flag] as string) : undefined);
   const [features, labels] = [file('data'), file('labels')];
@@ -107,6 +107,13 @@ export function parseCommandLine(args: string[]): CommandLine {
   };
 }
 
+/** Sets the config field of `--flag` from its text, as the command line does (sweeps use it for grid values). */
+export function applySetting(config: ExperimentConfig, flag: string, text: string): void {
+  const setting = (SETTINGS as Record<string, Setting<keyof ExperimentConfig>>)[flag];
+  if (!setting) throw new Error(`${flag}: not a setting; settings are ${Object.keys(SETTINGS).join(', ')}`);
+  (config as unknown as Record<string, unknown>)[setting.key] = setting.parse(text, `--${flag}`);
+}
+
 export function helpText(): string {
   const rows: [string, string][] = [
     ...Object.entries(SETTINGS).map(([flag, { key, help }]): [string, string] => [`--${flag} ${String(referenceConfig[key])}`, help]),
@@ -119,6 +126,8 @@ export function helpText(): string {
     'With no flags: the reference configuration of METHOD.md (flags below show their defaults).',
     '',
     'usage: npm start -- [--flag value ...]',
+    '       npm start -- sweep --grid flag=v1,v2,... [--grid seed=0..9 ...] [--shard i/n] --out DIR [--flag value ...]',
+    '       npm start -- sweep report DIR',
     '',
     ...rows.map(([flag, help]) => `  ${flag.padEnd(width)}${help}`),
   ].join('\n');

@@ -1,14 +1,28 @@
 // npm start -- [flags]: train a deep linear network on the GPU, measure every layer, write the results.
 // With no flags it reproduces the reference configuration of METHOD.md. See --help.
+// `sweep ...` runs a grid of such runs (bin/sweep.ts); `sweep report DIR` merges them (bin/sweep-report.ts).
 import { Gpu } from '../engine/gpu';
-import { initialWeights, runExperiment, syntheticDataset, checkConfig, type ExperimentConfig } from '../engine/experiment';
+import { runExperiment } from '../engine/experiment';
 import { helpText, parseCommandLine } from './flags';
-import { readDataset, readInitialWeights } from './inputs';
 import { chooseOutDir, writeRun } from './outputs';
+import { describeRun, prepareRun } from './prepare';
 import { Progress } from './progress';
+import { parseSweep, runSweep } from './sweep';
+import { reportSweep } from './sweep-report';
 import { fitSummary, layerTable } from './table';
 
 async function main(args: string[]): Promise<number> {
+  if (args[0] === 'sweep' && args[1] === 'report') {
+    if (args.length !== 3) throw new Error('usage: npm start -- sweep report DIR');
+    await reportSweep(args[2]);
+    return 0;
+  }
+  if (args[0] === 'sweep') {
+    const plan = parseSweep(args.slice(1));
+    const trained = await runSweep(plan);
+    console.log(`shard ${plan.shard.index}/${plan.shard.count}: trained ${trained} runs into ${plan.out}/runs; merge with: npm start -- sweep report ${plan.out}`);
+    return 0;
+  }
   const commandLine = parseCommandLine(args);
   if (commandLine.help) {
     console.log(helpText());
@@ -16,23 +30,9 @@ async function main(args: string[]): Promise<number> {
   }
   // Everything that can fail on bad input happens before the GPU starts and before --out is touched.
   const out = chooseOutDir(commandLine.out);
-  const dataset = commandLine.data ? await readDataset(commandLine.data) : syntheticDataset(commandLine.config);
-  const weights = commandLine.initWeights
-    ? await readInitialWeights(commandLine.initWeights, dataset.inputs.cols, dataset.classes)
-    : initialWeights(commandLine.config, dataset);
-  const config: ExperimentConfig = {
-    ...commandLine.config,
-    samples: dataset.inputs.rows,
-    dim: dataset.inputs.cols,
-    classes: dataset.classes,
-    depth: weights.length,
-    width: weights[0].rows,
-  };
-  checkConfig(config, dataset.inputs.rows);
-  const source = commandLine.data ? `${commandLine.data.features}, ${commandLine.data.labels}` : `synthetic ${config.dataset}`;
-  console.log(`data: ${source}: N = ${config.samples}, d = ${config.dim}, K = ${config.classes}`);
-  console.log(`network: L = ${config.depth} layers [${weights.map((w) => `${w.rows}x${w.cols}`).join(', ')}], init ${commandLine.initWeights ?? `${config.init} (eps ${config.eps})`}`);
-  console.log(`training: ${config.loss}${config.loss === 'mse' ? ` (alpha ${config.alpha})` : ''}, lr ${config.lr} ${config.schedule}, ${config.batchSize ? `batch ${config.batchSize}` : 'full batch'}, up to ${config.steps} steps or loss < ${config.tol}`);
+  const prepared = await prepareRun(commandLine);
+  const { config, dataset, weights } = prepared;
+  console.log(describeRun(prepared));
 
   const gpu = await Gpu.create();
   try {
@@ -40,7 +40,7 @@ async function main(args: string[]): Promise<number> {
     const result = await runExperiment(gpu, dataset, weights, config, { onLoss: (step, loss, speed) => progress.update(step, loss, speed) });
     progress.done();
     console.log(`\n${layerTable(result.metrics)}\n\n${fitSummary(result.metrics)}\n`);
-    const context = { data: source, initWeights: commandLine.initWeights ?? null, device: { adapter: gpu.adapterName, software: gpu.software } };
+    const context = { data: prepared.source, initWeights: prepared.initWeights, device: { adapter: gpu.adapterName, software: gpu.software } };
     await writeRun(out, config, context, result);
     const ended = { tolerance: `reached loss < ${config.tol}`, budget: 'used the step budget', diverged: 'DIVERGED' }[result.stopReason];
     console.log(`${ended} after ${result.steps} steps in ${result.seconds.toFixed(1)} s; final loss ${result.finalLoss.toExponential(3)}`);

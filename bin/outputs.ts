@@ -44,9 +44,8 @@ export async function writeRun(dir: string, config: ExperimentConfig, context: R
     fit: metrics.fit,
     history: result.history.map(({ step, metrics }) => ({ step, layers: metrics.layers, fit: metrics.fit })),
   };
-  const written = [join(dir, 'metrics.json'), join(dir, 'loss.csv')];
-  await writeFile(written[0], `${JSON.stringify(summary, null, 2)}\n`);
-  await writeFile(written[1], `step,loss\n${result.losses.map(([step, loss]) => `${step},${loss}`).join('\n')}\n`);
+  const written = [join(dir, 'loss.csv')];
+  await writeFile(written[0], `step,loss\n${result.losses.map(([step, loss]) => `${step},${loss}`).join('\n')}\n`);
   const arrays = [...result.weights.map((w, l) => [`W${l + 1}`, w] as const), ...result.biases.flatMap((b, l) => (b ? [[`b${l + 1}`, b] as const] : []))];
   for (const [name, array] of arrays) {
     const path = join(dir, `${name}.npy`);
@@ -54,5 +53,8 @@ export async function writeRun(dir: string, config: ExperimentConfig, context: R
     written.push(path);
   }
   written.push(...(await renderFiguresToFiles(dir, metrics, result.losses, result.history)));
+  // Last, so that a folder with metrics.json holds a whole run (sweeps resume by skipping those).
+  written.push(join(dir, 'metrics.json'));
+  await writeFile(written.at(-1)!, `${JSON.stringify(summary, null, 2)}\n`);
   return written;
 }

@@ -1,0 +1,45 @@
+// Turning a parsed command line into a run that can start: the dataset and initial weights loaded or built,
+// and the config completed from them. Everything that can fail on bad input fails here, before the GPU starts.
+import type { Dataset } from '../engine/data/synthetic';
+import { checkConfig, initialWeights, syntheticDataset, type ExperimentConfig } from '../engine/experiment';
+import type { Matrix } from '../engine/linalg';
+import type { CommandLine } from './flags';
+import { readDataset, readInitialWeights } from './inputs';
+
+export interface PreparedRun {
+  config: ExperimentConfig;
+  dataset: Dataset;
+  weights: Matrix[];
+  /** Where the data came from, for the log and metrics.json. */
+  source: string;
+  initWeights: string | null;
+}
+
+export async function prepareRun(commandLine: CommandLine): Promise<PreparedRun> {
+  const dataset = commandLine.data ? await readDataset(commandLine.data) : syntheticDataset(commandLine.config);
+  const weights = commandLine.initWeights
+    ? await readInitialWeights(commandLine.initWeights, dataset.inputs.cols, dataset.classes)
+    : initialWeights(commandLine.config, dataset);
+  const config: ExperimentConfig = {
+    ...commandLine.config,
+    samples: dataset.inputs.rows,
+    dim: dataset.inputs.cols,
+    classes: dataset.classes,
+    depth: weights.length,
+    width: weights[0].rows,
+  };
+  checkConfig(config, dataset.inputs.rows);
+  const source = commandLine.data ? `${commandLine.data.features}, ${commandLine.data.labels}` : `synthetic ${config.dataset}`;
+  return { config, dataset, weights, source, initWeights: commandLine.initWeights ?? null };
+}
+
+/** Three lines saying what will run. */
+export function describeRun({ config, weights, source, initWeights }: PreparedRun): string {
+  const loss = `${config.loss}${config.loss === 'mse' ? ` (alpha ${config.alpha})` : ''}`;
+  const batches = config.batchSize ? `batch ${config.batchSize}` : 'full batch';
+  return [
+    `data: ${source}: N = ${config.samples}, d = ${config.dim}, K = ${config.classes}`,
+    `network: ${config.model}, L = ${config.depth} layers [${weights.map((w) => `${w.rows}x${w.cols}`).join(', ')}], init ${initWeights ?? `${config.init} (eps ${config.eps})`}`,
+    `training: ${loss}, lr ${config.lr} ${config.schedule}, ${batches}, up to ${config.steps} steps or loss < ${config.tol}`,
+  ].join('\n');
+}

@@ -5,7 +5,7 @@ import { Gpu } from '../engine/gpu';
 import { runExperiment } from '../engine/experiment';
 import { helpText, parseCommandLine } from './flags';
 import { chooseOutDir, writeRun } from './outputs';
-import { describeRun, prepareRun } from './prepare';
+import { describeRun, prepareRun, runContext } from './prepare';
 import { Progress } from './progress';
 import { parseSweep, runSweep } from './sweep';
 import { reportSweep } from './sweep-report';
@@ -40,8 +40,7 @@ async function main(args: string[]): Promise<number> {
     const result = await runExperiment(gpu, dataset, weights, config, { onLoss: (step, loss, speed) => progress.update(step, loss, speed) });
     progress.done();
     console.log(`\n${layerTable(result.metrics)}\n\n${fitSummary(result.metrics)}\n`);
-    const context = { data: prepared.source, initWeights: prepared.initWeights, device: { adapter: gpu.adapterName, software: gpu.software } };
-    await writeRun(out, config, context, result);
+        await writeRun(out, config, runContext(prepared, gpu), result);
     const ended = { tolerance: `reached loss < ${config.tol}`, budget: 'used the step budget', diverged: 'DIVERGED' }[result.stopReason];
     console.log(`${ended} after ${result.steps} steps in ${result.seconds.toFixed(1)} s; final loss ${result.finalLoss.toExponential(3)}`);
     console.log(`wrote ${out}/ (metrics.json, W1.npy..W${config.depth}.npy, loss.csv, figures)`);

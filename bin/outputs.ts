@@ -2,6 +2,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Orthogonality } from '../engine/data/orthogonality';
 import type { ExperimentConfig, ExperimentResult } from '../engine/experiment';
 import { writeNpyFile } from '../engine/io/npy-file';
 import { renderFiguresToFiles } from '../engine/report/svg-node';
@@ -23,6 +24,8 @@ export function chooseOutDir(requested: string | undefined, now = new Date()): s
 /** What metrics.json records beside the config: where the data and weights came from, and the device. */
 export interface RunContext {
   data: string;
+  /** How nearly orthogonal the samples are (METHOD.md). */
+  data_orthogonality: Orthogonality;
   initWeights: string | null;
   device: { adapter: string; software: boolean };
 }

@@ -1,10 +1,13 @@
 // Turning a parsed command line into a run that can start: the dataset and initial weights loaded or built,
 // and the config completed from them. Everything that can fail on bad input fails here, before the GPU starts.
+import { orthogonality } from '../engine/data/orthogonality';
 import type { Dataset } from '../engine/data/synthetic';
 import { checkConfig, initialWeights, syntheticDataset, type ExperimentConfig } from '../engine/experiment';
+import type { Gpu } from '../engine/gpu';
 import type { Matrix } from '../engine/linalg';
 import type { CommandLine } from './flags';
 import { readDataset, readInitialWeights } from './inputs';
+import type { RunContext } from './outputs';
 
 export interface PreparedRun {
   config: ExperimentConfig;
@@ -42,4 +45,14 @@ export function describeRun({ config, weights, source, initWeights }: PreparedRu
     `network: ${config.model}, L = ${config.depth} layers [${weights.map((w) => `${w.rows}x${w.cols}`).join(', ')}], init ${initWeights ?? `${config.init} (eps ${config.eps})`}`,
     `training: ${loss}, lr ${config.lr} ${config.schedule}, ${batches}, up to ${config.steps} steps or loss < ${config.tol}`,
   ].join('\n');
+}
+
+/** What metrics.json records beside the config and the results. */
+export function runContext(prepared: PreparedRun, gpu: Gpu): RunContext {
+  return {
+    data: prepared.source,
+    data_orthogonality: orthogonality(prepared.dataset.inputs),
+    initWeights: prepared.initWeights,
+    device: { adapter: gpu.adapterName, software: gpu.software },
+  };
 }

@@ -8,7 +8,7 @@ import { Gpu } from '../engine/gpu';
 import { runExperiment } from '../engine/experiment';
 import { applySetting, parseCommandLine, type CommandLine } from './flags';
 import { writeRun } from './outputs';
-import { prepareRun } from './prepare';
+import { prepareRun, runContext } from './prepare';
 
 /** One axis of the grid: a setting's flag name and the texts it takes. */
 export interface Axis {
@@ -103,8 +103,7 @@ export async function runSweep(plan: SweepPlan, log: (line: string) => void = co
       for (const [flag, value] of Object.entries(run.settings)) applySetting(config, flag, value);
       const prepared = await prepareRun({ ...plan.base, config });
       const result = await runExperiment(gpu, prepared.dataset, prepared.weights, prepared.config);
-      const context = { data: prepared.source, initWeights: prepared.initWeights, device: { adapter: gpu.adapterName, software: gpu.software } };
-      await writeRun(dir, prepared.config, context, result);
+            await writeRun(dir, prepared.config, runContext(prepared, gpu), result);
       const { fit } = result.metrics;
       log(`${label}: ${result.stopReason} at step ${result.steps}, loss ${result.finalLoss.toExponential(2)}, rho ${fit.compression_ratio.toFixed(3)} (R^2 ${fit.log10C_r2.toFixed(4)}), ${result.seconds.toFixed(1)} s`);
       trained++;

@@ -1,6 +1,7 @@
 // The CPU building blocks of an experiment: the seeded generator, Householder QR, the synthetic datasets of
 // METHOD.md and the weight initialisations, each checked against the property that defines it.
 import { describe, expect, it } from 'vitest';
+import { orthogonality } from '../engine/data/orthogonality';
 import { gaussianData, nearlyOrthogonalData, oneHot, uniformData, type Dataset } from '../engine/data/synthetic';
 import { initWeights, layerShapes, orthogonalClassifier, type NetworkShape } from '../engine/init';
 import { frobeniusNorm, householderQR, identity, matmul, orthonormalRows, transpose, type Matrix } from '../engine/linalg';
@@ -207,5 +208,15 @@ describe('initialisation', () => {
     const init = (seed: number) => initWeights(shape, { scheme, scale: eps, seed });
     expect(init(4)).toEqual(init(4));
     init(4).forEach((weight, l) => expect(weight.data).not.toEqual(init(5)[l].data));
+  });
+});
+
+describe('orthogonality', () => {
+  it('measures norms and inner products of the rows', () => {
+    expect(orthogonality({ rows: 2, cols: 2, data: [2, 0, 1, 1] })).toEqual({ max_norm_deviation: 3, max_inner_product: 2 });
+    const { base } = nearlyOrthogonalData({ samples: 12, dim: 20, classes: 3 }, 4);
+    const measured = orthogonality(base);
+    expect(measured.max_norm_deviation).toBeLessThan(1e-12);
+    expect(measured.max_inner_product).toBeLessThan(1e-12);
   });
 });

@@ -1,8 +1,8 @@
 // The kernel playground: run the engine's matmul and fused SGD kernels at any size in this browser, check each
 // result against float64 on the CPU, and time it against the device's own measured peak.
 import { Gpu } from '../engine/gpu';
-import { matmul, matmulTraits } from '../engine/ops/matmul';
-import { matmulShaders, planMatmul, type MatmulKernel } from '../engine/ops/matmul-plan';
+import { matmul, matmulKernel } from '../engine/ops/matmul';
+import type { MatmulKernel } from '../engine/ops/matmul-plan';
 import { Sgd } from '../engine/optim';
 import { Random } from '../engine/random';
 import { measurePeak, type Peak } from '../bench/peak';
@@ -51,8 +51,8 @@ async function runMatmul(gpu: Gpu, timer: DispatchTimer): Promise<void> {
   const bData = random.fillNormal(new Float32Array(K * N));
   const a = gpu.tensor(transposeA ? [K, M] : [M, K], aData, 'A');
   const b = gpu.tensor(transposeB ? [N, K] : [K, N], bData, 'B');
-  const plan = planMatmul({ M, N, K, transposeA, transposeB }, matmulTraits(gpu), force);
-  const c = matmul(a, b, { transposeA, transposeB, kernel: plan.kernel });
+  const planned = matmulKernel(gpu, { M, N, K, transposeA, transposeB }, force);
+  const c = matmul(a, b, { transposeA, transposeB, kernel: planned.name });
   try {
     const values = await c.read();
     const aAt = (i: number, k: number) => aData[transposeA ? k * M + i : i * K + k];
@@ -70,11 +70,10 @@ async function runMatmul(gpu: Gpu, timer: DispatchTimer): Promise<void> {
       }
       maxError = Math.max(maxError, Math.abs(values[index] - exact) / (magnitude + 1e-30));
     }
-    const kernel = gpu.kernel(`matmul_${plan.kernel}`, matmulShaders[plan.kernel], plan.constants);
-    const { msPerDispatch } = await timer.time(kernel, [a.buffer, b.buffer, c.buffer], plan.workgroups, TIMING);
+    const { msPerDispatch } = await timer.time(planned.kernel, [a.buffer, b.buffer, c.buffer], planned.workgroups, TIMING);
     const gflops = (2 * M * N * K) / (msPerDispatch * 1e6);
     const size = `${M}x${N}x${K}${transposeA ? ' Aᵀ' : ''}${transposeB ? ' Bᵀ' : ''}`;
-    addResult({ op: 'matmul', size, kernel: plan.kernel, maxError, passed: maxError < 1e-5, ms: msPerDispatch, rate: `${gflops.toFixed(2)} GFLOP/s`, ofPeak: peak ? (100 * gflops) / peak.fma_gflops : null });
+    addResult({ op: 'matmul', size, kernel: planned.name, maxError, passed: maxError < 1e-5, ms: msPerDispatch, rate: `${gflops.toFixed(2)} GFLOP/s`, ofPeak: peak ? (100 * gflops) / peak.fma_gflops : null });
   } finally {
     for (const t of [a, b, c]) t.dispose();
   }

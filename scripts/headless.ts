@@ -46,7 +46,8 @@ export async function withHeadlessPage<T>(path: string, use: (session: HeadlessS
     if (options.site) {
       server = await preview({ root, configFile, logLevel: 'error', build: { outDir: options.site }, preview: { host: '127.0.0.1', port: 0 } });
     } else {
-      server = await createServer({ root, configFile, logLevel: 'error', server: { host: '127.0.0.1', port: 0 } });
+      // No hot reload: a file edited during a run must not reload the page under a test or a benchmark.
+      server = await createServer({ root, configFile, logLevel: 'error', server: { host: '127.0.0.1', port: 0, hmr: false } });
       await server.listen();
     }
     const address = server.httpServer?.address();

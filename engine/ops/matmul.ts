@@ -1,9 +1,9 @@
 // matmul: C = op(A) op(B) with op a transpose or not, so backward never copies a transpose.
 // The kernel and its tiles come from planMatmul (matmul-plan.ts); shaders/matmul_*.wgsl.
-import type { Gpu } from '../gpu';
+import type { Gpu, Kernel } from '../gpu';
 import { record } from '../tape';
 import { createTensor, type Tensor } from '../tensor';
-import { matmulShaders, planMatmul, type MatmulDeviceTraits, type MatmulKernel } from './matmul-plan';
+import { matmulShaders, planMatmul, type MatmulDeviceTraits, type MatmulKernel, type MatmulShape } from './matmul-plan';
 
 export interface MatmulOptions {
   /** Use A's transpose: A is stored K x M. */
@@ -48,10 +48,15 @@ function matmulForward(a: Tensor, b: Tensor, transposeA: boolean, transposeB: bo
   }
   const gpu = a.gpu;
   const out = createTensor(gpu, [M, N], 'matmul');
-  const plan = planMatmul({ M, N, K, transposeA, transposeB }, matmulTraits(gpu), force);
-  const kernel = gpu.kernel(`matmul_${plan.kernel}`, matmulShaders[plan.kernel], plan.constants);
-  gpu.dispatch(kernel, [a.buffer, b.buffer, out.buffer], plan.workgroups);
+  const { kernel, workgroups } = matmulKernel(gpu, { M, N, K, transposeA, transposeB }, force);
+  gpu.dispatch(kernel, [a.buffer, b.buffer, out.buffer], workgroups);
   return out;
+}
+
+/** The pipeline and grid matmul dispatches for `shape` (binding A, B, C in that order); benchmarks time it alone. */
+export function matmulKernel(gpu: Gpu, shape: MatmulShape, force?: MatmulKernel): { kernel: Kernel; name: MatmulKernel; workgroups: [number, number, number] } {
+  const plan = planMatmul(shape, matmulTraits(gpu), force);
+  return { kernel: gpu.kernel(`matmul_${plan.kernel}`, matmulShaders[plan.kernel], plan.constants), name: plan.kernel, workgroups: plan.workgroups };
 }
 
 const traitsCache = new WeakMap<Gpu, MatmulDeviceTraits>();

@@ -1,0 +1,70 @@
+// The benchmark's cases: square matmuls and the deep linear network's own shapes, each run with the
+// kernel the engine plans for this device and with the plain kernel, the baseline it must beat.
+import type { MatmulKernel } from '../engine';
+
+/** C (m x n) = op(A) (m x k) * op(B) (k x n), as engine/ops/matmul.ts; A stored k x m when transposeA, B n x k when transposeB. */
+export interface MatmulCase {
+  name: string;
+  /** The shape's label, shared by its planned case and its baseline. */
+  shape: string;
+  op: 'matmul';
+  m: number;
+  n: number;
+  k: number;
+  transposeA: boolean;
+  transposeB: boolean;
+  /** 'plan' runs planMatmul's choice for the device; a kernel name forces that kernel. */
+  kernel: 'plan' | MatmulKernel;
+  /** Part of the `--quick` run. */
+  quick: boolean;
+}
+
+/** The kernel every case is compared with. */
+export const BASELINE_KERNEL: MatmulKernel = 'plain';
+
+interface MatmulShapeCase {
+  label: string;
+  m: number;
+  n: number;
+  k: number;
+  transposeA?: boolean;
+  transposeB?: boolean;
+  quick?: boolean;
+}
+
+const SQUARE: MatmulShapeCase[] = [64, 128, 256, 512, 1024].map((size) => ({
+  label: `square ${size}`,
+  m: size,
+  n: size,
+  k: size,
+  quick: size === 64 || size >= 512, // 512 and 1024 carry the 7%-of-peak requirement
+}));
+
+// The README's network: 30 samples, width 50, 3 classes. A layer computes Z W^T with Z (30 x in) and
+// W (out x in); backward computes dZ = G W and dW = G^T Z (matmul.ts), G (30 x out).
+const DLN: MatmulShapeCase[] = [
+  { label: 'dln forward', m: 30, n: 50, k: 50, transposeB: true, quick: true },
+  { label: 'dln forward last', m: 30, n: 3, k: 50, transposeB: true },
+  { label: 'dln dZ', m: 30, n: 50, k: 50 },
+  { label: 'dln dZ last', m: 30, n: 50, k: 3 },
+  { label: 'dln dW', m: 50, n: 50, k: 30, transposeA: true },
+  { label: 'dln dW last', m: 3, n: 50, k: 30, transposeA: true },
+];
+
+/** Every case: each shape's baseline, then the planned kernel (so its ratio to the baseline is known when it is printed). */
+export function matmulCases(): MatmulCase[] {
+  return [...SQUARE, ...DLN].flatMap((shape) =>
+    ([BASELINE_KERNEL, 'plan'] as const).map((kernel) => ({
+      name: `${shape.label} ${kernel}`,
+      shape: shape.label,
+      op: 'matmul' as const,
+      m: shape.m,
+      n: shape.n,
+      k: shape.k,
+      transposeA: shape.transposeA ?? false,
+      transposeB: shape.transposeB ?? false,
+      kernel,
+      quick: shape.quick ?? false,
+    })),
+  );
+}

@@ -1,0 +1,106 @@
+// Times one kernel by recording many identical dispatches in one compute pass, so the 0.5-3 ms a submit
+// and readback cost is paid once per sample, not once per dispatch.
+// GPU-side timestamps ('timestamp-query') bracket the pass where the device has them; otherwise the wall
+// clock runs from submit to onSubmittedWorkDone. Chromium rounds timestamps to 100 us, so passes are long.
+import type { Gpu, Kernel } from '../engine';
+
+export type TimingMethod = 'timestamp-query' | 'wall-clock';
+
+/** How long each measured pass should run, and how many passes to take the median of. */
+export interface TimingSettings {
+  targetPassMs: number;
+  samples: number;
+}
+
+export interface Timing {
+  /** Median over samples of the pass time divided by its dispatches. */
+  msPerDispatch: number;
+  /** Dispatches per measured pass. */
+  reps: number;
+}
+
+/** The most dispatches one pass records; enough for 10 us kernels to fill a 100 ms pass. */
+const MAX_REPS = 10_000;
+
+/** Where a pass writes its start and end times, and the buffer they are resolved into for reading. */
+interface PassTimestamps {
+  querySet: GPUQuerySet;
+  resolved: GPUBuffer;
+}
+
+export class DispatchTimer {
+  private readonly timestamps: PassTimestamps | null;
+
+  constructor(private readonly gpu: Gpu) {
+    this.timestamps = gpu.hasTimestamps
+      ? {
+          querySet: gpu.device.createQuerySet({ label: 'bench pass timestamps', type: 'timestamp', count: 2 }),
+          resolved: gpu.device.createBuffer({
+            label: 'bench resolved timestamps',
+            size: 16, // two u64 nanosecond counters
+            usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
+          }),
+        }
+      : null;
+  }
+
+  get method(): TimingMethod {
+    return this.timestamps ? 'timestamp-query' : 'wall-clock';
+  }
+
+  /**
+   * Milliseconds per dispatch of `kernel` on `buffers` (bound to @binding(0..n-1) in order).
+   * A discarded first dispatch waits for the pipeline to compile; passes of 1, 10, 100, ... dispatches then run
+   * until one lasts a tenth of the target, and its rate sizes the measured passes.
+   */
+  async time(kernel: Kernel, buffers: GPUBuffer[], workgroups: [number, number, number], settings: TimingSettings): Promise<Timing> {
+    const bindGroup = this.gpu.device.createBindGroup({
+      label: kernel.label,
+      layout: kernel.bindGroupLayout,
+      entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+    });
+    const run = (reps: number) => this.timePass(kernel, bindGroup, workgroups, reps);
+    await run(1);
+    let calibrationReps = 1;
+    let calibrationMs = await run(calibrationReps);
+    while (calibrationMs < settings.targetPassMs / 10 && calibrationReps < MAX_REPS) {
+      calibrationReps = Math.min(MAX_REPS, calibrationReps * 10);
+      calibrationMs = await run(calibrationReps);
+    }
+    const estimate = Math.max(calibrationMs, 1e-3) / calibrationReps;
+    const reps = Math.min(MAX_REPS, Math.max(1, Math.round(settings.targetPassMs / estimate)));
+    const perDispatch: number[] = [];
+    for (let sample = 0; sample < settings.samples; sample++) perDispatch.push((await run(reps)) / reps);
+    return { msPerDispatch: median(perDispatch), reps };
+  }
+
+  /** Total milliseconds of one pass of `reps` dispatches. */
+  private async timePass(kernel: Kernel, bindGroup: GPUBindGroup, workgroups: [number, number, number], reps: number): Promise<number> {
+    this.gpu.flush(); // the engine's pending work (uploads, checks) must not land inside the measurement
+    const device = this.gpu.device;
+    const encoder = device.createCommandEncoder({ label: `bench ${kernel.label}` });
+    const timestamps = this.timestamps;
+    const timestampWrites = timestamps ? { querySet: timestamps.querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } : undefined;
+    const pass = encoder.beginComputePass({ label: `bench ${kernel.label} x${reps}`, timestampWrites });
+    pass.setPipeline(kernel.pipeline);
+    pass.setBindGroup(0, bindGroup);
+    for (let rep = 0; rep < reps; rep++) pass.dispatchWorkgroups(...workgroups);
+    pass.end();
+    if (timestamps) {
+      encoder.resolveQuerySet(timestamps.querySet, 0, 2, timestamps.resolved, 0);
+      device.queue.submit([encoder.finish()]);
+      const [begin, end] = new BigUint64Array(await this.gpu.read(timestamps.resolved, 16));
+      return Number(end - begin) / 1e6;
+    }
+    const start = performance.now();
+    device.queue.submit([encoder.finish()]);
+    await device.queue.onSubmittedWorkDone();
+    return performance.now() - start;
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}

@@ -3,7 +3,9 @@
 import { Gpu, matmul, matmulKernel, Random, type MatmulKernel, type Tensor } from '../engine';
 import type { MatmulCase } from './cases';
 import { measurePeak, type Peak } from './peak';
+import { measurePeerMatmul, measurePeerTrainStep, startPeer } from './peer-tfjs';
 import { DispatchTimer, type TimingMethod, type TimingSettings } from './timing';
+import { measureOurTrainStep, type TrainStepCase, type TrainStepMeasurement } from './train-step';
 
 export interface MatmulMeasurement {
   /** The kernel that ran: the plan's choice, or the forced one. */
@@ -15,9 +17,17 @@ export interface MatmulMeasurement {
 export interface BenchPage {
   device: string;
   timing: TimingMethod;
+  /** The peer library and its backend. */
+  peer: string;
   peak(settings: TimingSettings): Promise<Peak>;
   matmul(matmulCase: MatmulCase, settings: TimingSettings): Promise<MatmulMeasurement>;
+  /** The peer's milliseconds per matmul of the case's shape, after checking its result as ours is checked. */
+  peerMatmul(matmulCase: MatmulCase, settings: TimingSettings): Promise<number>;
+  /** Our training steps; then the peer's on the same problem, checked against ours (two calls: each can take minutes). */
+  trainStep(trainCase: TrainStepCase, settings: TimingSettings): Promise<TrainStepMeasurement>;
+  peerTrainStep(trainCase: TrainStepCase, settings: TimingSettings, ours: TrainStepMeasurement): Promise<TrainStepMeasurement>;
 }
+
 
 /** Entries of C checked against float64 before timing: the four corners and this many more at random. */
 const CHECKED_RANDOM_ENTRIES = 60;
@@ -71,14 +81,38 @@ function checkMatmul(matmulCase: MatmulCase, storedA: Float32Array, storedB: Flo
   }
 }
 
+/** The peer's matmul, checked on the same inputs and with the same bound as ours. */
+async function measurePeer(matmulCase: MatmulCase, settings: TimingSettings): Promise<number> {
+  const random = new Random(INPUT_SEED);
+  const storedA = random.fillUniform(new Float32Array(matmulCase.m * matmulCase.k), -1, 1);
+  const storedB = random.fillUniform(new Float32Array(matmulCase.k * matmulCase.n), -1, 1);
+  const { msPerCall, result } = await measurePeerMatmul(matmulCase, storedA, storedB, settings.targetPassMs);
+  checkMatmul({ ...matmulCase, name: `${matmulCase.name} (peer)` }, storedA, storedB, result, random);
+  return msPerCall;
+}
+
+/** The peer's steps on the same problem; its loss after the warm-up must agree with ours, or the figures mean nothing. */
+async function measurePeerTrainSteps(trainCase: TrainStepCase, settings: TimingSettings, ours: TrainStepMeasurement): Promise<TrainStepMeasurement> {
+  const peer = await measurePeerTrainStep(trainCase, settings.targetPassMs * 5);
+  const difference = Math.abs(ours.lossAfterWarmup - peer.lossAfterWarmup) / Math.abs(ours.lossAfterWarmup);
+  if (!(difference < 1e-3)) {
+    throw new Error(`${trainCase.name}: after ${trainCase.warmupSteps} steps our loss is ${ours.lossAfterWarmup}, the peer's ${peer.lossAfterWarmup}`);
+  }
+  return peer;
+}
+
 async function openBench(): Promise<BenchPage> {
   const gpu = await Gpu.create();
   const timer = new DispatchTimer(gpu);
   return {
     device: gpu.adapterName,
     timing: timer.method,
+    peer: await startPeer(),
     peak: (settings) => measurePeak(gpu, timer, settings),
     matmul: (matmulCase, settings) => measureMatmul(gpu, timer, matmulCase, settings),
+    peerMatmul: measurePeer,
+    trainStep: (trainCase, settings) => measureOurTrainStep(gpu, trainCase, settings.targetPassMs * 5),
+    peerTrainStep: measurePeerTrainSteps,
   };
 }
 

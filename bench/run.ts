@@ -1,11 +1,13 @@
-// `npm run bench [-- --quick] [-- --filter <substring>]`: measures the device's peaks, then every matmul case,
-// in headless Chromium (bench/index.html); prints a table and writes bench/results/<date>-<commit>.json.
+// `npm run bench [-- --quick] [-- --filter <substring>]`: measures the device's peaks, then every matmul case and
+// whole training steps, each beside TensorFlow.js's WebGPU backend in the same page, in headless Chromium
+// (bench/index.html); prints tables and writes bench/results/<date>-<commit>.json.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Page } from 'puppeteer-core';
 import { withHeadlessPage } from '../scripts/headless';
 import { BASELINE_KERNEL, matmulCases, type MatmulCase } from './cases';
 import type { MatmulMeasurement } from './page';
+import { TRAIN_STEP_CASES, trainStepFlops, type TrainStepCase, type TrainStepMeasurement } from './train-step';
 import type { Peak } from './peak';
 import type { TimingMethod, TimingSettings } from './timing';
 
@@ -35,6 +37,28 @@ interface CaseResult {
   reps: number;
   /** GFLOP/s over the baseline kernel's on the same shape (1 for the baseline); null when it was filtered out. */
   vs_baseline: number | null;
+  /** The peer's GFLOP/s on the same shape, and ours over it (planned cases only). */
+  peer_gflops?: number;
+  ratio_to_peer?: number;
+}
+
+/** A whole training step: m, n, k are the samples, the width and the input dimension. */
+interface TrainStepResult {
+  name: string;
+  op: 'train_step';
+  m: number;
+  n: number;
+  k: number;
+  depth: number;
+  classes: number;
+  /** Per step. */
+  ms: number;
+  gflops: number;
+  pct_of_peak: number;
+  steps_per_s: number;
+  samples_per_s: number;
+  peer_steps_per_s: number;
+  ratio_to_peer: number;
 }
 
 /** The results file's schema: later runs keep these fields and add their own. */
@@ -46,17 +70,21 @@ interface BenchResult {
   /** `git rev-parse --short HEAD`, with "+dirty" when the tree differs from it. */
   commit: string;
   timing: TimingMethod;
+  /** The peer library measured beside ours, in the same page. */
+  peer: string;
   flags: Flags;
   peak: Peak;
-  cases: CaseResult[];
+  cases: (CaseResult | TrainStepResult)[];
 }
 
 /** Each timed pass runs this long, and the median of this many passes is reported. */
 const FULL_TIMING: TimingSettings = { targetPassMs: 200, samples: 5 };
 const QUICK_TIMING: TimingSettings = { targetPassMs: 50, samples: 3 };
 
-const COLUMNS = ['case', 'kernel', 'M x N x K', 'reps', 'ms', 'GFLOP/s', '% peak', `x ${BASELINE_KERNEL}`];
-const WIDTHS = [22, 8, 16, 6, 10, 8, 7, 8];
+const COLUMNS = ['case', 'kernel', 'M x N x K', 'reps', 'ms', 'GFLOP/s', '% peak', `x ${BASELINE_KERNEL}`, 'peer GF/s', 'x peer'];
+const WIDTHS = [22, 8, 16, 6, 10, 8, 7, 8, 9, 7];
+const TRAIN_COLUMNS = ['case', 'N x d, L x m', 'ms/step', 'steps/s', 'samples/s', 'GFLOP/s', '% peak', 'peer st/s', 'x peer'];
+const TRAIN_WIDTHS = [22, 20, 10, 9, 10, 8, 7, 9, 7];
 
 function parseFlags(args: string[]): Flags {
   const flags: Flags = { quick: false, filter: null };
@@ -69,19 +97,22 @@ function parseFlags(args: string[]): Flags {
   return flags;
 }
 
-function selectCases(flags: Flags): MatmulCase[] {
-  const all = matmulCases();
-  const selected = all.filter((c) => (!flags.quick || c.quick) && (flags.filter === null || c.name.includes(flags.filter)));
-  if (selected.length === 0) throw new Error(`no case matches --filter "${flags.filter}"; the cases are:\n  ${all.map((c) => c.name).join('\n  ')}`);
+function selectCases(flags: Flags): { matmuls: MatmulCase[]; trainSteps: TrainStepCase[] } {
+  const wanted = (c: { name: string; quick: boolean }) => (!flags.quick || c.quick) && (flags.filter === null || c.name.includes(flags.filter));
+  const selected = { matmuls: matmulCases().filter(wanted), trainSteps: TRAIN_STEP_CASES.filter(wanted) };
+  if (selected.matmuls.length + selected.trainSteps.length === 0) {
+    const names = [...matmulCases(), ...TRAIN_STEP_CASES].map((c) => c.name);
+    throw new Error(`no case matches --filter "${flags.filter}"; the cases are:\n  ${names.join('\n  ')}`);
+  }
   return selected;
 }
 
 /** Waits for bench/page.ts to acquire its device; throws with the page's errors if it could not. */
-async function openBenchPage(page: Page, pageErrors: string[]): Promise<{ device: string; timing: TimingMethod }> {
+async function openBenchPage(page: Page, pageErrors: string[]): Promise<{ device: string; timing: TimingMethod; peer: string }> {
   await page.waitForFunction(() => document.getElementById('status')?.textContent !== 'starting…', { timeout: 60_000 });
   const status = await page.$eval('#status', (element) => element.textContent);
   if (status !== 'ready') throw new Error(`bench page: ${status}\n${pageErrors.join('\n')}`);
-  return page.evaluate(() => ({ device: window.bench.device, timing: window.bench.timing }));
+  return page.evaluate(() => ({ device: window.bench.device, timing: window.bench.timing, peer: window.bench.peer }));
 }
 
 function matmulResult(matmulCase: MatmulCase, measured: MatmulMeasurement, peak: Peak, earlier: CaseResult[]): CaseResult {
@@ -110,8 +141,47 @@ function significant(value: number): number {
   return Number(value.toPrecision(4));
 }
 
-function row(cells: string[]): string {
-  return cells.map((cell, column) => (column === 0 ? cell.padEnd(WIDTHS[column]) : cell.padStart(WIDTHS[column]))).join('  ');
+function row(cells: string[], widths = WIDTHS): string {
+  return cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  ');
+}
+
+function trainStepResult(c: TrainStepCase, measured: { ours: TrainStepMeasurement; peer: TrainStepMeasurement }, peak: Peak): TrainStepResult {
+  const gflops = trainStepFlops(c) / (measured.ours.msPerStep * 1e6);
+  const stepsPerSecond = 1000 / measured.ours.msPerStep;
+  const peerStepsPerSecond = 1000 / measured.peer.msPerStep;
+  return {
+    name: c.name,
+    op: 'train_step',
+    m: c.samples,
+    n: c.width,
+    k: c.dim,
+    depth: c.depth,
+    classes: c.classes,
+    ms: significant(measured.ours.msPerStep),
+    gflops: significant(gflops),
+    pct_of_peak: significant((100 * gflops) / peak.fma_gflops),
+    steps_per_s: significant(stepsPerSecond),
+    samples_per_s: significant(stepsPerSecond * c.samples),
+    peer_steps_per_s: significant(peerStepsPerSecond),
+    ratio_to_peer: significant(stepsPerSecond / peerStepsPerSecond),
+  };
+}
+
+function trainStepRow(result: TrainStepResult): string {
+  return row(
+    [
+      result.name,
+      `${result.m}x${result.k}, ${result.depth}x${result.n}`,
+      result.ms.toPrecision(4),
+      result.steps_per_s.toPrecision(3),
+      result.samples_per_s.toPrecision(3),
+      result.gflops.toFixed(2),
+      result.pct_of_peak.toFixed(1),
+      result.peer_steps_per_s.toPrecision(3),
+      result.ratio_to_peer.toFixed(2),
+    ],
+    TRAIN_WIDTHS,
+  );
 }
 
 function caseRow(result: CaseResult): string {
@@ -125,26 +195,43 @@ function caseRow(result: CaseResult): string {
     result.gflops.toFixed(2),
     result.pct_of_peak.toFixed(1),
     result.vs_baseline === null ? '-' : result.vs_baseline.toFixed(2),
+    result.peer_gflops === undefined ? '-' : result.peer_gflops.toFixed(2),
+    result.ratio_to_peer === undefined ? '-' : result.ratio_to_peer.toFixed(1),
   ]);
 }
 
 /** Runs the peaks and `cases` in Chromium, printing each row as it is measured. */
-async function runInBrowser(flags: Flags, cases: MatmulCase[]): Promise<BenchResult> {
+async function runInBrowser(flags: Flags, cases: { matmuls: MatmulCase[]; trainSteps: TrainStepCase[] }): Promise<BenchResult> {
   const settings = flags.quick ? QUICK_TIMING : FULL_TIMING;
   return withHeadlessPage('bench/index.html', async ({ page, browser, pageErrors }) => {
-    const { device, timing } = await openBenchPage(page, pageErrors);
-    console.log(`device  ${device}\ntiming  ${timing}, median of ${settings.samples} passes of ~${settings.targetPassMs} ms`);
+    const { device, timing, peer } = await openBenchPage(page, pageErrors);
+    console.log(`device  ${device}\ntiming  ${timing}, median of ${settings.samples} passes of ~${settings.targetPassMs} ms\npeer    ${peer}`);
     const measuredPeak = await page.evaluate((sent) => window.bench.peak(sent), settings);
     const peak: Peak = { fma_gflops: significant(measuredPeak.fma_gflops), copy_gbps: significant(measuredPeak.copy_gbps) };
-    console.log(`peak    FMA ${peak.fma_gflops.toFixed(1)} GFLOP/s, copy ${peak.copy_gbps.toFixed(2)} GB/s\n\n${row(COLUMNS)}`);
+    console.log(`peak    FMA ${peak.fma_gflops.toFixed(1)} GFLOP/s, copy ${peak.copy_gbps.toFixed(2)} GB/s`);
+    if (cases.matmuls.length > 0) console.log(`\n${row(COLUMNS)}`);
     const results: CaseResult[] = [];
-    for (const matmulCase of cases) {
+    for (const matmulCase of cases.matmuls) {
       const measured = await page.evaluate((sent, sentSettings) => window.bench.matmul(sent, sentSettings), matmulCase, settings);
-      results.push(matmulResult(matmulCase, measured, peak, results));
-      console.log(caseRow(results[results.length - 1]));
+      const result = matmulResult(matmulCase, measured, peak, results);
+      if (matmulCase.kernel === 'plan') {
+        const peerMs = await page.evaluate((sent, sentSettings) => window.bench.peerMatmul(sent, sentSettings), matmulCase, settings);
+        result.peer_gflops = significant((2 * matmulCase.m * matmulCase.n * matmulCase.k) / (peerMs * 1e6));
+        result.ratio_to_peer = significant(result.gflops / result.peer_gflops);
+      }
+      results.push(result);
+      console.log(caseRow(result));
+    }
+    const trainResults: TrainStepResult[] = [];
+    if (cases.trainSteps.length > 0) console.log(`\n${row(TRAIN_COLUMNS, TRAIN_WIDTHS)}`);
+    for (const trainCase of cases.trainSteps) {
+      const ours = await page.evaluate((sent, sentSettings) => window.bench.trainStep(sent, sentSettings), trainCase, settings);
+      const peer = await page.evaluate((sent, sentSettings, sentOurs) => window.bench.peerTrainStep(sent, sentSettings, sentOurs), trainCase, settings, ours);
+      trainResults.push(trainStepResult(trainCase, { ours, peer }, peak));
+      console.log(trainStepRow(trainResults[trainResults.length - 1]));
     }
     const runtime = `headless ${await browser.version()} via puppeteer-core, page served from http://127.0.0.1`;
-    return { device, runtime, date: new Date().toISOString(), commit: currentCommit(), timing, flags, peak, cases: results };
+    return { device, runtime, date: new Date().toISOString(), commit: currentCommit(), timing, peer, flags, peak, cases: [...results, ...trainResults] };
   });
 }
 

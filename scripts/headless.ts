@@ -52,7 +52,8 @@ export async function withHeadlessPage<T>(path: string, use: (session: HeadlessS
     }
     const address = server.httpServer?.address();
     if (!address || typeof address === 'string') throw new Error('Vite did not report a port');
-    browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, userDataDir: profile });
+    // A generous protocol timeout: one benchmark call (a peer's training step on a large network) can take minutes.
+    browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, userDataDir: profile, protocolTimeout: 600_000 });
     const page = await browser.newPage();
     const pageErrors: string[] = [];
     page.on('console', (message) => message.type() === 'error' && pageErrors.push(message.text()));

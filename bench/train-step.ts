@@ -1,0 +1,94 @@
+// Whole training steps (forward, backward, update) of a deep linear network, timed on the wall clock:
+// a step is dozens of dispatches, so the per-dispatch and per-submit costs are part of what is measured.
+import { Network, Random, TrainingSession, type Gpu, type Matrix } from '../engine';
+import type { TrainOptions } from '../engine/train';
+
+/** A network and its data: N samples of d features, L layers of width m, K classes. */
+export interface TrainStepCase {
+  name: string;
+  samples: number;
+  dim: number;
+  width: number;
+  depth: number;
+  classes: number;
+  /** Steps before timing: they compile every pipeline, and the libraries' losses after them must agree. */
+  warmupSteps: number;
+  quick: boolean;
+}
+
+export const TRAIN_STEP_CASES: TrainStepCase[] = [
+  { name: 'train step reference', samples: 30, dim: 50, width: 50, depth: 6, classes: 3, warmupSteps: 3, quick: true },
+  { name: 'train step large', samples: 2048, dim: 784, width: 512, depth: 8, classes: 10, warmupSteps: 1, quick: false },
+];
+
+/** The same problem for every library: Gaussian inputs, one-hot targets, nn.Linear-default weights. */
+export interface TrainProblem {
+  inputs: Float32Array; // N x d
+  targets: Float32Array; // N x K one-hot
+  weights: Matrix[]; // out x in
+}
+
+/** MSE with alpha 1, plain heavy-ball momentum: the update every library implements the same way. */
+export const PROBLEM_OPTIONS = { alpha: 1, learningRate: 1e-3, momentum: 0.9 };
+
+export function trainProblem(c: TrainStepCase): TrainProblem {
+  const random = new Random(2024);
+  const inputs = random.fillNormal(new Float32Array(c.samples * c.dim));
+  const targets = new Float32Array(c.samples * c.classes);
+  for (let i = 0; i < c.samples; i++) targets[i * c.classes + (i % c.classes)] = 1; // sample i is of class i mod K
+  const weights = Array.from({ length: c.depth }, (_, l) => {
+    const [rows, cols] = [l === c.depth - 1 ? c.classes : c.width, l === 0 ? c.dim : c.width];
+    const bound = 1 / Math.sqrt(cols);
+    return { rows, cols, data: random.fillUniform(new Float64Array(rows * cols), -bound, bound) };
+  });
+  return { inputs, targets, weights };
+}
+
+/** Multiply-adds of one step, times two: forward, and backward's two products per layer. */
+export function trainStepFlops(c: TrainStepCase): number {
+  let perSample = 0;
+  for (let l = 0; l < c.depth; l++) perSample += (l === 0 ? c.dim : c.width) * (l === c.depth - 1 ? c.classes : c.width);
+  return 3 * 2 * c.samples * perSample;
+}
+
+export interface TrainStepMeasurement {
+  msPerStep: number;
+  steps: number;
+  /** The loss after the first few steps, for comparing libraries on the same problem. */
+  lossAfterWarmup: number;
+}
+
+/** Steps enough to fill about `targetMs`, after a warm-up that compiles every pipeline. */
+export async function measureOurTrainStep(gpu: Gpu, c: TrainStepCase, targetMs: number): Promise<TrainStepMeasurement> {
+  const problem = trainProblem(c);
+  const inputs = gpu.tensor([c.samples, c.dim], problem.inputs, 'inputs');
+  const targets = gpu.tensor([c.samples, c.classes], problem.targets, 'targets');
+  const weights = problem.weights.map((w, l) => gpu.tensor([w.rows, w.cols], Float32Array.from(w.data), `W${l + 1}`));
+  const network = Network.create(gpu, 'linear', weights);
+  const options: TrainOptions = {
+    loss: 'mse', alpha: PROBLEM_OPTIONS.alpha, learningRate: PROBLEM_OPTIONS.learningRate, momentum: PROBLEM_OPTIONS.momentum,
+    weightDecay: 0, decoupledWeightDecay: false, schedule: 'constant', finalLearningRateFraction: 1,
+    steps: Number.MAX_SAFE_INTEGER, tol: 0, batchSize: 0, seed: 0, lossEvery: Number.MAX_SAFE_INTEGER, metricsEvery: 0,
+  };
+  const labels = Array.from({ length: c.samples }, (_, i) => i % c.classes);
+  const session = new TrainingSession(gpu, { inputs, targets, labels, classes: c.classes }, network, options);
+  try {
+    const lossAfterWarmup = await session.advance(c.warmupSteps);
+    let steps = 1;
+    let elapsed = await timeSteps(session, steps);
+    while (elapsed < targetMs / 4) elapsed = await timeSteps(session, (steps *= 4));
+    if (elapsed < targetMs) elapsed = await timeSteps(session, (steps = Math.round((steps * targetMs) / elapsed))); // a long step is its own sample
+    return { msPerStep: elapsed / steps, steps, lossAfterWarmup };
+  } finally {
+    session.dispose();
+    network.dispose();
+    inputs.dispose();
+    targets.dispose();
+  }
+}
+
+async function timeSteps(session: TrainingSession, steps: number): Promise<number> {
+  const started = performance.now();
+  await session.advance(steps); // ends with the one readback a training loop would make
+  return performance.now() - started;
+}

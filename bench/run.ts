@@ -7,6 +7,7 @@ import type { Page } from 'puppeteer-core';
 import { withHeadlessPage } from '../scripts/headless';
 import { BASELINE_KERNEL, matmulCases, type MatmulCase } from './cases';
 import type { MatmulMeasurement } from './page';
+import { cpuPeerVersion, measureCpuPeer } from './peer-torch';
 import { TRAIN_STEP_CASES, trainStepFlops, type TrainStepCase, type TrainStepMeasurement } from './train-step';
 import type { Peak } from './peak';
 import type { TimingMethod, TimingSettings } from './timing';
@@ -59,6 +60,9 @@ interface TrainStepResult {
   samples_per_s: number;
   peer_steps_per_s: number;
   ratio_to_peer: number;
+  /** PyTorch on this machine's CPU, where it is installed. */
+  cpu_peer_steps_per_s?: number;
+  ratio_to_cpu_peer?: number;
 }
 
 /** The results file's schema: later runs keep these fields and add their own. */
@@ -72,6 +76,8 @@ interface BenchResult {
   timing: TimingMethod;
   /** The peer library measured beside ours, in the same page. */
   peer: string;
+  /** The CPU peer of the training steps, or null when PyTorch is not installed. */
+  cpu_peer: string | null;
   flags: Flags;
   peak: Peak;
   cases: (CaseResult | TrainStepResult)[];
@@ -83,8 +89,10 @@ const QUICK_TIMING: TimingSettings = { targetPassMs: 50, samples: 3 };
 
 const COLUMNS = ['case', 'kernel', 'M x N x K', 'reps', 'ms', 'GFLOP/s', '% peak', `x ${BASELINE_KERNEL}`, 'peer GF/s', 'x peer'];
 const WIDTHS = [22, 8, 16, 6, 10, 8, 7, 8, 9, 7];
-const TRAIN_COLUMNS = ['case', 'N x d, L x m', 'ms/step', 'steps/s', 'samples/s', 'GFLOP/s', '% peak', 'peer st/s', 'x peer'];
-const TRAIN_WIDTHS = [22, 20, 10, 9, 10, 8, 7, 9, 7];
+const TRAIN_COLUMNS = ['case', 'N x d, L x m', 'ms/step', 'steps/s', 'samples/s', 'GFLOP/s', '% peak', 'peer st/s', 'x peer', 'CPU st/s', 'x CPU'];
+const TRAIN_WIDTHS = [22, 20, 10, 9, 10, 8, 7, 9, 7, 9, 7];
+/** The CPU peer's timed steps per case: a few seconds of work. */
+const CPU_PEER_STEPS: Record<string, number> = { 'train step reference': 2000, 'train step large': 3 };
 
 function parseFlags(args: string[]): Flags {
   const flags: Flags = { quick: false, filter: null };
@@ -179,6 +187,8 @@ function trainStepRow(result: TrainStepResult): string {
       result.pct_of_peak.toFixed(1),
       result.peer_steps_per_s.toPrecision(3),
       result.ratio_to_peer.toFixed(2),
+      result.cpu_peer_steps_per_s === undefined ? '-' : result.cpu_peer_steps_per_s.toPrecision(3),
+      result.ratio_to_cpu_peer === undefined ? '-' : result.ratio_to_cpu_peer.toFixed(2),
     ],
     TRAIN_WIDTHS,
   );
@@ -205,7 +215,10 @@ async function runInBrowser(flags: Flags, cases: { matmuls: MatmulCase[]; trainS
   const settings = flags.quick ? QUICK_TIMING : FULL_TIMING;
   return withHeadlessPage('bench/index.html', async ({ page, browser, pageErrors }) => {
     const { device, timing, peer } = await openBenchPage(page, pageErrors);
+    const torch = cpuPeerVersion();
+    const cpuPeer = torch ? `PyTorch ${torch} on the CPU` : null;
     console.log(`device  ${device}\ntiming  ${timing}, median of ${settings.samples} passes of ~${settings.targetPassMs} ms\npeer    ${peer}`);
+    console.log(`CPU     ${cpuPeer ?? 'PyTorch not installed (apt-get install python3-torch): no CPU peer'}`);
     const measuredPeak = await page.evaluate((sent) => window.bench.peak(sent), settings);
     const peak: Peak = { fma_gflops: significant(measuredPeak.fma_gflops), copy_gbps: significant(measuredPeak.copy_gbps) };
     console.log(`peak    FMA ${peak.fma_gflops.toFixed(1)} GFLOP/s, copy ${peak.copy_gbps.toFixed(2)} GB/s`);
@@ -227,11 +240,19 @@ async function runInBrowser(flags: Flags, cases: { matmuls: MatmulCase[]; trainS
     for (const trainCase of cases.trainSteps) {
       const ours = await page.evaluate((sent, sentSettings) => window.bench.trainStep(sent, sentSettings), trainCase, settings);
       const peer = await page.evaluate((sent, sentSettings, sentOurs) => window.bench.peerTrainStep(sent, sentSettings, sentOurs), trainCase, settings, ours);
-      trainResults.push(trainStepResult(trainCase, { ours, peer }, peak));
-      console.log(trainStepRow(trainResults[trainResults.length - 1]));
+      const result = trainStepResult(trainCase, { ours, peer }, peak);
+      if (cpuPeer) {
+        const cpu = measureCpuPeer(trainCase, CPU_PEER_STEPS[trainCase.name] ?? 10);
+        const difference = Math.abs(cpu.lossAfterWarmup - ours.lossAfterWarmup) / Math.abs(ours.lossAfterWarmup);
+        if (!(difference < 1e-3)) throw new Error(`${trainCase.name}: PyTorch's loss after the warm-up is ${cpu.lossAfterWarmup}, ours ${ours.lossAfterWarmup}`);
+        result.cpu_peer_steps_per_s = significant(1000 / cpu.msPerStep);
+        result.ratio_to_cpu_peer = significant(result.steps_per_s / result.cpu_peer_steps_per_s);
+      }
+      trainResults.push(result);
+      console.log(trainStepRow(result));
     }
     const runtime = `headless ${await browser.version()} via puppeteer-core, page served from http://127.0.0.1`;
-    return { device, runtime, date: new Date().toISOString(), commit: currentCommit(), timing, peer, flags, peak, cases: [...results, ...trainResults] };
+    return { device, runtime, date: new Date().toISOString(), commit: currentCommit(), timing, peer, flags, peak, cpu_peer: cpuPeer, cases: [...results, ...trainResults] };
   });
 }
 

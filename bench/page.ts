@@ -5,6 +5,7 @@ import type { MatmulCase } from './cases';
 import { measurePeak, type Peak } from './peak';
 import { measurePeerMatmul, measurePeerTrainStep, startPeer } from './peer-tfjs';
 import { DispatchTimer, type TimingMethod, type TimingSettings } from './timing';
+import { measureMemoryCase, type MemoryCase, type MemoryMeasurement } from './memory-ops';
 import { measureOurTrainStep, type TrainStepCase, type TrainStepMeasurement } from './train-step';
 
 export interface MatmulMeasurement {
@@ -26,6 +27,7 @@ export interface BenchPage {
   /** Our training steps; then the peer's on the same problem, checked against ours (two calls: each can take minutes). */
   trainStep(trainCase: TrainStepCase, settings: TimingSettings): Promise<TrainStepMeasurement>;
   peerTrainStep(trainCase: TrainStepCase, settings: TimingSettings, ours: TrainStepMeasurement): Promise<TrainStepMeasurement>;
+  memory(memoryCase: MemoryCase, settings: TimingSettings): Promise<MemoryMeasurement>;
 }
 
 
@@ -113,6 +115,7 @@ async function openBench(): Promise<BenchPage> {
     peerMatmul: measurePeer,
     trainStep: (trainCase, settings) => measureOurTrainStep(gpu, trainCase, settings.targetPassMs * 5),
     peerTrainStep: measurePeerTrainSteps,
+    memory: (memoryCase, settings) => measureMemoryCase(gpu, memoryCase, settings.targetPassMs),
   };
 }
 

@@ -63,7 +63,7 @@ export async function measurePeerTrainStep(c: TrainStepCase, targetMs: number): 
     let { ms } = await steps(count);
     while (ms < targetMs / 4) ({ ms } = await steps((count *= 4)));
     if (ms < targetMs) ({ ms } = await steps((count = Math.round((count * targetMs) / ms)))); // a long step is its own sample
-    return { msPerStep: ms / count, steps: count, lossAfterWarmup };
+    return { msPerStep: ms / count, steps: count, metricsMs: 0, lossAfterWarmup };
   } finally {
     optimizer.dispose();
     for (const t of [inputs, targets, ...weights]) t.dispose();

@@ -7,6 +7,7 @@ import type { Page } from 'puppeteer-core';
 import { withHeadlessPage } from '../scripts/headless';
 import { BASELINE_KERNEL, matmulCases, type MatmulCase } from './cases';
 import type { MatmulMeasurement } from './page';
+import { MEMORY_CASES, type MemoryCase } from './memory-ops';
 import { cpuPeerVersion, measureCpuPeer } from './peer-torch';
 import { TRAIN_STEP_CASES, trainStepFlops, type TrainStepCase, type TrainStepMeasurement } from './train-step';
 import type { Peak } from './peak';
@@ -63,6 +64,22 @@ interface TrainStepResult {
   /** PyTorch on this machine's CPU, where it is installed. */
   cpu_peer_steps_per_s?: number;
   ratio_to_cpu_peer?: number;
+  /** The metrics stage over every layer, and its cost in training steps. */
+  metrics_ms: number;
+  metrics_vs_step: number;
+}
+
+/** A memory-bound kernel: m is the element count; pct_of_peak is of the copy bandwidth. */
+interface MemoryResult {
+  name: string;
+  op: 'sgd' | 'reduce';
+  m: number;
+  n: 1;
+  k: 1;
+  ms: number;
+  gflops: number;
+  gbps: number;
+  pct_of_peak: number;
 }
 
 /** The results file's schema: later runs keep these fields and add their own. */
@@ -80,7 +97,7 @@ interface BenchResult {
   cpu_peer: string | null;
   flags: Flags;
   peak: Peak;
-  cases: (CaseResult | TrainStepResult)[];
+  cases: (CaseResult | TrainStepResult | MemoryResult)[];
 }
 
 /** Each timed pass runs this long, and the median of this many passes is reported. */
@@ -89,8 +106,8 @@ const QUICK_TIMING: TimingSettings = { targetPassMs: 50, samples: 3 };
 
 const COLUMNS = ['case', 'kernel', 'M x N x K', 'reps', 'ms', 'GFLOP/s', '% peak', `x ${BASELINE_KERNEL}`, 'peer GF/s', 'x peer'];
 const WIDTHS = [22, 8, 16, 6, 10, 8, 7, 8, 9, 7];
-const TRAIN_COLUMNS = ['case', 'N x d, L x m', 'ms/step', 'steps/s', 'samples/s', 'GFLOP/s', '% peak', 'peer st/s', 'x peer', 'CPU st/s', 'x CPU'];
-const TRAIN_WIDTHS = [22, 20, 10, 9, 10, 8, 7, 9, 7, 9, 7];
+const TRAIN_COLUMNS = ['case', 'N x d, L x m', 'ms/step', 'steps/s', 'samples/s', 'GFLOP/s', '% peak', 'peer st/s', 'x peer', 'CPU st/s', 'x CPU', 'metrics/step'];
+const TRAIN_WIDTHS = [22, 20, 10, 9, 10, 8, 7, 9, 7, 9, 7, 12];
 /** The CPU peer's timed steps per case: a few seconds of work. */
 const CPU_PEER_STEPS: Record<string, number> = { 'train step reference': 2000, 'train step large': 3 };
 
@@ -105,11 +122,17 @@ function parseFlags(args: string[]): Flags {
   return flags;
 }
 
-function selectCases(flags: Flags): { matmuls: MatmulCase[]; trainSteps: TrainStepCase[] } {
+interface SelectedCases {
+  matmuls: MatmulCase[];
+  memory: MemoryCase[];
+  trainSteps: TrainStepCase[];
+}
+
+function selectCases(flags: Flags): SelectedCases {
   const wanted = (c: { name: string; quick: boolean }) => (!flags.quick || c.quick) && (flags.filter === null || c.name.includes(flags.filter));
-  const selected = { matmuls: matmulCases().filter(wanted), trainSteps: TRAIN_STEP_CASES.filter(wanted) };
-  if (selected.matmuls.length + selected.trainSteps.length === 0) {
-    const names = [...matmulCases(), ...TRAIN_STEP_CASES].map((c) => c.name);
+  const selected = { matmuls: matmulCases().filter(wanted), memory: MEMORY_CASES.filter(wanted), trainSteps: TRAIN_STEP_CASES.filter(wanted) };
+  if (selected.matmuls.length + selected.memory.length + selected.trainSteps.length === 0) {
+    const names = [...matmulCases(), ...MEMORY_CASES, ...TRAIN_STEP_CASES].map((c) => c.name);
     throw new Error(`no case matches --filter "${flags.filter}"; the cases are:\n  ${names.join('\n  ')}`);
   }
   return selected;
@@ -172,6 +195,8 @@ function trainStepResult(c: TrainStepCase, measured: { ours: TrainStepMeasuremen
     samples_per_s: significant(stepsPerSecond * c.samples),
     peer_steps_per_s: significant(peerStepsPerSecond),
     ratio_to_peer: significant(stepsPerSecond / peerStepsPerSecond),
+    metrics_ms: significant(measured.ours.metricsMs),
+    metrics_vs_step: significant(measured.ours.metricsMs / measured.ours.msPerStep),
   };
 }
 
@@ -189,6 +214,7 @@ function trainStepRow(result: TrainStepResult): string {
       result.ratio_to_peer.toFixed(2),
       result.cpu_peer_steps_per_s === undefined ? '-' : result.cpu_peer_steps_per_s.toPrecision(3),
       result.ratio_to_cpu_peer === undefined ? '-' : result.ratio_to_cpu_peer.toFixed(2),
+      result.metrics_vs_step.toFixed(2),
     ],
     TRAIN_WIDTHS,
   );
@@ -211,7 +237,7 @@ function caseRow(result: CaseResult): string {
 }
 
 /** Runs the peaks and `cases` in Chromium, printing each row as it is measured. */
-async function runInBrowser(flags: Flags, cases: { matmuls: MatmulCase[]; trainSteps: TrainStepCase[] }): Promise<BenchResult> {
+async function runInBrowser(flags: Flags, cases: SelectedCases): Promise<BenchResult> {
   const settings = flags.quick ? QUICK_TIMING : FULL_TIMING;
   return withHeadlessPage('bench/index.html', async ({ page, browser, pageErrors }) => {
     const { device, timing, peer } = await openBenchPage(page, pageErrors);
@@ -235,6 +261,13 @@ async function runInBrowser(flags: Flags, cases: { matmuls: MatmulCase[]; trainS
       results.push(result);
       console.log(caseRow(result));
     }
+    const memoryResults: MemoryResult[] = [];
+    for (const memoryCase of cases.memory) {
+      const measured = await page.evaluate((sent, sentSettings) => window.bench.memory(sent, sentSettings), memoryCase, settings);
+      const gbps = measured.bytes / (measured.msPerCall * 1e6);
+      memoryResults.push({ name: memoryCase.name, op: memoryCase.op, m: memoryCase.count, n: 1, k: 1, ms: significant(measured.msPerCall), gflops: 0, gbps: significant(gbps), pct_of_peak: significant((100 * gbps) / peak.copy_gbps) });
+      console.log(`${memoryCase.name.padEnd(22)}  ${measured.msPerCall.toPrecision(4).padStart(8)} ms  ${gbps.toFixed(2).padStart(6)} GB/s  ${((100 * gbps) / peak.copy_gbps).toFixed(1).padStart(5)}% of copy`);
+    }
     const trainResults: TrainStepResult[] = [];
     if (cases.trainSteps.length > 0) console.log(`\n${row(TRAIN_COLUMNS, TRAIN_WIDTHS)}`);
     for (const trainCase of cases.trainSteps) {
@@ -252,7 +285,7 @@ async function runInBrowser(flags: Flags, cases: { matmuls: MatmulCase[]; trainS
       console.log(trainStepRow(result));
     }
     const runtime = `headless ${await browser.version()} via puppeteer-core, page served from http://127.0.0.1`;
-    return { device, runtime, date: new Date().toISOString(), commit: currentCommit(), timing, peer, flags, peak, cpu_peer: cpuPeer, cases: [...results, ...trainResults] };
+    return { device, runtime, date: new Date().toISOString(), commit: currentCommit(), timing, peer, flags, peak, cpu_peer: cpuPeer, cases: [...results, ...memoryResults, ...trainResults] };
   });
 }
 

@@ -54,6 +54,8 @@ export function trainStepFlops(c: TrainStepCase): number {
 export interface TrainStepMeasurement {
   msPerStep: number;
   steps: number;
+  /** Measuring every layer (the metrics stage, with its one readback), median of three; 0 for peers. */
+  metricsMs: number;
   /** The loss after the first few steps, for comparing libraries on the same problem. */
   lossAfterWarmup: number;
 }
@@ -78,7 +80,14 @@ export async function measureOurTrainStep(gpu: Gpu, c: TrainStepCase, targetMs: 
     let elapsed = await timeSteps(session, steps);
     while (elapsed < targetMs / 4) elapsed = await timeSteps(session, (steps *= 4));
     if (elapsed < targetMs) elapsed = await timeSteps(session, (steps = Math.round((steps * targetMs) / elapsed))); // a long step is its own sample
-    return { msPerStep: elapsed / steps, steps, lossAfterWarmup };
+    await session.measure(); // compiles the metrics stage's pipelines
+    const metricsMs: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const started = performance.now();
+      await session.measure();
+      metricsMs.push(performance.now() - started);
+    }
+    return { msPerStep: elapsed / steps, steps, metricsMs: metricsMs.sort((a, b) => a - b)[1], lossAfterWarmup };
   } finally {
     session.dispose();
     network.dispose();

@@ -97,3 +97,14 @@ describe('gatherRows', () => {
     for (const t of [source, gathered]) t.dispose();
   });
 });
+
+describe('sum over many workgroups', () => {
+  it('adds a million values in several passes, within float32 rounding of float64', async () => {
+    const values = randomMatrix(seededRandom(9), 1000, 1001); // 1,001,000: several workgroups, then a second pass
+    const g = gpu();
+    const exact = values.data.reduce((total, v) => total + v, 0);
+    const magnitude = values.data.reduce((total, v) => total + Math.abs(v), 0);
+    const got = (await g.scope(() => sum(toTensor(g, values))).read())[0];
+    expect(Math.abs(got - exact)).toBeLessThan(1e-5 * magnitude);
+  });
+});

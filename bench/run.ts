@@ -6,19 +6,22 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Page } from 'puppeteer-core';
 import { withHeadlessPage } from '../scripts/headless';
 import { BASELINE_KERNEL, matmulCases, type MatmulCase } from './cases';
-import type { MatmulMeasurement } from './page';
+import { Gpu } from '../engine';
+import { openSuite, type BenchSuite, type MatmulMeasurement } from './suite';
 import { MEMORY_CASES, type MemoryCase } from './memory-ops';
 import { cpuPeerVersion, measureCpuPeer } from './peer-torch';
 import { TRAIN_STEP_CASES, trainStepFlops, type TrainStepCase, type TrainStepMeasurement } from './train-step';
 import type { Peak } from './peak';
 import type { TimingMethod, TimingSettings } from './timing';
 
-const USAGE = 'usage: npm run bench [-- --quick] [-- --filter <substring of a case name>]';
+const USAGE = 'usage: npm run bench [-- --quick] [-- --filter <substring of a case name>] [-- --node]';
 
 interface Flags {
   /** Fewer shapes, shorter passes, fewer samples. */
   quick: boolean;
   filter: string | null;
+  /** Under Node's webgpu package instead of Chromium (no TF.js peer there). */
+  node: boolean;
 }
 
 /** One entry of `cases`: the fields every op shares (name .. pct_of_peak), then matmul's own. */
@@ -59,8 +62,9 @@ interface TrainStepResult {
   pct_of_peak: number;
   steps_per_s: number;
   samples_per_s: number;
-  peer_steps_per_s: number;
-  ratio_to_peer: number;
+  /** TF.js, where it ran (the browser). */
+  peer_steps_per_s?: number;
+  ratio_to_peer?: number;
   /** PyTorch on this machine's CPU, where it is installed. */
   cpu_peer_steps_per_s?: number;
   ratio_to_cpu_peer?: number;
@@ -91,8 +95,8 @@ interface BenchResult {
   /** `git rev-parse --short HEAD`, with "+dirty" when the tree differs from it. */
   commit: string;
   timing: TimingMethod;
-  /** The peer library measured beside ours, in the same page. */
-  peer: string;
+  /** The peer library measured beside ours, in the same page; null under Node. */
+  peer: string | null;
   /** The CPU peer of the training steps, or null when PyTorch is not installed. */
   cpu_peer: string | null;
   flags: Flags;
@@ -112,9 +116,10 @@ const TRAIN_WIDTHS = [22, 20, 10, 9, 10, 8, 7, 9, 7, 9, 7, 12];
 const CPU_PEER_STEPS: Record<string, number> = { 'train step reference': 2000, 'train step large': 3 };
 
 function parseFlags(args: string[]): Flags {
-  const flags: Flags = { quick: false, filter: null };
+  const flags: Flags = { quick: false, filter: null, node: false };
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--quick') flags.quick = true;
+    else if (args[i] === '--node') flags.node = true;
     else if (args[i] === '--filter' && i + 1 < args.length) flags.filter = args[++i];
     else if (args[i].startsWith('--filter=')) flags.filter = args[i].slice('--filter='.length);
     else throw new Error(`unknown argument "${args[i]}"\n${USAGE}`);
@@ -138,12 +143,21 @@ function selectCases(flags: Flags): SelectedCases {
   return selected;
 }
 
-/** Waits for bench/page.ts to acquire its device; throws with the page's errors if it could not. */
-async function openBenchPage(page: Page, pageErrors: string[]): Promise<{ device: string; timing: TimingMethod; peer: string }> {
+/** Waits for bench/page.ts to acquire its device; then every call goes to the page's window.bench. */
+async function openBenchPage(page: Page, pageErrors: string[]): Promise<BenchSuite> {
   await page.waitForFunction(() => document.getElementById('status')?.textContent !== 'starting…', { timeout: 60_000 });
   const status = await page.$eval('#status', (element) => element.textContent);
   if (status !== 'ready') throw new Error(`bench page: ${status}\n${pageErrors.join('\n')}`);
-  return page.evaluate(() => ({ device: window.bench.device, timing: window.bench.timing, peer: window.bench.peer }));
+  const { device, timing, peer } = await page.evaluate(() => ({ device: window.bench.device, timing: window.bench.timing, peer: window.bench.peer }));
+  const call =
+    <R>(method: keyof BenchSuite) =>
+    (...args: unknown[]): Promise<R> =>
+      page.evaluate((name, sent) => (window.bench as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[name](...sent), method, args) as Promise<R>;
+  return {
+    device, timing, peer,
+    peak: call('peak'), matmul: call('matmul'), memory: call('memory'), trainStep: call('trainStep'),
+    peerMatmul: call('peerMatmul'), peerTrainStep: call('peerTrainStep'),
+  };
 }
 
 function matmulResult(matmulCase: MatmulCase, measured: MatmulMeasurement, peak: Peak, earlier: CaseResult[]): CaseResult {
@@ -176,10 +190,10 @@ function row(cells: string[], widths = WIDTHS): string {
   return cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  ');
 }
 
-function trainStepResult(c: TrainStepCase, measured: { ours: TrainStepMeasurement; peer: TrainStepMeasurement }, peak: Peak): TrainStepResult {
-  const gflops = trainStepFlops(c) / (measured.ours.msPerStep * 1e6);
-  const stepsPerSecond = 1000 / measured.ours.msPerStep;
-  const peerStepsPerSecond = 1000 / measured.peer.msPerStep;
+function trainStepResult(c: TrainStepCase, ours: TrainStepMeasurement, peer: TrainStepMeasurement | null, peak: Peak): TrainStepResult {
+  const gflops = trainStepFlops(c) / (ours.msPerStep * 1e6);
+  const stepsPerSecond = 1000 / ours.msPerStep;
+  const peerStepsPerSecond = peer ? 1000 / peer.msPerStep : undefined;
   return {
     name: c.name,
     op: 'train_step',
@@ -188,15 +202,14 @@ function trainStepResult(c: TrainStepCase, measured: { ours: TrainStepMeasuremen
     k: c.dim,
     depth: c.depth,
     classes: c.classes,
-    ms: significant(measured.ours.msPerStep),
+    ms: significant(ours.msPerStep),
     gflops: significant(gflops),
     pct_of_peak: significant((100 * gflops) / peak.fma_gflops),
     steps_per_s: significant(stepsPerSecond),
     samples_per_s: significant(stepsPerSecond * c.samples),
-    peer_steps_per_s: significant(peerStepsPerSecond),
-    ratio_to_peer: significant(stepsPerSecond / peerStepsPerSecond),
-    metrics_ms: significant(measured.ours.metricsMs),
-    metrics_vs_step: significant(measured.ours.metricsMs / measured.ours.msPerStep),
+    ...(peerStepsPerSecond === undefined ? {} : { peer_steps_per_s: significant(peerStepsPerSecond), ratio_to_peer: significant(stepsPerSecond / peerStepsPerSecond) }),
+    metrics_ms: significant(ours.metricsMs),
+    metrics_vs_step: significant(ours.metricsMs / ours.msPerStep),
   };
 }
 
@@ -210,8 +223,8 @@ function trainStepRow(result: TrainStepResult): string {
       result.samples_per_s.toPrecision(3),
       result.gflops.toFixed(2),
       result.pct_of_peak.toFixed(1),
-      result.peer_steps_per_s.toPrecision(3),
-      result.ratio_to_peer.toFixed(2),
+      result.peer_steps_per_s === undefined ? '-' : result.peer_steps_per_s.toPrecision(3),
+      result.ratio_to_peer === undefined ? '-' : result.ratio_to_peer.toFixed(2),
       result.cpu_peer_steps_per_s === undefined ? '-' : result.cpu_peer_steps_per_s.toPrecision(3),
       result.ratio_to_cpu_peer === undefined ? '-' : result.ratio_to_cpu_peer.toFixed(2),
       result.metrics_vs_step.toFixed(2),
@@ -236,56 +249,68 @@ function caseRow(result: CaseResult): string {
   ]);
 }
 
-/** Runs the peaks and `cases` in Chromium, printing each row as it is measured. */
-async function runInBrowser(flags: Flags, cases: SelectedCases): Promise<BenchResult> {
+/** Runs the peaks and `cases` on `suite`, printing each row as it is measured. */
+async function runSuite(suite: BenchSuite, runtime: string, flags: Flags, cases: SelectedCases): Promise<BenchResult> {
   const settings = flags.quick ? QUICK_TIMING : FULL_TIMING;
+  const { device, timing, peer } = suite;
+  const torch = cpuPeerVersion();
+  const cpuPeer = torch ? `PyTorch ${torch} on the CPU` : null;
+  console.log(`device  ${device}\nruntime ${runtime}\ntiming  ${timing}, median of ${settings.samples} passes of ~${settings.targetPassMs} ms\npeer    ${peer ?? 'none here (TensorFlow.js runs in the browser run)'}`);
+  console.log(`CPU     ${cpuPeer ?? 'PyTorch not installed (apt-get install python3-torch): no CPU peer'}`);
+  const measuredPeak = await suite.peak(settings);
+  const peak: Peak = { fma_gflops: significant(measuredPeak.fma_gflops), copy_gbps: significant(measuredPeak.copy_gbps) };
+  console.log(`peak    FMA ${peak.fma_gflops.toFixed(1)} GFLOP/s, copy ${peak.copy_gbps.toFixed(2)} GB/s`);
+  if (cases.matmuls.length > 0) console.log(`\n${row(COLUMNS)}`);
+  const results: CaseResult[] = [];
+  for (const matmulCase of cases.matmuls) {
+    const measured = await suite.matmul(matmulCase, settings);
+    const result = matmulResult(matmulCase, measured, peak, results);
+    if (matmulCase.kernel === 'plan' && suite.peerMatmul) {
+      const peerMs = await suite.peerMatmul(matmulCase, settings);
+      result.peer_gflops = significant((2 * matmulCase.m * matmulCase.n * matmulCase.k) / (peerMs * 1e6));
+      result.ratio_to_peer = significant(result.gflops / result.peer_gflops);
+    }
+    results.push(result);
+    console.log(caseRow(result));
+  }
+  const memoryResults: MemoryResult[] = [];
+  for (const memoryCase of cases.memory) {
+    const measured = await suite.memory(memoryCase, settings);
+    const gbps = measured.bytes / (measured.msPerCall * 1e6);
+    memoryResults.push({ name: memoryCase.name, op: memoryCase.op, m: memoryCase.count, n: 1, k: 1, ms: significant(measured.msPerCall), gflops: 0, gbps: significant(gbps), pct_of_peak: significant((100 * gbps) / peak.copy_gbps) });
+    console.log(`${memoryCase.name.padEnd(22)}  ${measured.msPerCall.toPrecision(4).padStart(8)} ms  ${gbps.toFixed(2).padStart(6)} GB/s  ${((100 * gbps) / peak.copy_gbps).toFixed(1).padStart(5)}% of copy`);
+  }
+  const trainResults: TrainStepResult[] = [];
+  if (cases.trainSteps.length > 0) console.log(`\n${row(TRAIN_COLUMNS, TRAIN_WIDTHS)}`);
+  for (const trainCase of cases.trainSteps) {
+    const ours = await suite.trainStep(trainCase, settings);
+    const result = trainStepResult(trainCase, ours, suite.peerTrainStep ? await suite.peerTrainStep(trainCase, settings, ours) : null, peak);
+    if (cpuPeer) {
+      const cpu = measureCpuPeer(trainCase, CPU_PEER_STEPS[trainCase.name] ?? 10);
+      const difference = Math.abs(cpu.lossAfterWarmup - ours.lossAfterWarmup) / Math.abs(ours.lossAfterWarmup);
+      if (!(difference < 1e-3)) throw new Error(`${trainCase.name}: PyTorch's loss after the warm-up is ${cpu.lossAfterWarmup}, ours ${ours.lossAfterWarmup}`);
+      result.cpu_peer_steps_per_s = significant(1000 / cpu.msPerStep);
+      result.ratio_to_cpu_peer = significant(result.steps_per_s / result.cpu_peer_steps_per_s);
+    }
+    trainResults.push(result);
+    console.log(trainStepRow(result));
+  }
+  return { device, runtime, date: new Date().toISOString(), commit: currentCommit(), timing, peer, flags, peak, cpu_peer: cpuPeer, cases: [...results, ...memoryResults, ...trainResults] };
+}
+
+/** The suite in headless Chromium with the TF.js peer, or under Node's webgpu package with --node. */
+async function run(flags: Flags, cases: SelectedCases): Promise<BenchResult> {
+  if (flags.node) {
+    const gpu = await Gpu.create();
+    try {
+      return await runSuite(openSuite(gpu), `Node ${process.version} with the webgpu package (Dawn)`, flags, cases);
+    } finally {
+      gpu.destroy();
+    }
+  }
   return withHeadlessPage('bench/index.html', async ({ page, browser, pageErrors }) => {
-    const { device, timing, peer } = await openBenchPage(page, pageErrors);
-    const torch = cpuPeerVersion();
-    const cpuPeer = torch ? `PyTorch ${torch} on the CPU` : null;
-    console.log(`device  ${device}\ntiming  ${timing}, median of ${settings.samples} passes of ~${settings.targetPassMs} ms\npeer    ${peer}`);
-    console.log(`CPU     ${cpuPeer ?? 'PyTorch not installed (apt-get install python3-torch): no CPU peer'}`);
-    const measuredPeak = await page.evaluate((sent) => window.bench.peak(sent), settings);
-    const peak: Peak = { fma_gflops: significant(measuredPeak.fma_gflops), copy_gbps: significant(measuredPeak.copy_gbps) };
-    console.log(`peak    FMA ${peak.fma_gflops.toFixed(1)} GFLOP/s, copy ${peak.copy_gbps.toFixed(2)} GB/s`);
-    if (cases.matmuls.length > 0) console.log(`\n${row(COLUMNS)}`);
-    const results: CaseResult[] = [];
-    for (const matmulCase of cases.matmuls) {
-      const measured = await page.evaluate((sent, sentSettings) => window.bench.matmul(sent, sentSettings), matmulCase, settings);
-      const result = matmulResult(matmulCase, measured, peak, results);
-      if (matmulCase.kernel === 'plan') {
-        const peerMs = await page.evaluate((sent, sentSettings) => window.bench.peerMatmul(sent, sentSettings), matmulCase, settings);
-        result.peer_gflops = significant((2 * matmulCase.m * matmulCase.n * matmulCase.k) / (peerMs * 1e6));
-        result.ratio_to_peer = significant(result.gflops / result.peer_gflops);
-      }
-      results.push(result);
-      console.log(caseRow(result));
-    }
-    const memoryResults: MemoryResult[] = [];
-    for (const memoryCase of cases.memory) {
-      const measured = await page.evaluate((sent, sentSettings) => window.bench.memory(sent, sentSettings), memoryCase, settings);
-      const gbps = measured.bytes / (measured.msPerCall * 1e6);
-      memoryResults.push({ name: memoryCase.name, op: memoryCase.op, m: memoryCase.count, n: 1, k: 1, ms: significant(measured.msPerCall), gflops: 0, gbps: significant(gbps), pct_of_peak: significant((100 * gbps) / peak.copy_gbps) });
-      console.log(`${memoryCase.name.padEnd(22)}  ${measured.msPerCall.toPrecision(4).padStart(8)} ms  ${gbps.toFixed(2).padStart(6)} GB/s  ${((100 * gbps) / peak.copy_gbps).toFixed(1).padStart(5)}% of copy`);
-    }
-    const trainResults: TrainStepResult[] = [];
-    if (cases.trainSteps.length > 0) console.log(`\n${row(TRAIN_COLUMNS, TRAIN_WIDTHS)}`);
-    for (const trainCase of cases.trainSteps) {
-      const ours = await page.evaluate((sent, sentSettings) => window.bench.trainStep(sent, sentSettings), trainCase, settings);
-      const peer = await page.evaluate((sent, sentSettings, sentOurs) => window.bench.peerTrainStep(sent, sentSettings, sentOurs), trainCase, settings, ours);
-      const result = trainStepResult(trainCase, { ours, peer }, peak);
-      if (cpuPeer) {
-        const cpu = measureCpuPeer(trainCase, CPU_PEER_STEPS[trainCase.name] ?? 10);
-        const difference = Math.abs(cpu.lossAfterWarmup - ours.lossAfterWarmup) / Math.abs(ours.lossAfterWarmup);
-        if (!(difference < 1e-3)) throw new Error(`${trainCase.name}: PyTorch's loss after the warm-up is ${cpu.lossAfterWarmup}, ours ${ours.lossAfterWarmup}`);
-        result.cpu_peer_steps_per_s = significant(1000 / cpu.msPerStep);
-        result.ratio_to_cpu_peer = significant(result.steps_per_s / result.cpu_peer_steps_per_s);
-      }
-      trainResults.push(result);
-      console.log(trainStepRow(result));
-    }
     const runtime = `headless ${await browser.version()} via puppeteer-core, page served from http://127.0.0.1`;
-    return { device, runtime, date: new Date().toISOString(), commit: currentCommit(), timing, peer, flags, peak, cpu_peer: cpuPeer, cases: [...results, ...memoryResults, ...trainResults] };
+    return runSuite(await openBenchPage(page, pageErrors), runtime, flags, cases);
   });
 }
 
@@ -301,14 +326,14 @@ function writeResult(result: BenchResult): string {
   const partial = result.flags.quick || result.flags.filter !== null;
   const directory = new URL('results/', import.meta.url);
   mkdirSync(directory, { recursive: true });
-  const file = new URL(`${result.date.slice(0, 10)}-${result.commit}${partial ? '-partial' : ''}.json`, directory);
+  const file = new URL(`${result.date.slice(0, 10)}-${result.commit}${result.flags.node ? '-node' : ''}${partial ? '-partial' : ''}.json`, directory);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   return file.pathname;
 }
 
 try {
   const flags = parseFlags(process.argv.slice(2));
-  const result = await runInBrowser(flags, selectCases(flags));
+  const result = await run(flags, selectCases(flags));
   console.log(`\nwrote ${writeResult(result)}`);
 } catch (error) {
   console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);

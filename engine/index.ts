@@ -22,3 +22,7 @@ export { initWeights, layerShapes, type NetworkShape, type InitOptions, type Ini
 export { nearlyOrthogonalData, gaussianData, uniformData, balancedLabels, oneHot, type Dataset, type DatasetSize } from './data/synthetic';
 export { readNpy, writeNpy, type NpyArray, type NpyDtype } from './io/npy';
 export type { Matrix } from './linalg';
+export {
+  referenceConfig, runExperiment, uploadExperiment, syntheticDataset, initialWeights, initialBiases, trainOptions, checkConfig,
+  type ExperimentConfig, type ExperimentResult, type UploadedExperiment, type DatasetKind,
+} from './experiment';

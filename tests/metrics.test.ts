@@ -1,7 +1,7 @@
 // The metrics stage against a float64 CPU computation that uses m x m covariances (not the K x K route of the GPU).
 import { describe, expect, it } from 'vitest';
 import { MetricsStage } from '../engine/metrics/layers';
-import { symmetricEigen } from '../engine/metrics/eigen';
+import { symmetricEigen, symmetricEigenvalues } from '../engine/metrics/eigen';
 import { fitLayers } from '../engine/metrics/fits';
 import { expectClose, matmulRef, randomMatrix, seededRandom, transpose, type Matrix } from './reference';
 import { toTensor, useGpu } from './gpu';
@@ -85,6 +85,17 @@ describe('metrics stage', () => {
     const scaled = { rows: 6, cols: 6, data: vectors.map((value, index) => value * values[index % 6]) };
     expectClose(matmulRef(scaled, transpose(v)).data, a.data, { atol: 1e-10 }, 'V diag V^T');
     expect([...values]).toEqual([...values].sort((p, q) => q - p));
+  });
+
+  it('the tridiagonal QL eigenvalues match Jacobi, repeated and zero eigenvalues included', () => {
+    const random = seededRandom(8);
+    for (const [n, rank] of [[1, 1], [2, 1], [7, 7], [40, 40], [50, 3]]) {
+      const x = randomMatrix(random, n, rank);
+      const a = matmulRef(x, transpose(x)); // rank-deficient when rank < n: n - rank zero eigenvalues
+      const jacobi = symmetricEigen(a.data, n).values;
+      expectClose(symmetricEigenvalues(a.data, n), jacobi, { atol: 1e-10 * Math.abs(jacobi[0]) }, `n = ${n}, rank ${rank}`);
+    }
+    expectClose(symmetricEigenvalues([2, 0, 0, 0, 2, 0, 0, 0, -1], 3), [2, 2, -1], { atol: 1e-15 }, 'diagonal');
   });
 
   it('fits log10 C_l and D_l over the hidden layers', () => {

@@ -66,3 +66,85 @@ export function symmetricPseudoInverse(matrix: ArrayLike<number>, n: number, rel
   });
   return inverse;
 }
+
+/**
+ * The eigenvalues alone of a symmetric n x n matrix, largest first: Householder reduction to tridiagonal form,
+ * then the implicit QL algorithm (Numerical Recipes' tred2 and tqli, without eigenvectors). O(n^3) with a small
+ * constant, against Jacobi's many sweeps: ten times faster at n = 50, which keeps the metrics stage cheap.
+ */
+export function symmetricEigenvalues(matrix: ArrayLike<number>, n: number): Float64Array {
+  const a = Float64Array.from(matrix);
+  const d = new Float64Array(n); // the diagonal, then the eigenvalues
+  const e = new Float64Array(n); // the off-diagonal
+  for (let i = n - 1; i > 0; i--) {
+    const l = i - 1;
+    let h = 0;
+    let scale = 0;
+    for (let k = 0; k <= l; k++) scale += Math.abs(a[i * n + k]);
+    if (l === 0 || scale === 0) {
+      e[i] = a[i * n + l];
+      continue;
+    }
+    for (let k = 0; k <= l; k++) {
+      a[i * n + k] /= scale;
+      h += a[i * n + k] ** 2;
+    }
+    let f = a[i * n + l];
+    let g = f >= 0 ? -Math.sqrt(h) : Math.sqrt(h);
+    e[i] = scale * g;
+    h -= f * g;
+    a[i * n + l] = f - g;
+    f = 0;
+    for (let j = 0; j <= l; j++) {
+      g = 0;
+      for (let k = 0; k <= j; k++) g += a[j * n + k] * a[i * n + k];
+      for (let k = j + 1; k <= l; k++) g += a[k * n + j] * a[i * n + k];
+      e[j] = g / h;
+      f += e[j] * a[i * n + j];
+    }
+    const hh = f / (h + h);
+    for (let j = 0; j <= l; j++) {
+      f = a[i * n + j];
+      e[j] = g = e[j] - hh * f;
+      for (let k = 0; k <= j; k++) a[j * n + k] -= f * e[k] + g * a[i * n + k];
+    }
+  }
+  for (let i = 0; i < n; i++) d[i] = a[i * n + i];
+  for (let i = 1; i < n; i++) e[i - 1] = e[i];
+  if (n > 0) e[n - 1] = 0;
+  for (let l = 0; l < n; l++) {
+    for (let iteration = 0; ; iteration++) {
+      let m = l;
+      for (; m < n - 1; m++) if (Math.abs(e[m]) <= Number.EPSILON * (Math.abs(d[m]) + Math.abs(d[m + 1]))) break;
+      if (m === l) break;
+      if (iteration === 60) throw new Error(`symmetricEigenvalues: no convergence for eigenvalue ${l} of a ${n} x ${n} matrix`);
+      let g = (d[l + 1] - d[l]) / (2 * e[l]);
+      let r = Math.hypot(g, 1);
+      g = d[m] - d[l] + e[l] / (g + (g >= 0 ? r : -r));
+      let [s, c, p] = [1, 1, 0];
+      let i = m - 1;
+      for (; i >= l; i--) {
+        const f = s * e[i];
+        const b = c * e[i];
+        e[i + 1] = r = Math.hypot(f, g);
+        if (r === 0) {
+          d[i + 1] -= p;
+          e[m] = 0;
+          break;
+        }
+        s = f / r;
+        c = g / r;
+        g = d[i + 1] - p;
+        r = (d[i] - g) * s + 2 * c * b;
+        p = s * r;
+        d[i + 1] = g + p;
+        g = c * r - b;
+      }
+      if (r === 0 && i >= l) continue;
+      d[l] -= p;
+      e[l] = g;
+      e[m] = 0;
+    }
+  }
+  return d.sort().reverse();
+}

@@ -4,7 +4,7 @@ import type { Tensor } from '../tensor';
 import { matmul } from '../ops/matmul';
 import { mul, sub } from '../ops/elementwise';
 import { reduceSum } from '../ops/reduce';
-import { symmetricEigen, symmetricPseudoInverse } from './eigen';
+import { symmetricEigenvalues, symmetricPseudoInverse } from './eigen';
 import { fitLayers, type LayerFits } from './fits';
 
 export interface LayerMetrics {
@@ -78,7 +78,7 @@ export class MetricsStage {
     const balancedness = pending.weights.slice(0, -1).map((w) => Math.sqrt(Math.max(0, read(w.imbalanceSquared!)[0])));
     const singular_values = pending.weights.map((w) => {
       const size = Math.sqrt(w.gram.size);
-      return Array.from(symmetricEigen(read(w.gram), size).values, (value) => Math.sqrt(Math.max(0, value)));
+      return Array.from(symmetricEigenvalues(read(w.gram), size), (value) => Math.sqrt(Math.max(0, value)));
     });
     return { layers, balancedness, singular_values, fit: fitLayers(layers) };
   }
@@ -143,7 +143,7 @@ export class MetricsStage {
       }
     }
     const gramSize = Math.sqrt(t.featureGram.size);
-    const eigenvalues = symmetricEigen(read(t.featureGram), gramSize).values;
+    const eigenvalues = symmetricEigenvalues(read(t.featureGram), gramSize);
     const rank = eigenvalues.filter((value) => value > eigenvalues[0] * RANK_CUTOFF ** 2).length;
     return { layer, C: traceWithin / traceBetween, D: 1 - largestCosine, NC1: nc1, trace_within: traceWithin, trace_between: traceBetween, rank };
   }

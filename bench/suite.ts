@@ -1,0 +1,97 @@
+// The benchmark's measurements of our engine, the same in the browser (bench/page.ts) and in Node (--node):
+// one call per measurement, so bench/run.ts drives them case by case.
+import { Gpu, matmul, matmulKernel, Random, type MatmulKernel, type Tensor } from '../engine';
+import type { MatmulCase } from './cases';
+import { measureMemoryCase, type MemoryCase, type MemoryMeasurement } from './memory-ops';
+import { measurePeak, type Peak } from './peak';
+import { DispatchTimer, type TimingMethod, type TimingSettings } from './timing';
+import { measureOurTrainStep, type TrainStepCase, type TrainStepMeasurement } from './train-step';
+
+export interface MatmulMeasurement {
+  /** The kernel that ran: the plan's choice, or the forced one. */
+  kernel: MatmulKernel;
+  msPerDispatch: number;
+  reps: number;
+}
+
+/** Every measurement the runner asks for; the peer's exist only where a peer runs (the browser). */
+export interface BenchSuite {
+  device: string;
+  timing: TimingMethod;
+  /** The peer library and its backend, or null. */
+  peer: string | null;
+  peak(settings: TimingSettings): Promise<Peak>;
+  matmul(matmulCase: MatmulCase, settings: TimingSettings): Promise<MatmulMeasurement>;
+  memory(memoryCase: MemoryCase, settings: TimingSettings): Promise<MemoryMeasurement>;
+  trainStep(trainCase: TrainStepCase, settings: TimingSettings): Promise<TrainStepMeasurement>;
+  /** The peer's milliseconds per matmul of the case's shape, after checking its result as ours is checked. */
+  peerMatmul?(matmulCase: MatmulCase, settings: TimingSettings): Promise<number>;
+  /** The peer's training steps on the same problem, checked against ours (a separate call: each can take minutes). */
+  peerTrainStep?(trainCase: TrainStepCase, settings: TimingSettings, ours: TrainStepMeasurement): Promise<TrainStepMeasurement>;
+}
+
+/** Entries of C checked against float64 before timing: the four corners and this many more at random. */
+const CHECKED_RANDOM_ENTRIES = 60;
+/** Inputs are uniform in [-1, 1) from this seed, the same in every run. */
+export const INPUT_SEED = 1;
+
+/** Checks the engine's `matmul` on random inputs, then times the same plan's kernel dispatched alone. */
+async function measureMatmul(gpu: Gpu, timer: DispatchTimer, matmulCase: MatmulCase, settings: TimingSettings): Promise<MatmulMeasurement> {
+  const { m: M, n: N, k: K, transposeA, transposeB } = matmulCase;
+  const force = matmulCase.kernel === 'plan' ? undefined : matmulCase.kernel;
+  const random = new Random(INPUT_SEED);
+  const storedA = random.fillUniform(new Float32Array(M * K), -1, 1);
+  const storedB = random.fillUniform(new Float32Array(K * N), -1, 1);
+  const a = gpu.tensor(transposeA ? [K, M] : [M, K], storedA, 'A');
+  const b = gpu.tensor(transposeB ? [N, K] : [K, N], storedB, 'B');
+  let c: Tensor | undefined;
+  try {
+    c = matmul(a, b, { transposeA, transposeB, kernel: force });
+    checkMatmul(matmulCase, storedA, storedB, await c.read(), random);
+    const { kernel, name, workgroups } = matmulKernel(gpu, { M, N, K, transposeA, transposeB }, force);
+    const { msPerDispatch, reps } = await timer.time(kernel, [a.buffer, b.buffer, c.buffer], workgroups, settings);
+    return { kernel: name, msPerDispatch, reps };
+  } finally {
+    a.dispose();
+    b.dispose();
+    c?.dispose();
+  }
+}
+
+/**
+ * Compares sampled entries of C with a float64 dot product. The bound holds for any summation order:
+ * |fl(a . b) - a . b| <= gamma_K sum |a_k b_k| < (K + 1) u sum |a_k b_k|, u = 2^-24 (Higham, Accuracy and Stability, 3.1).
+ */
+export function checkMatmul(matmulCase: MatmulCase, storedA: Float32Array, storedB: Float32Array, result: Float32Array, random: Random): void {
+  const { m: M, n: N, k: K, transposeA, transposeB } = matmulCase;
+  const opA = (row: number, k: number) => storedA[transposeA ? k * M + row : row * K + k];
+  const opB = (k: number, col: number) => storedB[transposeB ? col * K + k : k * N + col];
+  const corners: [number, number][] = [[0, 0], [0, N - 1], [M - 1, 0], [M - 1, N - 1]];
+  const sampled = Array.from({ length: CHECKED_RANDOM_ENTRIES }, (): [number, number] => [random.integer(M), random.integer(N)]);
+  for (const [row, col] of [...corners, ...sampled]) {
+    let exact = 0;
+    let magnitude = 0;
+    for (let k = 0; k < K; k++) {
+      exact += opA(row, k) * opB(k, col);
+      magnitude += Math.abs(opA(row, k) * opB(k, col));
+    }
+    const error = Math.abs(result[row * N + col] - exact);
+    if (!(error <= (K + 1) * 2 ** -24 * magnitude)) {
+      throw new Error(`${matmulCase.name}: C[${row}, ${col}] = ${result[row * N + col]}, float64 gives ${exact} (error ${error.toExponential(2)})`);
+    }
+  }
+}
+
+/** Our measurements on `gpu`. */
+export function openSuite(gpu: Gpu): BenchSuite {
+  const timer = new DispatchTimer(gpu);
+  return {
+    device: gpu.adapterName,
+    timing: timer.method,
+    peer: null,
+    peak: (settings) => measurePeak(gpu, timer, settings),
+    matmul: (matmulCase, settings) => measureMatmul(gpu, timer, matmulCase, settings),
+    memory: (memoryCase, settings) => measureMemoryCase(gpu, memoryCase, settings.targetPassMs),
+    trainStep: (trainCase, settings) => measureOurTrainStep(gpu, trainCase, settings.targetPassMs * 5),
+  };
+}

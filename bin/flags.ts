@@ -6,14 +6,19 @@ import { referenceConfig, type ExperimentConfig } from '../engine/experiment';
 /** The config plus the flags that name files rather than settings. */
 export interface CommandLine {
   config: ExperimentConfig;
-  /** --data X.npy --labels y.npy: the user's dataset instead of a synthetic one. */
-  data?: { features: string; labels: string };
+  /** The user's dataset instead of a synthetic one: .npy arrays, IDX files or CIFAR-10 batches. */
+  data?: DataFiles;
   /** --init-weights DIR: start from DIR/W1.npy .. DIR/WL.npy. */
   initWeights?: string;
   /** --out DIR; undefined: a new folder under runs/. */
   out?: string;
   help: boolean;
 }
+
+export type DataFiles =
+  | { kind: 'npy'; features: string; labels: string }
+  | { kind: 'idx'; images: string; labels: string }
+  | { kind: 'cifar'; directory: string };
 
 type Parse<T> = (text: string, flag: string) => T;
 
@@ -26,6 +31,10 @@ const number: Parse<number> = (text, flag) => {
   const value = Number(text);
   if (text.trim() === '' || !Number.isFinite(value)) throw new Error(`${flag}: expected a finite number, got '${text}'`);
   return value;
+};
+const imageClasses: Parse<string> = (text, flag) => {
+  if (!/^(\d+(,\d+)*)?$/.test(text)) throw new Error(`${flag}: expected labels like 0,1,2,3, got '${text}'`);
+  return text;
 };
 const oneOf =
   <T extends string>(...choices: T[]): Parse<T> =>
@@ -43,10 +52,13 @@ const setting = <K extends keyof ExperimentConfig>(key: K, parse: Parse<Experime
 
 /** Flags that set a config field, in the order --help lists them. */
 const SETTINGS = {
-  dataset: setting('dataset', oneOf('orthogonal', 'gaussian', 'uniform'), 'synthetic data: nearly orthogonal, Gaussian or uniform clusters'),
+  dataset: setting('dataset', oneOf('orthogonal', 'gaussian', 'uniform', 'mnist'), 'nearly orthogonal, Gaussian or uniform clusters (synthetic), or MNIST digits'),
   samples: setting('samples', integer, 'N, the number of samples (synthetic data)'),
   dim: setting('dim', integer, 'd, the input dimension (synthetic data)'),
   classes: setting('classes', integer, 'K, the number of classes (synthetic data)'),
+  'image-classes': setting('imageClasses', imageClasses, 'image data: the labels to keep, relabelled 0..k-1 in this order (empty: all)'),
+  'per-class': setting('perClass', integer, 'image data: the first this many samples of each kept class'),
+  normalize: setting('normalize', oneOf('none', 'standardize'), 'image data: pixels in [0, 1], or each feature to mean 0 and variance 1'),
   width: setting('width', integer, 'm, the width of every hidden layer'),
   depth: setting('depth', integer, 'L, the number of weight matrices (L-1 hidden layers and the classifier)'),
   model: setting('model', oneOf('linear', 'mlp', 'hybrid'), 'linear (the theory), mlp (ReLU and biases), hybrid (first k layers Linear+BatchNorm+ReLU)'),
@@ -72,6 +84,9 @@ const SETTINGS = {
 const FILES = {
   data: 'X.npy: N x d features (float32 or float64) instead of synthetic data; needs --labels',
   labels: 'y.npy: N integer labels 0..K-1 (int32 or int64)',
+  'idx-images': 'FILE: MNIST/FashionMNIST images in IDX format (gzip or not); needs --idx-labels',
+  'idx-labels': 'FILE: their labels in IDX format',
+  cifar: 'DIR: CIFAR-10 binary batches (data_batch_*.bin, test_batch.bin)',
   'init-weights': 'DIR: start from DIR/W1.npy .. DIR/WL.npy (out x in, as nn.Linear.weight); sets depth and widths',
   out: 'DIR: where metrics.json, W1.npy .., loss.csv and the figures go (default: a new folder under runs/)',
 } as const;
@@ -91,20 +106,34 @@ export function parseCommandLine(args: string[]): CommandLine {
     if (typeof text === 'string') applySetting(config, flag, text);
   }
   const file = (flag: keyof typeof FILES) => (typeof values[flag] === 'string' ? (values[flag] as string) : undefined);
-  const [features, labels] = [file('data'), file('labels')];
-  if ((features === undefined) !== (labels === undefined)) throw new Error('--data and --labels go together: give both or neither');
+  const data = dataFiles(file);
   const synthetic = ['dataset', 'samples', 'dim', 'classes'].filter((flag) => values[flag] !== undefined);
-  if (features && synthetic.length > 0) throw new Error(`--data replaces the synthetic data: drop ${synthetic.map((f) => `--${f}`).join(', ')}`);
+  if (data && synthetic.length > 0) throw new Error(`--${data.kind === 'npy' ? 'data' : data.kind === 'idx' ? 'idx-images' : 'cifar'} replaces the synthetic data: drop ${synthetic.map((f) => `--${f}`).join(', ')}`);
   if (file('init-weights') && (values.depth !== undefined || values.width !== undefined)) {
     throw new Error('--init-weights takes depth and widths from the files: drop --depth and --width');
   }
   return {
     config,
-    data: features && labels ? { features, labels } : undefined,
+    data,
     initWeights: file('init-weights'),
     out: file('out'),
     help: values.help === true,
   };
+}
+
+/** The data files given, if any; each kind's flags go together, and only one kind at a time. */
+function dataFiles(file: (flag: keyof typeof FILES) => string | undefined): DataFiles | undefined {
+  const pair = (a: keyof typeof FILES, b: keyof typeof FILES) => {
+    if ((file(a) === undefined) !== (file(b) === undefined)) throw new Error(`--${a} and --${b} go together: give both or neither`);
+    return file(a) !== undefined;
+  };
+  const given: DataFiles[] = [
+    ...(pair('data', 'labels') ? [{ kind: 'npy' as const, features: file('data')!, labels: file('labels')! }] : []),
+    ...(pair('idx-images', 'idx-labels') ? [{ kind: 'idx' as const, images: file('idx-images')!, labels: file('idx-labels')! }] : []),
+    ...(file('cifar') !== undefined ? [{ kind: 'cifar' as const, directory: file('cifar')! }] : []),
+  ];
+  if (given.length > 1) throw new Error('give one dataset: --data/--labels, --idx-images/--idx-labels or --cifar');
+  return given[0];
 }
 
 /** Sets the config field of `--flag` from its text, as the command line does (sweeps use it for grid values). */

@@ -1,15 +1,39 @@
-// Reading a run's inputs from disk: the user's dataset and initial weights, as .npy files.
+// Reading a run's inputs from disk: the user's dataset (.npy, IDX or CIFAR-10) and initial weights (.npy).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { datasetFromArrays } from '../engine/data/arrays';
+import { readCifarDir, readIdxFile } from '../engine/data/image-files';
+import { imageDataset, type ImageSelection } from '../engine/data/images';
 import type { Dataset } from '../engine/data/synthetic';
 import { readNpyFile } from '../engine/io/npy-file';
 import type { Matrix } from '../engine/linalg';
+import type { ExperimentConfig } from '../engine/experiment';
 import { checkChain } from '../engine/model';
+import type { DataFiles } from './flags';
 
-export async function readDataset(paths: { features: string; labels: string }): Promise<Dataset> {
-  const [features, labels] = await Promise.all([readNpyFile(paths.features), readNpyFile(paths.labels)]);
-  return datasetFromArrays(features, labels, paths);
+/** The user's dataset: .npy arrays as they are; IDX and CIFAR images selected and scaled as the config says. */
+export async function readDataset(files: DataFiles, config: ExperimentConfig): Promise<Dataset> {
+  const selection = imageSelection(config);
+  switch (files.kind) {
+    case 'npy': {
+      const [features, labels] = await Promise.all([readNpyFile(files.features), readNpyFile(files.labels)]);
+      return datasetFromArrays(features, labels, files);
+    }
+    case 'idx': {
+      const [images, labels] = await Promise.all([readIdxFile(files.images), readIdxFile(files.labels)]);
+      return imageDataset(images, labels, selection, files);
+    }
+    case 'cifar': {
+      const batch = await readCifarDir(files.directory);
+      return imageDataset(batch.images, batch.labels, selection, { images: files.directory, labels: files.directory });
+    }
+  }
+}
+
+/** The config's choice of image classes, samples per class and scaling. */
+export function imageSelection(config: ExperimentConfig): ImageSelection {
+  const classes = config.imageClasses === '' ? undefined : config.imageClasses.split(',').map(Number);
+  return { classes, perClass: config.perClass, normalize: config.normalize };
 }
 
 /** DIR/W1.npy, DIR/W2.npy, ... up to the first missing index; each must be a finite float matrix and they must chain. */

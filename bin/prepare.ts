@@ -6,7 +6,8 @@ import { checkConfig, initialWeights, syntheticDataset, type ExperimentConfig } 
 import type { Gpu } from '../engine/gpu';
 import type { Matrix } from '../engine/linalg';
 import type { CommandLine } from './flags';
-import { readDataset, readInitialWeights } from './inputs';
+import { loadMnist } from '../engine/data/image-files';
+import { imageSelection, readDataset, readInitialWeights } from './inputs';
 import type { RunContext } from './outputs';
 
 export interface PreparedRun {
@@ -19,7 +20,11 @@ export interface PreparedRun {
 }
 
 export async function prepareRun(commandLine: CommandLine): Promise<PreparedRun> {
-  const dataset = commandLine.data ? await readDataset(commandLine.data) : syntheticDataset(commandLine.config);
+  const dataset = commandLine.data
+    ? await readDataset(commandLine.data, commandLine.config)
+    : commandLine.config.dataset === 'mnist'
+      ? await loadMnist(imageSelection(commandLine.config))
+      : syntheticDataset(commandLine.config);
   const weights = commandLine.initWeights
     ? await readInitialWeights(commandLine.initWeights, dataset.inputs.cols, dataset.classes)
     : initialWeights(commandLine.config, dataset);
@@ -32,8 +37,21 @@ export async function prepareRun(commandLine: CommandLine): Promise<PreparedRun>
     width: weights[0].rows,
   };
   checkConfig(config, dataset.inputs.rows);
-  const source = commandLine.data ? `${commandLine.data.features}, ${commandLine.data.labels}` : `synthetic ${config.dataset}`;
-  return { config, dataset, weights, source, initWeights: commandLine.initWeights ?? null };
+  return { config, dataset, weights, source: describeSource(commandLine), initWeights: commandLine.initWeights ?? null };
+}
+
+/** Where the data came from, in words. */
+function describeSource({ data, config }: CommandLine): string {
+  const images = `classes ${config.imageClasses || 'all'}, ${config.perClass} per class, ${config.normalize}`;
+  if (!data) return config.dataset === 'mnist' ? `MNIST (the mnist package), ${images}` : `synthetic ${config.dataset}`;
+  switch (data.kind) {
+    case 'npy':
+      return `${data.features}, ${data.labels}`;
+    case 'idx':
+      return `${data.images}, ${data.labels} (IDX), ${images}`;
+    case 'cifar':
+      return `${data.directory} (CIFAR-10), ${images}`;
+  }
 }
 
 /** Three lines saying what will run. */

@@ -2,6 +2,7 @@
 // measure every layer. Shared by the command line (bin/main.ts) and the demo pages; no file access here.
 import type { Gpu } from './gpu';
 import { gaussianData, nearlyOrthogonalData, oneHot, uniformData, type Dataset } from './data/synthetic';
+import type { Normalization } from './data/images';
 import { initWeights, type InitScheme } from './init';
 import type { Matrix } from './linalg';
 import type { NetworkMetrics } from './metrics/layers';
@@ -9,7 +10,8 @@ import { checkChain, Network, type ModelKind } from './model';
 import { Random } from './random';
 import { train, type TrainData, type TrainEvents, type TrainOptions, type TrainResult } from './train';
 
-export type DatasetKind = 'orthogonal' | 'gaussian' | 'uniform';
+/** The synthetic datasets of METHOD.md, and MNIST (read in Node from the mnist package: bin/prepare.ts). */
+export type DatasetKind = 'orthogonal' | 'gaussian' | 'uniform' | 'mnist';
 
 /** Everything that defines a run; the names are the command line's flags. */
 export interface ExperimentConfig {
@@ -17,6 +19,10 @@ export interface ExperimentConfig {
   samples: number; // N
   dim: number; // d
   classes: number; // K
+  /** Image data: the original labels to keep (comma-separated; empty: all), how many of each, and scaling. */
+  imageClasses: string;
+  perClass: number;
+  normalize: Normalization;
   width: number; // m
   depth: number; // L, the number of weight matrices
   model: ModelKind;
@@ -44,6 +50,9 @@ export const referenceConfig: ExperimentConfig = {
   samples: 30,
   dim: 50,
   classes: 3,
+  imageClasses: '0,1,2,3',
+  perClass: 100,
+  normalize: 'none',
   width: 50,
   depth: 6,
   model: 'linear',
@@ -81,6 +90,8 @@ export function syntheticDataset(config: ExperimentConfig): Dataset {
       return gaussianData(size, dataSeed(config.seed));
     case 'uniform':
       return uniformData(size, dataSeed(config.seed));
+    case 'mnist':
+      throw new Error('mnist is read from the mnist package, in Node only (bin/prepare.ts), not built here');
     default:
       throw new Error(`unknown dataset '${config.dataset satisfies never}' (orthogonal, gaussian, uniform)`);
   }
@@ -107,7 +118,7 @@ export function initialBiases(config: ExperimentConfig, weights: readonly Matrix
 
 /** Throws, naming the setting, for a config that cannot train. */
 export function checkConfig(config: ExperimentConfig, samples: number): void {
-  const positiveIntegers = ['width', 'depth', 'lossEvery', 'nonlinearLayers'] as const;
+  const positiveIntegers = ['width', 'depth', 'lossEvery', 'nonlinearLayers', 'perClass'] as const;
   for (const name of positiveIntegers) {
     if (!Number.isInteger(config[name]) || config[name] < 1) throw new Error(`${name} must be a positive integer, got ${config[name]}`);
   }

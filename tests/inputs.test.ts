@@ -40,6 +40,11 @@ describe('flags', () => {
     [['--data', 'X.npy'], /--data and --labels go together/],
     [['--data', 'X.npy', '--labels', 'y.npy', '--samples', '10'], /--data replaces the synthetic data: drop --samples/],
     [['--init-weights', 'w', '--depth', '3'], /--init-weights takes depth and widths from the files/],
+    [['--idx-images', 'a'], /--idx-images and --idx-labels go together/],
+    [['--cifar', 'c', '--data', 'X.npy', '--labels', 'y.npy'], /give one dataset/],
+    [['--cifar', 'c', '--dim', '5'], /--cifar replaces the synthetic data: drop --dim/],
+    [['--image-classes', '1,,2'], /--image-classes: expected labels like 0,1,2,3, got '1,,2'/],
+    [['--normalize', 'zscore'], /--normalize: expected one of none, standardize/],
   ])('%j is refused', (args, message) => {
     expect(() => parseCommandLine(args)).toThrow(message);
   });
@@ -87,10 +92,26 @@ describe('user data', () => {
     expect(read).toThrow(message);
   });
 
+  it('reads IDX images with the chosen classes, per-class count and scaling', async () => {
+    const idx = (type: number, dims: number[], values: number[]) => {
+      const header = [0, 0, type, dims.length, ...dims.flatMap((d) => [0, 0, d >> 8, d & 255])];
+      return Uint8Array.from([...header, ...values]);
+    };
+    const [images, labelFile] = [join(directory, 'images.idx'), join(directory, 'labels.idx')];
+    writeFileSync(images, idx(0x08, [5, 2, 2], Array.from({ length: 20 }, (_, i) => i * 10)));
+    writeFileSync(labelFile, idx(0x08, [5], [3, 1, 3, 1, 7]));
+    const config = { ...referenceConfig, imageClasses: '3,1', perClass: 2 };
+    const dataset = await readDataset({ kind: 'idx', images, labels: labelFile }, config);
+    expect(dataset.classes).toBe(2);
+    expect(Array.from(dataset.labels)).toEqual([0, 0, 1, 1]); // class 3 first, as asked
+    expect(Array.from(dataset.inputs.data.subarray(0, 4))).toEqual([0, 10, 20, 30].map((v) => v / 255)); // sample 0, a 3
+    await expect(readDataset({ kind: 'idx', images, labels: labelFile }, { ...config, perClass: 3 })).rejects.toThrow(/fewer than|only 2/);
+  });
+
   it('names a truncated file', async () => {
     const path = join(directory, 'truncated.npy');
     writeFileSync(path, writeNpy(new Float32Array(6), [3, 2]).subarray(0, 140)); // the header is 128 bytes, the data 24
-    await expect(readDataset({ features: path, labels: path })).rejects.toThrow(/truncated\.npy: data too short/);
+    await expect(readDataset({ kind: 'npy', features: path, labels: path }, referenceConfig)).rejects.toThrow(/truncated\.npy: data too short/);
   });
 });
 

@@ -2,6 +2,7 @@
 // METHOD.md and the weight initialisations, each checked against the property that defines it.
 import { describe, expect, it } from 'vitest';
 import { orthogonality } from '../engine/data/orthogonality';
+import { splitDataset } from '../engine/data/split';
 import { gaussianData, nearlyOrthogonalData, oneHot, uniformData, type Dataset } from '../engine/data/synthetic';
 import { initWeights, layerShapes, orthogonalClassifier, type NetworkShape } from '../engine/init';
 import { frobeniusNorm, householderQR, identity, matmul, orthonormalRows, transpose, type Matrix } from '../engine/linalg';
@@ -218,5 +219,18 @@ describe('orthogonality', () => {
     const measured = orthogonality(base);
     expect(measured.max_norm_deviation).toBeLessThan(1e-12);
     expect(measured.max_inner_product).toBeLessThan(1e-12);
+  });
+});
+
+describe('splitDataset', () => {
+  it('sends every k-th sample of each class to the test part, rows intact', () => {
+    const dataset: Dataset = { inputs: { rows: 10, cols: 2, data: Float64Array.from({ length: 20 }, (_, i) => i) }, labels: Int32Array.from([0, 1, 0, 1, 0, 1, 0, 1, 0, 1]), classes: 2 };
+    const { train, test } = splitDataset(dataset, 0.2);
+    expect(Array.from(test.labels)).toEqual([0, 1]);
+    expect(Array.from(test.inputs.data)).toEqual([16, 17, 18, 19]); // rows 8 and 9: the fifth of each class
+    expect(train.inputs.rows).toBe(8);
+    expect(Array.from(train.inputs.data.subarray(0, 4))).toEqual([0, 1, 2, 3]);
+    expect(() => splitDataset(dataset, 0.1)).toThrow(/class 0 has 5 samples: too few/);
+    expect(() => splitDataset(dataset, 1)).toThrow(/testFraction must be in \(0, 1\)/);
   });
 });

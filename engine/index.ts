@@ -15,7 +15,7 @@ export { mseLoss, softmaxCrossEntropy } from './ops/loss';
 export { fill } from './ops/fill';
 export { Sgd, type SgdOptions } from './optim';
 export { Network, checkChain, type ModelKind } from './model';
-export { train, measure, TrainingSession, learningRateAt, defaultTrainOptions, type TrainOptions, type TrainData, type TrainEvents, type TrainResult } from './train';
+export { train, measure, TrainingSession, learningRateAt, type TrainOptions, type TrainData, type TrainEvents, type TrainResult } from './train';
 export { MetricsStage, type NetworkMetrics } from './metrics/layers';
 export { Random, toRandom, type SeedOrRandom } from './random';
 export { initWeights, layerShapes, type NetworkShape, type InitOptions, type InitScheme } from './init';

@@ -34,23 +34,6 @@ export interface TrainOptions {
   metricsEvery: number;
 }
 
-export const defaultTrainOptions: TrainOptions = {
-  loss: 'mse',
-  alpha: 1,
-  learningRate: 0.1,
-  momentum: 0,
-  weightDecay: 0,
-  decoupledWeightDecay: false,
-  schedule: 'cosine',
-  finalLearningRateFraction: 0.1,
-  steps: 5000,
-  tol: 1e-10,
-  batchSize: 0,
-  seed: 0,
-  lossEvery: 50,
-  metricsEvery: 0,
-};
-
 export interface TrainData {
   inputs: Tensor; // N x d
   targets: Tensor; // N x K one-hot

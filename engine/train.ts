@@ -43,7 +43,8 @@ export interface TrainData {
 
 export interface TrainEvents {
   onLoss?: (step: number, loss: number, stepsPerSecond: number) => void;
-  onMetrics?: (step: number, metrics: NetworkMetrics) => void;
+  /** Awaited, so a caller may take further measurements of the network at the same step. */
+  onMetrics?: (step: number, metrics: NetworkMetrics) => void | Promise<void>;
 }
 
 export interface TrainResult {
@@ -188,7 +189,7 @@ export async function train(gpu: Gpu, data: TrainData, network: Network, options
     events.onLoss?.(session.step, loss, ((session.step - last.step) * 1000) / Math.max(now - last.time, 1e-3));
     last = { step: session.step, time: now };
     const { metricsEvery } = options;
-    if (metricsEvery > 0 && session.step % metricsEvery === 0 && !session.finished) events.onMetrics?.(session.step, await session.measure());
+    if (metricsEvery > 0 && session.step % metricsEvery === 0 && !session.finished) await events.onMetrics?.(session.step, await session.measure());
   };
   try {
     await report(await session.advance(0));

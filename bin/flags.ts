@@ -43,6 +43,8 @@ const oneOf =
     return text as T;
   };
 
+const boolean: Parse<boolean> = (text, flag) => oneOf('true', 'false')(text, flag) === 'true';
+
 interface Setting<K extends keyof ExperimentConfig> {
   key: K;
   parse: Parse<ExperimentConfig[K]>;
@@ -69,7 +71,7 @@ const SETTINGS = {
   loss: setting('loss', oneOf('mse', 'ce'), 'mse against one-hot targets, or softmax cross-entropy'),
   lr: setting('lr', number, 'the learning rate'),
   'weight-decay': setting('weightDecay', number, 'L2 weight decay lambda (added to the gradient, as torch.optim.SGD)'),
-  'decoupled-weight-decay': setting('decoupledWeightDecay', (text, flag) => oneOf('true', 'false')(text, flag) === 'true', 'true: shrink weights by lr*lambda directly (AdamW-style)'),
+  'decoupled-weight-decay': setting('decoupledWeightDecay', boolean, 'true: shrink weights by lr*lambda directly (AdamW-style)'),
   momentum: setting('momentum', number, 'heavy-ball momentum'),
   schedule: setting('schedule', oneOf('constant', 'cosine'), 'the learning rate: constant, or cosine-annealed to lr/10'),
   steps: setting('steps', integer, 'the step budget'),
@@ -78,6 +80,10 @@ const SETTINGS = {
   seed: setting('seed', integer, 'seeds the data, the initial weights and the batch order'),
   'metrics-every': setting('metricsEvery', integer, 'measure every layer every this many steps (0: at the end only)'),
   'loss-every': setting('lossEvery', integer, 'read the loss back every this many steps'),
+  probe: setting('probe', boolean, 'true: a linear probe per layer (trained on a split without every 1/test-fraction-th sample)'),
+  'test-fraction': setting('testFraction', number, "the probe's held-out share of each class"),
+  separability: setting('separability', boolean, 'true: Minkowski-difference linear separability per layer (and at each metrics step)'),
+  pvectors: setting('pvectors', boolean, 'true: P-vectors per layer at each metrics step, as angles to the final ones'),
 } as const;
 
 /** Flags that name files or switch behaviour. */

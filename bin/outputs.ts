@@ -45,7 +45,10 @@ export async function writeRun(dir: string, config: ExperimentConfig, context: R
     balancedness: metrics.balancedness,
     singular_values: metrics.singular_values,
     fit: metrics.fit,
-    history: result.history.map(({ step, metrics }) => ({ step, layers: metrics.layers, fit: metrics.fit })),
+    ...(result.probe ? { probe: result.probe } : {}),
+    ...(result.separability ? { separability: result.separability } : {}),
+    ...(result.pvector_angles ? { pvector_angles: result.pvector_angles } : {}),
+    history: result.history.map(({ step, metrics, separability }) => ({ step, layers: metrics.layers, fit: metrics.fit, ...(separability ? { separability } : {}) })),
   };
   const written = [join(dir, 'loss.csv')];
   await writeFile(written[0], `step,loss\n${result.losses.map(([step, loss]) => `${step},${loss}`).join('\n')}\n`);
@@ -55,7 +58,7 @@ export async function writeRun(dir: string, config: ExperimentConfig, context: R
     await writeNpyFile(path, array.data, array.shape, 'float32');
     written.push(path);
   }
-  written.push(...(await renderFiguresToFiles(dir, metrics, result.losses, result.history)));
+  written.push(...(await renderFiguresToFiles(dir, result)));
   // Last, so that a folder with metrics.json holds a whole run (sweeps resume by skipping those).
   written.push(join(dir, 'metrics.json'));
   await writeFile(written.at(-1)!, `${JSON.stringify(summary, null, 2)}\n`);

@@ -78,7 +78,7 @@ async function main(): Promise<void> {
   element('export-svg').addEventListener('click', () => {
     if (!run?.latest) return;
     const serializer = new XMLSerializer();
-    for (const [name, svg] of Object.entries(runFigures(run.latest, run.session.losses, run.history, document))) {
+    for (const [name, svg] of Object.entries(runFigures({ metrics: run.latest, losses: run.session.losses, history: run.history }, document))) {
       download(name, serializer.serializeToString(svg), 'image/svg+xml');
     }
   });

@@ -9,6 +9,9 @@ import type { NetworkMetrics } from './metrics/layers';
 import { checkChain, Network, type ModelKind } from './model';
 import { Random } from './random';
 import { train, type TrainData, type TrainEvents, type TrainOptions, type TrainResult } from './train';
+import { probeLayers, pvectorAngles, pvectorsOfLayers, separabilityOfLayers } from './analyses';
+import { splitDataset } from './data/split';
+import type { ProbeAccuracy } from './metrics/probe';
 
 /** The synthetic datasets of METHOD.md, and MNIST (read in Node from the mnist package: bin/prepare.ts). */
 export type DatasetKind = 'orthogonal' | 'gaussian' | 'uniform' | 'mnist';
@@ -42,6 +45,13 @@ export interface ExperimentConfig {
   seed: number;
   metricsEvery: number; // 0: only at the end
   lossEvery: number;
+  /** Linear probes per layer at the end: the network then trains on a split without every testFraction-th sample. */
+  probe: boolean;
+  testFraction: number;
+  /** Minkowski-difference separability per layer, at the end and at every metrics checkpoint. */
+  separability: boolean;
+  /** P-vectors per layer at every metrics checkpoint, reported as angles to the final ones. */
+  pvectors: boolean;
 }
 
 /** The paper's reference configuration (METHOD.md). */
@@ -72,6 +82,10 @@ export const referenceConfig: ExperimentConfig = {
   seed: 0,
   metricsEvery: 0,
   lossEvery: 10,
+  probe: false,
+  testFraction: 0.2,
+  separability: false,
+  pvectors: false,
 };
 
 /** Seeds of the three random streams, all derived from config.seed so one number fixes a run. */
@@ -132,6 +146,7 @@ export function checkConfig(config: ExperimentConfig, samples: number): void {
     if (!Number.isFinite(config[name]) || config[name] < 0) throw new Error(`${name} must be a finite number >= 0, got ${config[name]}`);
   }
   if (config.momentum >= 1) throw new Error(`momentum must be below 1, got ${config.momentum}`);
+  if (!(config.testFraction > 0 && config.testFraction < 1)) throw new Error(`testFraction must be in (0, 1), got ${config.testFraction}`);
   if (config.batchSize > samples) throw new Error(`batchSize ${config.batchSize} exceeds the ${samples} samples`);
 }
 
@@ -166,8 +181,12 @@ export interface ExperimentResult extends TrainResult {
   weights: HostArray[];
   /** The trained biases by layer (null where the model has none). */
   biases: (HostArray | null)[];
-  /** Metrics taken every config.metricsEvery steps (empty when 0). */
-  history: { step: number; metrics: NetworkMetrics }[];
+  /** Metrics taken every config.metricsEvery steps (empty when 0), with separability when asked for. */
+  history: { step: number; metrics: NetworkMetrics; separability?: number[] }[];
+  /** The final network's per-layer analyses, when the config asks for them. */
+  probe?: ({ layer: number } & ProbeAccuracy)[];
+  separability?: number[];
+  pvector_angles?: { step: number; angles: number[] }[];
 }
 
 /** The dataset and the network on the GPU, ready for train() or a TrainingSession; dispose() frees them. */
@@ -197,7 +216,10 @@ export function uploadExperiment(gpu: Gpu, dataset: Dataset, initial: readonly M
   };
 }
 
-/** Trains `initial` on `dataset` as the config says and measures the result; the GPU memory used is released. */
+/**
+ * Trains `initial` on `dataset` as the config says and measures the result, with the probes, separability and
+ * P-vectors the config asks for; the GPU memory used is released.
+ */
 export async function runExperiment(
   gpu: Gpu,
   dataset: Dataset,
@@ -205,17 +227,30 @@ export async function runExperiment(
   config: ExperimentConfig,
   events: TrainEvents = {},
 ): Promise<ExperimentResult> {
-  const uploaded = uploadExperiment(gpu, dataset, initial, config);
+  if (config.pvectors && config.metricsEvery === 0) throw new Error('pvectors are taken at metrics checkpoints: set metricsEvery (--metrics-every) too');
+  const split = config.probe ? splitDataset(dataset, config.testFraction) : null;
+  const trainingSet = split?.train ?? dataset;
+  const uploaded = uploadExperiment(gpu, trainingSet, initial, config);
+  const testInputs = split ? gpu.tensor([split.test.inputs.rows, split.test.inputs.cols], Float32Array.from(split.test.inputs.data), 'test inputs') : null;
+  const { network } = uploaded;
+  const { inputs, labels, classes } = uploaded.data;
   const history: ExperimentResult['history'] = [];
+  const checkpoints: { step: number; vectors: Float32Array[] }[] = [];
   try {
-    const { network } = uploaded;
     const result = await train(gpu, uploaded.data, network, trainOptions(config), {
       ...events,
-      onMetrics: (step, metrics) => {
-        history.push({ step, metrics });
-        events.onMetrics?.(step, metrics);
+      onMetrics: async (step, metrics) => {
+        const separability = config.separability ? await separabilityOfLayers(gpu, network, inputs, labels, classes) : undefined;
+        if (config.pvectors) checkpoints.push({ step, vectors: await pvectorsOfLayers(gpu, network, inputs) });
+        history.push({ step, metrics, ...(separability ? { separability } : {}) });
+        await events.onMetrics?.(step, metrics);
       },
     });
+    const analyses = {
+      ...(split && testInputs ? { probe: await probeLayers(gpu, network, { inputs, labels }, { inputs: testInputs, labels: split.test.labels }, classes) } : {}),
+      ...(config.separability ? { separability: await separabilityOfLayers(gpu, network, inputs, labels, classes) } : {}),
+      ...(config.pvectors ? { pvector_angles: pvectorAngles(checkpoints, await pvectorsOfLayers(gpu, network, inputs)) } : {}),
+    };
     const biases = network.biases.filter((bias) => bias !== null);
     const tensors = [...network.weights, ...biases];
     const values = await gpu.readMany(tensors.map((t) => ({ buffer: t.buffer, byteLength: t.size * 4 })));
@@ -225,8 +260,10 @@ export async function runExperiment(
       weights: network.weights.map((_, l) => host(l)),
       biases: network.biases.map((bias) => (bias ? host(tensors.indexOf(bias)) : null)),
       history,
+      ...analyses,
     };
   } finally {
+    testInputs?.dispose();
     uploaded.dispose();
   }
 }

@@ -107,6 +107,19 @@ describe('training on the GPU', () => {
     expect(result.biases.map((b) => b !== null)).toEqual(model === 'mlp' ? [true, true, true, true] : [false, false, false, false]);
   });
 
+  it('adds probes on a held-out split, separability and P-vector angles when asked', async () => {
+    const config: ExperimentConfig = { ...referenceConfig, steps: 40, tol: 0, metricsEvery: 20, probe: true, testFraction: 0.2, separability: true, pvectors: true };
+    const dataset = syntheticDataset(config);
+    const result = await runExperiment(gpu(), dataset, initialWeights(config, dataset), config);
+    expect(result.probe!.map((p) => p.layer)).toEqual([0, 1, 2, 3, 4, 5]);
+    for (const p of result.probe!) expect(p.train_accuracy).toBe(1); // 24 nearly orthogonal samples in 50 dimensions
+    expect(result.separability).toHaveLength(6);
+    expect(result.history.map((h) => [h.step, h.separability?.length])).toEqual([[0, 6], [20, 6]]);
+    expect(result.pvector_angles!.map((a) => a.step)).toEqual([0, 20]);
+    for (const { angles } of result.pvector_angles!) for (const angle of angles) expect(angle).toBeGreaterThanOrEqual(0);
+    expect(result.pvector_angles![0].angles[0]).toBeCloseTo(0, 3); // layer 0 is the data: it never moves
+  });
+
   it('stops on divergence and keeps the last finite weights', async () => {
     const config: ExperimentConfig = { ...referenceConfig, lr: 50, steps: 200, lossEvery: 5 };
     const dataset = syntheticDataset(config);

@@ -52,9 +52,10 @@ describe('figures', () => {
   });
 
   it('writes standalone SVG files that parse', async () => {
-    const run = metrics();
-    const paths = await renderFiguresToFiles(directory, run, [[0, 1], [50, 1e-3], [100, 1e-9]]);
-    expect(paths.map((path) => path.slice(directory.length + 1))).toEqual(['compression.svg', 'discrimination.svg', 'loss.svg']);
+    const probe = [0, 1, 2, 3, 4, 5].map((layer) => ({ layer, train_accuracy: 1, test_accuracy: 0.9 - 0.05 * layer }));
+    const run = { metrics: metrics(), losses: [[0, 1], [50, 1e-3], [100, 1e-9]] as [number, number][], history: [], probe, separability: [0.7, 0.8, 0.9, 1, 1, 1] };
+    const paths = await renderFiguresToFiles(directory, run);
+    expect(paths.map((path) => path.slice(directory.length + 1))).toEqual(['compression.svg', 'discrimination.svg', 'loss.svg', 'probe.svg', 'separability.svg']);
     const { window } = new JSDOM('');
     for (const path of paths) {
       const parsed = new window.DOMParser().parseFromString(readFileSync(path, 'utf8'), 'image/svg+xml');

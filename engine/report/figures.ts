@@ -82,17 +82,66 @@ export function compressionHistoryFigure(history: readonly { step: number; metri
   }) as SVGSVGElement;
 }
 
-/** Every figure of a run, by file name; the history figure only when metrics were taken during training. */
-export function runFigures(
-  metrics: NetworkMetrics,
-  losses: readonly [number, number][],
-  history: readonly { step: number; metrics: NetworkMetrics }[],
-  document: Document,
-): Record<string, SVGSVGElement> {
-  return {
-    'compression.svg': compressionFigure(metrics, document),
-    'discrimination.svg': discriminationFigure(metrics, document),
-    'loss.svg': lossFigure(losses, document),
-    ...(history.length > 1 ? { 'compression-history.svg': compressionHistoryFigure(history, document) } : {}),
+/** Per-layer values (the probe's accuracies, separability) against layer, a line per series. */
+function byLayerFigure(points: { layer: number; value: number; series: string }[], yLabel: string, document: Document): SVGSVGElement {
+  return Plot.plot({
+    ...SIZE,
+    document,
+    grid: true,
+    marginRight: 80,
+    x: { label: 'layer l', ticks: [...new Set(points.map((p) => p.layer))], tickFormat: 'd' },
+    y: { label: yLabel, domain: [0, 1] },
+    marks: [
+      Plot.line(points, { x: 'layer', y: 'value', stroke: 'series' }),
+      Plot.dot(points, { x: 'layer', y: 'value', fill: 'series', r: 4 }),
+      Plot.text(points, Plot.selectLast({ x: 'layer', y: 'value', z: 'series', text: 'series', fill: 'series', dx: 8, textAnchor: 'start' })),
+    ],
+  }) as SVGSVGElement;
+}
+
+/** What a run's figures are drawn from: an ExperimentResult has all of it. */
+export interface FigureInputs {
+  metrics: NetworkMetrics;
+  losses: readonly [number, number][];
+  history: readonly { step: number; metrics: NetworkMetrics }[];
+  probe?: readonly { layer: number; train_accuracy: number; test_accuracy: number }[];
+  separability?: readonly number[];
+  pvector_angles?: readonly { step: number; angles: number[] }[];
+}
+
+/** Every figure of a run, by file name; the optional ones only when the run measured what they show. */
+export function runFigures(run: FigureInputs, document: Document): Record<string, SVGSVGElement> {
+  const figures: Record<string, SVGSVGElement> = {
+    'compression.svg': compressionFigure(run.metrics, document),
+    'discrimination.svg': discriminationFigure(run.metrics, document),
+    'loss.svg': lossFigure(run.losses, document),
   };
+  if (run.history.length > 1) figures['compression-history.svg'] = compressionHistoryFigure(run.history, document);
+  if (run.probe) {
+    const points = run.probe.flatMap(({ layer, train_accuracy, test_accuracy }) => [
+      { layer, value: train_accuracy, series: 'train' },
+      { layer, value: test_accuracy, series: 'test' },
+    ]);
+    figures['probe.svg'] = byLayerFigure(points, 'linear probe accuracy', document);
+  }
+  if (run.separability) {
+    figures['separability.svg'] = byLayerFigure(run.separability.map((value, layer) => ({ layer, value, series: 'separability' })), 'linear separability (Minkowski difference)', document);
+  }
+  if (run.pvector_angles && run.pvector_angles.length > 0) {
+    const points = run.pvector_angles.flatMap(({ step, angles }) => angles.map((angle, layer) => ({ step, angle, layer: `layer ${layer}` })));
+    figures['pvector-angles.svg'] = Plot.plot({
+      ...SIZE,
+      document,
+      grid: true,
+      marginRight: 56,
+      color: { scheme: 'viridis' },
+      x: { label: 'step' },
+      y: { label: 'angle to the final P-vector (degrees)' },
+      marks: [
+        Plot.line(points, { x: 'step', y: 'angle', stroke: 'layer' }),
+        Plot.text(points, Plot.selectLast({ x: 'step', y: 'angle', z: 'layer', text: 'layer', fill: 'layer', dx: 4, textAnchor: 'start' })),
+      ],
+    }) as SVGSVGElement;
+  }
+  return figures;
 }

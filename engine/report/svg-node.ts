@@ -2,20 +2,14 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JSDOM } from 'jsdom';
-import type { NetworkMetrics } from '../metrics/layers';
-import { runFigures } from './figures';
+import { runFigures, type FigureInputs } from './figures';
 
 /** Writes the figures of runFigures into `dir`; returns their paths. */
-export async function renderFiguresToFiles(
-  dir: string,
-  metrics: NetworkMetrics,
-  losses: readonly [number, number][],
-  history: readonly { step: number; metrics: NetworkMetrics }[] = [],
-): Promise<string[]> {
+export async function renderFiguresToFiles(dir: string, run: FigureInputs): Promise<string[]> {
   const { window } = new JSDOM('');
   const serializer = new window.XMLSerializer(); // unlike outerHTML, it writes the xmlns a standalone file needs
   const paths: string[] = [];
-  for (const [name, svg] of Object.entries(runFigures(metrics, losses, history, window.document))) {
+  for (const [name, svg] of Object.entries(runFigures(run, window.document))) {
     const path = join(dir, name);
     await writeFile(path, `${serializer.serializeToString(svg)}\n`);
     paths.push(path);

@@ -7,6 +7,14 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients'; // tfjs-core alone r
 import type { MatmulCase } from './cases';
 import { PROBLEM_OPTIONS, trainProblem, type TrainStepCase, type TrainStepMeasurement } from './train-step';
 
+/**
+ * Waits until TF.js's own device has finished everything submitted: data() can resolve while earlier work is
+ * still queued, which would flatter its times and slow whatever is measured next.
+ */
+async function idle(): Promise<void> {
+  await (tf.backend() as unknown as { device: GPUDevice }).device.queue.onSubmittedWorkDone();
+}
+
 export async function startPeer(): Promise<string> {
   if (!(await tf.setBackend('webgpu'))) throw new Error('TensorFlow.js: the webgpu backend did not start');
   await tf.ready();
@@ -22,6 +30,7 @@ export async function measurePeerMatmul(c: MatmulCase, storedA: Float32Array, st
     for (let i = 0; i < calls - 1; i++) tf.matMul(a, b, c.transposeA, c.transposeB).dispose();
     const last = tf.matMul(a, b, c.transposeA, c.transposeB);
     const values = (await last.data()) as Float32Array;
+    await idle();
     last.dispose();
     return { ms: performance.now() - started, values };
   };
@@ -54,6 +63,7 @@ export async function measurePeerTrainStep(c: TrainStepCase, targetMs: number): 
     for (let i = 0; i < count; i++) optimizer.minimize(loss, false);
     const after = tf.tidy(loss);
     const value = (await after.data())[0];
+    await idle();
     after.dispose();
     return { ms: performance.now() - started, value };
   };

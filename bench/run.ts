@@ -9,7 +9,7 @@ import { BASELINE_KERNEL, matmulCases, type MatmulCase } from './cases';
 import { Gpu } from '../engine';
 import { openSuite, type BenchSuite, type MatmulMeasurement } from './suite';
 import { MEMORY_CASES, type MemoryCase } from './memory-ops';
-import { cpuPeerVersion, measureCpuPeer } from './peer-torch';
+import { cpuPeerVersion, measureCpuPeer, type CpuPeerMeasurement } from './peer-torch';
 import { TRAIN_STEP_CASES, trainStepFlops, type TrainStepCase, type TrainStepMeasurement } from './train-step';
 import type { Peak } from './peak';
 import type { TimingMethod, TimingSettings } from './timing';
@@ -250,11 +250,10 @@ function caseRow(result: CaseResult): string {
 }
 
 /** Runs the peaks and `cases` on `suite`, printing each row as it is measured. */
-async function runSuite(suite: BenchSuite, runtime: string, flags: Flags, cases: SelectedCases): Promise<BenchResult> {
+async function runSuite(suite: BenchSuite, runtime: string, flags: Flags, cases: SelectedCases, cpuPeers: CpuPeers): Promise<BenchResult> {
   const settings = flags.quick ? QUICK_TIMING : FULL_TIMING;
   const { device, timing, peer } = suite;
-  const torch = cpuPeerVersion();
-  const cpuPeer = torch ? `PyTorch ${torch} on the CPU` : null;
+  const cpuPeer = cpuPeers.description;
   console.log(`device  ${device}\nruntime ${runtime}\ntiming  ${timing}, median of ${settings.samples} passes of ~${settings.targetPassMs} ms\npeer    ${peer ?? 'none here (TensorFlow.js runs in the browser run)'}`);
   console.log(`CPU     ${cpuPeer ?? 'PyTorch not installed (apt-get install python3-torch): no CPU peer'}`);
   const measuredPeak = await suite.peak(settings);
@@ -285,8 +284,8 @@ async function runSuite(suite: BenchSuite, runtime: string, flags: Flags, cases:
   for (const trainCase of cases.trainSteps) {
     const ours = await suite.trainStep(trainCase, settings);
     const result = trainStepResult(trainCase, ours, suite.peerTrainStep ? await suite.peerTrainStep(trainCase, settings, ours) : null, peak);
-    if (cpuPeer) {
-      const cpu = measureCpuPeer(trainCase, CPU_PEER_STEPS[trainCase.name] ?? 10);
+    const cpu = cpuPeers.get(trainCase);
+    if (cpu) {
       const difference = Math.abs(cpu.lossAfterWarmup - ours.lossAfterWarmup) / Math.abs(ours.lossAfterWarmup);
       if (!(difference < 1e-3)) throw new Error(`${trainCase.name}: PyTorch's loss after the warm-up is ${cpu.lossAfterWarmup}, ours ${ours.lossAfterWarmup}`);
       result.cpu_peer_steps_per_s = significant(1000 / cpu.msPerStep);
@@ -298,19 +297,30 @@ async function runSuite(suite: BenchSuite, runtime: string, flags: Flags, cases:
   return { device, runtime, date: new Date().toISOString(), commit: currentCommit(), timing, peer, flags, peak, cpu_peer: cpuPeer, cases: [...results, ...memoryResults, ...trainResults] };
 }
 
+/** PyTorch's training steps per case, or none when it is not installed. */
+type CpuPeers = Map<TrainStepCase, CpuPeerMeasurement> & { description: string | null };
+
+/** The CPU peer runs first, alone: a browser's leftover GPU work would share its cores. */
+function measureCpuPeers(cases: TrainStepCase[]): CpuPeers {
+  const torch = cpuPeerVersion();
+  const measured = new Map(torch ? cases.map((c) => [c, measureCpuPeer(c, CPU_PEER_STEPS[c.name] ?? 10)] as const) : []);
+  return Object.assign(measured, { description: torch ? `PyTorch ${torch} on the CPU` : null });
+}
+
 /** The suite in headless Chromium with the TF.js peer, or under Node's webgpu package with --node. */
 async function run(flags: Flags, cases: SelectedCases): Promise<BenchResult> {
+  const cpuPeers = measureCpuPeers(cases.trainSteps);
   if (flags.node) {
     const gpu = await Gpu.create();
     try {
-      return await runSuite(openSuite(gpu), `Node ${process.version} with the webgpu package (Dawn)`, flags, cases);
+      return await runSuite(openSuite(gpu), `Node ${process.version} with the webgpu package (Dawn)`, flags, cases, cpuPeers);
     } finally {
       gpu.destroy();
     }
   }
   return withHeadlessPage('bench/index.html', async ({ page, browser, pageErrors }) => {
     const runtime = `headless ${await browser.version()} via puppeteer-core, page served from http://127.0.0.1`;
-    return runSuite(await openBenchPage(page, pageErrors), runtime, flags, cases);
+    return runSuite(await openBenchPage(page, pageErrors), runtime, flags, cases, cpuPeers);
   });
 }
 

@@ -13,12 +13,15 @@ export interface TrainStepCase {
   classes: number;
   /** Steps before timing: they compile every pipeline, and the libraries' losses after them must agree. */
   warmupSteps: number;
+  /** Whether our engine may take the fused single-dispatch steps (engine/fused-step.ts) where they apply. */
+  fusedSteps: boolean;
   quick: boolean;
 }
 
 export const TRAIN_STEP_CASES: TrainStepCase[] = [
-  { name: 'train step reference', samples: 30, dim: 50, width: 50, depth: 6, classes: 3, warmupSteps: 3, quick: true },
-  { name: 'train step large', samples: 2048, dim: 784, width: 512, depth: 8, classes: 10, warmupSteps: 1, quick: false },
+  { name: 'train step reference', samples: 30, dim: 50, width: 50, depth: 6, classes: 3, warmupSteps: 3, fusedSteps: true, quick: true },
+  { name: 'train step ref. tape', samples: 30, dim: 50, width: 50, depth: 6, classes: 3, warmupSteps: 3, fusedSteps: false, quick: true },
+  { name: 'train step large', samples: 2048, dim: 784, width: 512, depth: 8, classes: 10, warmupSteps: 1, fusedSteps: true, quick: false },
 ];
 
 /** The same problem for every library: Gaussian inputs, one-hot targets, nn.Linear-default weights. */
@@ -71,6 +74,7 @@ export async function measureOurTrainStep(gpu: Gpu, c: TrainStepCase, targetMs: 
     loss: 'mse', alpha: PROBLEM_OPTIONS.alpha, learningRate: PROBLEM_OPTIONS.learningRate, momentum: PROBLEM_OPTIONS.momentum,
     weightDecay: 0, decoupledWeightDecay: false, schedule: 'constant', finalLearningRateFraction: 1,
     steps: Number.MAX_SAFE_INTEGER, tol: 0, batchSize: 0, seed: 0, lossEvery: Number.MAX_SAFE_INTEGER, metricsEvery: 0,
+    fusedSteps: c.fusedSteps,
   };
   const labels = Array.from({ length: c.samples }, (_, i) => i % c.classes);
   const session = new TrainingSession(gpu, { inputs, targets, labels, classes: c.classes }, network, options);

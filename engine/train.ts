@@ -3,6 +3,7 @@
 import type { Gpu } from './gpu';
 import type { Network } from './model';
 import { MetricsStage, type NetworkMetrics } from './metrics/layers';
+import { FusedLinearSteps, fusedStepUnsupported } from './fused-step';
 import { gatherRows } from './ops/gather';
 import { mseLoss, softmaxCrossEntropy } from './ops/loss';
 import { Sgd } from './optim';
@@ -32,6 +33,8 @@ export interface TrainOptions {
   lossEvery: number;
   /** Measure every layer every this many steps (0: only at the end). */
   metricsEvery: number;
+  /** Take full-batch steps of a small linear MSE network as single dispatches (engine/fused-step.ts); default true. */
+  fusedSteps?: boolean;
 }
 
 export interface TrainData {
@@ -76,7 +79,9 @@ export class TrainingSession {
   readonly losses: [number, number][] = [];
   /** Why the run finished; null while it can go on. */
   stopReason: TrainResult['stopReason'] | null = null;
-  private readonly sgd: Sgd;
+  /** The general path: the tape's gradients, then the optimiser; null when fused steps do both. */
+  private readonly sgd: Sgd | null;
+  private readonly fused: FusedLinearSteps | null;
   private readonly stage: MetricsStage;
   private readonly lastFinite: Tensor[];
   private readonly batch: { indices: Tensor; order: Float32Array; random: Random; size: number } | null;
@@ -90,13 +95,20 @@ export class TrainingSession {
     const parameters = network.parameters;
     const N = data.inputs.shape[0];
     const batchSize = options.batchSize > 0 ? Math.min(options.batchSize, N) : N;
-    this.sgd = new Sgd(parameters, options);
+    const fusable = batchSize === N && options.fusedSteps !== false && fusedStepUnsupported(network, data.inputs, options) === null;
+    this.fused = fusable ? new FusedLinearSteps(gpu, network, data.inputs, data.targets, options) : null;
+    this.sgd = fusable ? null : new Sgd(parameters, options);
     this.stage = new MetricsStage(gpu, data.labels, data.classes);
     this.lastFinite = parameters.map((p) => gpu.tensor(p.shape, undefined, `${p.label} (last finite)`));
     this.batch =
       batchSize < N
         ? { indices: gpu.tensor([batchSize], undefined, 'batch indices'), order: new Float32Array(N), random: new Random(options.seed), size: batchSize }
         : null;
+  }
+
+  /** Whether steps run fused, one dispatch for many (engine/fused-step.ts), rather than through the tape. */
+  get usesFusedSteps(): boolean {
+    return this.fused !== null;
   }
 
   get finished(): boolean {
@@ -107,14 +119,21 @@ export class TrainingSession {
   async advance(count: number): Promise<number> {
     if (this.finished) throw new Error(`TrainingSession.advance: the run has finished (${this.stopReason})`);
     const end = Math.min(this.step + count, this.options.steps);
-    for (; this.step < end; this.step++) {
-      this.sgd.learningRate = learningRateAt(this.step, this.options);
-      this.gpu.scope(() => {
-        const { inputs, targets } = this.nextBatch();
-        const { grads } = valueAndGrad(this.network.parameters, () => this.lossOf(this.network.forward(inputs), targets));
-        this.sgd.step(grads);
-      });
-      this.gpu.flush();
+    if (this.fused) {
+      const learningRates: number[] = [];
+      for (; this.step < end; this.step++) learningRates.push(learningRateAt(this.step, this.options));
+      this.fused.run(learningRates);
+    } else {
+      const sgd = this.sgd!;
+      for (; this.step < end; this.step++) {
+        sgd.learningRate = learningRateAt(this.step, this.options);
+        this.gpu.scope(() => {
+          const { inputs, targets } = this.nextBatch();
+          const { grads } = valueAndGrad(this.network.parameters, () => this.lossOf(this.network.forward(inputs), targets));
+          sgd.step(grads);
+        });
+        this.gpu.flush();
+      }
     }
     return this.readLoss();
   }
@@ -137,7 +156,8 @@ export class TrainingSession {
   }
 
   dispose(): void {
-    this.sgd.dispose();
+    this.sgd?.dispose();
+    this.fused?.dispose();
     this.stage.dispose();
     this.batch?.indices.dispose();
     for (const t of this.lastFinite) t.dispose();

@@ -1,0 +1,143 @@
+// Whole training steps of a small deep linear network as one dispatch each batch of steps: shaders/dln_step.wgsl.
+// The general path records ~40 dispatches per step of the reference network, each costing more than its FLOPs;
+// here one workgroup runs forward, backward and update with barriers between them. It keeps its own copy of
+// the weights (and the momentum), synchronised with the network's tensors around every batch of steps.
+import { makeShaderDataDefinitions, makeStructuredView } from 'webgpu-utils';
+import type { Gpu } from './gpu';
+import type { Network } from './model';
+import type { Tensor } from './tensor';
+import { fill } from './ops/fill';
+import { gridFor } from './ops/grid';
+import padSource from '../shaders/pad_rows.wgsl';
+import stepSource from '../shaders/dln_step.wgsl';
+
+/** Above this many multiply-adds per step one workgroup is slower than the general path's many (measured in bench/). */
+export const FUSED_MAX_MULTIPLY_ADDS = 2_000_000;
+/** Steps per dispatch at most: a long dispatch must not trip a real GPU's watchdog. */
+const STEPS_PER_DISPATCH = 128;
+
+export interface FusedStepOptions {
+  loss: 'mse' | 'ce';
+  alpha: number;
+  momentum: number;
+  weightDecay: number;
+  decoupledWeightDecay: boolean;
+}
+
+/** Why `network` cannot train by fused steps on `inputs` (N x d, full batch), or null when it can. */
+export function fusedStepUnsupported(network: Network, inputs: Tensor, options: FusedStepOptions): string | null {
+  if (network.kind !== 'linear') return `the model is '${network.kind}', not 'linear'`;
+  if (options.loss !== 'mse') return `the loss is '${options.loss}', not 'mse'`;
+  const shape = shapeOf(network, inputs);
+  if (network.weights.some((w, l) => l < shape.depth - 1 && w.shape[0] !== shape.width)) return 'the hidden layers differ in width';
+  const multiplyAdds = 3 * shape.samples * network.weights.reduce((sum, w) => sum + w.size, 0);
+  if (multiplyAdds > FUSED_MAX_MULTIPLY_ADDS) return `a step's ${multiplyAdds} multiply-adds are too many for one workgroup`;
+  const limit = network.weights[0].gpu.device.limits.maxStorageBufferBindingSize;
+  if (workspaceFloats(shape) * 4 > limit) return `its workspace exceeds this device's ${limit}-byte storage binding`;
+  return null;
+}
+
+interface NetworkShape {
+  samples: number;
+  inputs: number;
+  width: number;
+  classes: number;
+  depth: number;
+}
+
+function shapeOf(network: Network, inputs: Tensor): NetworkShape {
+  const weights = network.weights;
+  const depth = weights.length;
+  const [samples, dim] = inputs.shape;
+  return { samples, inputs: dim, width: depth > 1 ? weights[0].shape[0] : 0, classes: weights[depth - 1].shape[0], depth };
+}
+
+/** Rows padded to a multiple of 4 floats, as the shader lays every matrix out. */
+const padded = (n: number) => 4 * Math.ceil(n / 4);
+
+/**
+ * Where the shader's `work` buffer keeps each matrix, in floats (its own functions compute the same): the
+ * weights, the velocities, the features Z_0 .. Z_L, the targets, two gradient slots; rows and columns padded.
+ */
+function layoutOf({ samples: N, inputs: d, width: m, classes: K, depth: L }: NetworkShape) {
+  const fanIn = (l: number) => (l === 0 ? d : m);
+  const fanOut = (l: number) => (l === L - 1 ? K : m);
+  const weightSize = (l: number) => padded(fanOut(l)) * padded(fanIn(l));
+  const weights = Array.from({ length: L }, (_, l) => ({
+    offset: l === 0 ? 0 : weightSize(0) + (l - 1) * weightSize(1),
+    stride: padded(fanIn(l)),
+  }));
+  const parameters = weights[L - 1].offset + weightSize(L - 1);
+  const inputs = { offset: 2 * parameters, stride: padded(d) };
+  const targets = { offset: inputs.offset + padded(N) * (padded(d) + (L - 1) * padded(m) + padded(K)), stride: padded(K) };
+  return { weights, inputs, targets, end: targets.offset + padded(N) * (padded(K) + 2 * padded(Math.max(m, K))) };
+}
+
+function workspaceFloats(shape: NetworkShape): number {
+  return layoutOf(shape).end;
+}
+
+export class FusedLinearSteps {
+  private readonly workspace: Tensor;
+  private readonly layout: ReturnType<typeof layoutOf>;
+  private readonly kernelConstants: Record<string, number | boolean>;
+  private readonly params = makeStructuredView(makeShaderDataDefinitions(stepSource).uniforms.params);
+  private readonly paramsBuffer: GPUBuffer;
+  private readonly ratesBuffer: GPUBuffer;
+
+  /** Create outside any scope; `inputs` and `targets` are copied in, the velocities start at zero. */
+  constructor(
+    private readonly gpu: Gpu,
+    private readonly network: Network,
+    inputs: Tensor,
+    targets: Tensor,
+    private readonly options: FusedStepOptions,
+  ) {
+    const reason = fusedStepUnsupported(network, inputs, options);
+    if (reason) throw new Error(`FusedLinearSteps: ${reason}`);
+    const shape = shapeOf(network, inputs);
+    this.layout = layoutOf(shape);
+    this.workspace = fill(gpu, [this.layout.end], 0, 'fused step workspace');
+    this.pad(inputs, this.layout.inputs, false);
+    this.pad(targets, this.layout.targets, false);
+    const limits = gpu.device.limits;
+    this.kernelConstants = {
+      SAMPLES: shape.samples, INPUTS: shape.inputs, WIDTH: shape.width, CLASSES: shape.classes, DEPTH: shape.depth,
+      DECOUPLED: options.decoupledWeightDecay,
+      // A software adapter runs a workgroup on one core, where more invocations only make each barrier dearer.
+      WORKGROUP_SIZE: Math.min(gpu.software ? 16 : 256, limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX),
+    };
+    this.paramsBuffer = gpu.pool.acquire(this.params.arrayBuffer.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, 'fused step params');
+    this.ratesBuffer = gpu.pool.acquire(STEPS_PER_DISPATCH * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, 'fused step learning rates');
+  }
+
+  /** Records one step per learning rate (in order), then leaves the updated weights in the network's tensors. */
+  run(learningRates: readonly number[]): void {
+    const { gpu, workspace, layout } = this;
+    const weights = this.network.weights;
+    weights.forEach((w, l) => this.pad(w, layout.weights[l], false));
+    const kernel = gpu.kernel('dln step', stepSource, this.kernelConstants);
+    const { alpha, momentum, weightDecay } = this.options;
+    for (let first = 0; first < learningRates.length; first += STEPS_PER_DISPATCH) {
+      const rates = Float32Array.from(learningRates.slice(first, first + STEPS_PER_DISPATCH));
+      this.params.set({ steps: rates.length, alpha, momentum, weightDecay });
+      gpu.write(this.paramsBuffer, new Uint8Array(this.params.arrayBuffer));
+      gpu.write(this.ratesBuffer, rates);
+      gpu.dispatch(kernel, [this.paramsBuffer, this.ratesBuffer, workspace.buffer], [1]);
+    }
+    weights.forEach((w, l) => this.pad(w, layout.weights[l], true));
+  }
+
+  /** Copies a matrix into its padded place in the workspace, or (unpack) back out. */
+  private pad(matrix: Tensor, place: { offset: number; stride: number }, unpack: boolean): void {
+    const [rows, cols] = matrix.shape;
+    const kernel = this.gpu.kernel('pad rows', padSource, { ROWS: rows, COLS: cols, STRIDE: place.stride, OFFSET: place.offset, UNPACK: unpack });
+    this.gpu.dispatch(kernel, [matrix.buffer, this.workspace.buffer], gridFor(this.gpu, matrix.size));
+  }
+
+  dispose(): void {
+    this.workspace.dispose();
+    this.gpu.pool.release(this.paramsBuffer);
+    this.gpu.pool.release(this.ratesBuffer);
+  }
+}

@@ -1,0 +1,100 @@
+// The fused small-network step (one workgroup, many steps per dispatch) against float64 steps, and its limits.
+import { describe, expect, it } from 'vitest';
+import { FusedLinearSteps, fusedStepUnsupported, Network, TrainingSession, type TrainOptions } from '../engine';
+import { dlnGradientsRef, expectClose, maxAbs, oneHot, randomMatrix, seededRandom, sgdStepRef } from './reference';
+import { toTensor, useGpu } from './gpu';
+
+const gpu = useGpu();
+
+/** N samples of dimension d in K balanced classes, and an L-layer DLN of width m (awkward, not multiples of 4). */
+function problem(seed: number, { N, d, K, m, L }: { N: number; d: number; K: number; m: number; L: number }) {
+  const random = seededRandom(seed);
+  const inputs = randomMatrix(random, N, d, 1 / Math.sqrt(d));
+  const targets = oneHot(Array.from({ length: N }, (_, i) => Math.floor((i * K) / N)), K);
+  const widths = [d, ...Array(L - 1).fill(m), K];
+  const weights = widths.slice(1).map((out, l) => randomMatrix(random, out, widths[l], 1 / Math.sqrt(widths[l])));
+  return { inputs, targets, weights };
+}
+
+describe('fused deep-linear-network steps', () => {
+  it.each([
+    { shape: { N: 7, d: 13, K: 3, m: 10, L: 4 }, decoupled: false, label: '4 layers, coupled weight decay' },
+    { shape: { N: 9, d: 5, K: 4, m: 6, L: 2 }, decoupled: true, label: '2 layers, decoupled weight decay' },
+    { shape: { N: 6, d: 11, K: 5, m: 0, L: 1 }, decoupled: false, label: 'one layer' },
+    { shape: { N: 30, d: 50, K: 3, m: 50, L: 6 }, decoupled: false, label: 'the reference network' },
+  ])('$label: 200 steps (two dispatches) with a changing learning rate match float64', async ({ shape, decoupled, label }) => {
+    const g = gpu();
+    const p = problem(label.length, shape);
+    const alpha = 1.5;
+    const options = { loss: 'mse' as const, alpha, momentum: 0.9, weightDecay: 0.01, decoupledWeightDecay: decoupled };
+    const inputs = toTensor(g, p.inputs, 'inputs');
+    const targets = toTensor(g, p.targets, 'targets');
+    const network = Network.create(g, 'linear', p.weights.map((w, l) => toTensor(g, w, `W${l + 1}`)));
+    const fused = new FusedLinearSteps(g, network, inputs, targets, options);
+    const rates = Array.from({ length: 200 }, (_, s) => 0.02 * (1 - s / 400)); // 200 steps: more than one dispatch holds
+    fused.run(rates.slice(0, 150));
+    fused.run(rates.slice(150)); // the momentum carries over between runs
+
+    const weights = p.weights.map((w) => ({ ...w, data: Float64Array.from(w.data) }));
+    const velocities = weights.map((w) => new Float64Array(w.data.length));
+    for (const learningRate of rates) {
+      const grads = dlnGradientsRef(p.inputs, weights, p.targets, alpha);
+      weights.forEach((w, l) => sgdStepRef(w.data, grads[l].data, velocities[l], { learningRate, momentum: 0.9, weightDecay: 0.01, decoupled }));
+    }
+    for (let l = 0; l < weights.length; l++) {
+      expectClose(await network.weights[l].read(), weights[l].data, { atol: 1e-4 * maxAbs(weights[l].data), rtol: 1e-3 }, `W${l + 1} after 200 steps`);
+      expect(maxAbs(weights[l].data.map((x, i) => x - p.weights[l].data[i]))).toBeGreaterThan(1e-3); // the steps did move it
+    }
+    fused.dispose();
+    network.dispose();
+    inputs.dispose();
+    targets.dispose();
+  });
+
+  it('says why it cannot take a network: nonlinear, cross-entropy, uneven widths, too large', () => {
+    const g = gpu();
+    const options = { loss: 'mse' as const, alpha: 1, momentum: 0, weightDecay: 0, decoupledWeightDecay: false };
+    const make = (widths: number[], N: number) => {
+      const random = seededRandom(1);
+      const weights = widths.slice(1).map((out, l) => toTensor(g, randomMatrix(random, out, widths[l]), `W${l + 1}`));
+      return { inputs: toTensor(g, randomMatrix(random, N, widths[0]), 'inputs'), weights };
+    };
+    const small = make([5, 4, 4, 2], 6);
+    expect(fusedStepUnsupported(Network.create(g, 'linear', small.weights), small.inputs, options)).toBeNull();
+    expect(fusedStepUnsupported(Network.create(g, 'mlp', small.weights), small.inputs, options)).toMatch(/'mlp', not 'linear'/);
+    expect(fusedStepUnsupported(Network.create(g, 'linear', small.weights), small.inputs, { ...options, loss: 'ce' })).toMatch(/'ce', not 'mse'/);
+    const uneven = make([5, 4, 3, 2], 6);
+    expect(fusedStepUnsupported(Network.create(g, 'linear', uneven.weights), uneven.inputs, options)).toMatch(/differ in width/);
+    const large = make([100, 100, 100, 10], 100);
+    expect(fusedStepUnsupported(Network.create(g, 'linear', large.weights), large.inputs, options)).toMatch(/too many for one workgroup/);
+    expect(() => new FusedLinearSteps(g, Network.create(g, 'linear', uneven.weights), uneven.inputs, uneven.inputs, options)).toThrow(/differ in width/);
+  });
+
+  it('a training session takes the same path with fused steps as through the tape: the same losses', async () => {
+    const g = gpu();
+    const p = problem(5, { N: 30, d: 50, K: 3, m: 50, L: 6 });
+    const labels = Array.from({ length: 30 }, (_, i) => Math.floor((i * 3) / 30));
+    const options: TrainOptions = {
+      loss: 'mse', alpha: 1, learningRate: 0.05, momentum: 0.9, weightDecay: 1e-3, decoupledWeightDecay: false, schedule: 'cosine',
+      finalLearningRateFraction: 0.1, steps: 60, tol: 0, batchSize: 0, seed: 0, lossEvery: 20, metricsEvery: 0,
+    };
+    const lossesOf = async (fusedSteps: boolean) => {
+      const inputs = toTensor(g, p.inputs, 'inputs');
+      const targets = toTensor(g, p.targets, 'targets');
+      const network = Network.create(g, 'linear', p.weights.map((w, l) => toTensor(g, w, `W${l + 1}`)));
+      const session = new TrainingSession(g, { inputs, targets, labels, classes: 3 }, network, { ...options, fusedSteps });
+      expect(session.usesFusedSteps).toBe(fusedSteps);
+      await session.advance(0);
+      while (!session.finished) await session.advance(20);
+      session.dispose();
+      network.dispose();
+      inputs.dispose();
+      targets.dispose();
+      return session.losses.map(([, loss]) => loss);
+    };
+    const [fused, tape] = [await lossesOf(true), await lossesOf(false)];
+    expect(fused.length).toBe(4); // steps 0, 20, 40, 60
+    expect(fused[3]).toBeLessThan(fused[0] / 10);
+    expectClose(fused, tape, { rtol: 1e-4 }, 'losses, fused against tape');
+  });
+});

@@ -133,13 +133,14 @@ export function runFigures(run: FigureInputs, document: Document): Record<string
       ...SIZE,
       document,
       grid: true,
-      marginRight: 56,
+      marginLeft: 104,
       color: { scheme: 'viridis' },
       x: { label: 'step' },
       y: { label: 'angle to the final P-vector (degrees)' },
       marks: [
         Plot.line(points, { x: 'step', y: 'angle', stroke: 'layer' }),
-        Plot.text(points, Plot.selectLast({ x: 'step', y: 'angle', z: 'layer', text: 'layer', fill: 'layer', dx: 4, textAnchor: 'start' })),
+        // Labelled where the lines start: every angle tends to 0 at the end, where labels would pile up.
+        Plot.text(points, Plot.selectFirst({ x: 'step', y: 'angle', z: 'layer', text: 'layer', fill: 'layer', dx: -40, textAnchor: 'end' })),
       ],
     }) as SVGSVGElement;
   }

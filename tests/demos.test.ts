@@ -83,12 +83,16 @@ describe('demo site (built)', () => {
         await page.$eval(`#${id}`, (input, text) => ((input as HTMLInputElement).value = text), value);
       }
       await page.click('#transpose-a');
+      await page.click('#run-peak'); // so each result is also given as a share of the device's measured peak
+      await page.waitForFunction(() => (window as any).playground.peak !== null, { timeout: 60_000 });
       for (const [button, count] of [['run-matmul', 1], ['run-sgd', 2]] as const) {
+        await page.waitForSelector(`#${button}:not([disabled])`);
         await page.click(`#${button}`);
         await page.waitForFunction((n) => (window as any).playground.results.length >= n, { timeout: 60_000 }, count);
       }
-      const results = await page.evaluate(() => (window as any).playground.results as { op: string; passed: boolean; maxError: number }[]);
+      const results = await page.evaluate(() => (window as any).playground.results as { op: string; passed: boolean; ofPeak: number | null }[]);
       expect(results.map((r) => [r.op, r.passed])).toEqual([['matmul', true], ['sgd step', true]]);
+      for (const { ofPeak } of results) expect(ofPeak).toBeGreaterThan(0);
       await page.screenshot({ path: join(artifacts, 'playground.png'), fullPage: true });
       expect(realErrors(pageErrors)).toEqual([]);
     }, { site });

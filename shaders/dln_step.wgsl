@@ -52,6 +52,13 @@ fn gradientOffset(slot: u32) -> u32 {
 // A product's output is shared out in tiles of 4 rows x 1 vec4; tile t of a rows x columnQuads output.
 fn tileOrigin(tile: u32, columnQuads: u32) -> vec2u { return vec2u(4u * (tile / columnQuads), tile % columnQuads); }
 
+// A tile's four rows (the columns of `rows`) to consecutive rows of a matrix `rowQuads` vec4s wide.
+fn storeRows(destination: u32, rowQuads: u32, rows: mat4x4f) {
+  for (var r = 0u; r < 4u; r++) {
+    work[destination + r * rowQuads] = rows[r];
+  }
+}
+
 // Z_{l+1} = Z_l W_l^T: entry (i, j) is dot(row i of Z_l, row j of W_l), four of each at a time.
 fn forward(l: u32, lane: u32) {
   let inQuads = quads(fanIn(l));
@@ -67,10 +74,7 @@ fn forward(l: u32, lane: u32) {
       acc += transpose(wRows) * zRows; // column r: the dots of Z's row r with the four rows of W
     }
     let destination = featureOffset(l + 1u) + origin.x * outQuads + origin.y;
-    work[destination] = acc[0];
-    work[destination + outQuads] = acc[1];
-    work[destination + 2u * outQuads] = acc[2];
-    work[destination + 3u * outQuads] = acc[3];
+    storeRows(destination, outQuads, acc);
   }
 }
 
@@ -89,10 +93,7 @@ fn backward(l: u32, upstream: u32, downstream: u32, lane: u32) {
       acc += wRows * gRows; // column r: G[r, 4j..4j+3] weighting W's rows 4j..4j+3
     }
     let destination = downstream + origin.x * inQuads + origin.y;
-    work[destination] = acc[0];
-    work[destination + inQuads] = acc[1];
-    work[destination + 2u * inQuads] = acc[2];
-    work[destination + 3u * inQuads] = acc[3];
+    storeRows(destination, inQuads, acc);
   }
 }
 

@@ -1,20 +1,10 @@
 // The fused small-network step (one workgroup, many steps per dispatch) against float64 steps, and its limits.
 import { describe, expect, it } from 'vitest';
 import { FusedLinearSteps, fusedStepUnsupported, Network, TrainingSession, type TrainOptions } from '../engine';
-import { dlnGradientsRef, expectClose, maxAbs, oneHot, randomMatrix, seededRandom, sgdStepRef } from './reference';
+import { dlnGradientsRef, dlnProblem, expectClose, maxAbs, randomMatrix, seededRandom, sgdStepRef } from './reference';
 import { toTensor, useGpu } from './gpu';
 
 const gpu = useGpu();
-
-/** N samples of dimension d in K balanced classes, and an L-layer DLN of width m (awkward, not multiples of 4). */
-function problem(seed: number, { N, d, K, m, L }: { N: number; d: number; K: number; m: number; L: number }) {
-  const random = seededRandom(seed);
-  const inputs = randomMatrix(random, N, d, 1 / Math.sqrt(d));
-  const targets = oneHot(Array.from({ length: N }, (_, i) => Math.floor((i * K) / N)), K);
-  const widths = [d, ...Array(L - 1).fill(m), K];
-  const weights = widths.slice(1).map((out, l) => randomMatrix(random, out, widths[l], 1 / Math.sqrt(widths[l])));
-  return { inputs, targets, weights };
-}
 
 describe('fused deep-linear-network steps', () => {
   it.each([
@@ -24,7 +14,7 @@ describe('fused deep-linear-network steps', () => {
     { shape: { N: 30, d: 50, K: 3, m: 50, L: 6 }, decoupled: false, label: 'the reference network' },
   ])('$label: 200 steps (two dispatches) with a changing learning rate match float64', async ({ shape, decoupled, label }) => {
     const g = gpu();
-    const p = problem(label.length, shape);
+    const p = dlnProblem(label.length, shape);
     const alpha = 1.5;
     const options = { loss: 'mse' as const, alpha, momentum: 0.9, weightDecay: 0.01, decoupledWeightDecay: decoupled };
     const inputs = toTensor(g, p.inputs, 'inputs');
@@ -72,7 +62,7 @@ describe('fused deep-linear-network steps', () => {
 
   it('a training session takes the same path with fused steps as through the tape: the same losses', async () => {
     const g = gpu();
-    const p = problem(5, { N: 30, d: 50, K: 3, m: 50, L: 6 });
+    const p = dlnProblem(5, { N: 30, d: 50, K: 3, m: 50, L: 6 });
     const labels = Array.from({ length: 30 }, (_, i) => Math.floor((i * 3) / 30));
     const options: TrainOptions = {
       loss: 'mse', alpha: 1, learningRate: 0.05, momentum: 0.9, weightDecay: 1e-3, decoupledWeightDecay: false, schedule: 'cosine',

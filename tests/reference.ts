@@ -158,3 +158,13 @@ export function sgdStepRef(
     weights[i] -= learningRate * velocity[i];
   }
 }
+
+/** N samples of dimension d in K balanced classes, one-hot targets, and an L-layer DLN of width m (out x in). */
+export function dlnProblem(seed: number, { N, d, K, m, L }: { N: number; d: number; K: number; m: number; L: number }) {
+  const random = seededRandom(seed);
+  const inputs = randomMatrix(random, N, d, 1 / Math.sqrt(d));
+  const targets = oneHot(Array.from({ length: N }, (_, i) => Math.floor((i * K) / N)), K);
+  const widths = [d, ...Array(L - 1).fill(m), K];
+  const weights = widths.slice(1).map((out, l) => randomMatrix(random, out, widths[l], 1 / Math.sqrt(widths[l])));
+  return { inputs, targets, weights };
+}

@@ -1,7 +1,7 @@
 // Whole networks: a deep linear network's gradients, optimiser steps, a loss that falls, and memory that stays flat.
 import { describe, expect, it } from 'vitest';
 import { matmul, mseLoss, Sgd, valueAndGrad, type Gpu, type Tensor } from '../engine';
-import { dlnForwardRef, dlnGradientsRef, expectClose, finiteDifferenceGradient, maxAbs, mseRef, oneHot, randomMatrix, seededRandom, sgdStepRef } from './reference';
+import { dlnForwardRef, dlnGradientsRef, dlnProblem, expectClose, finiteDifferenceGradient, maxAbs, mseRef, sgdStepRef } from './reference';
 import { toTensor, useGpu } from './gpu';
 
 const gpu = useGpu();
@@ -11,24 +11,14 @@ function dlnForward(inputs: Tensor, weights: Tensor[]): Tensor {
   return weights.reduce((features, weight) => matmul(features, weight, { transposeB: true }), inputs);
 }
 
-/** A small problem: N samples of dimension d in K balanced classes, and an L-layer DLN of width m. */
-function problem(seed: number, { N, d, K, m, L }: { N: number; d: number; K: number; m: number; L: number }) {
-  const random = seededRandom(seed);
-  const inputs = randomMatrix(random, N, d, 1 / Math.sqrt(d));
-  const targets = oneHot(Array.from({ length: N }, (_, i) => Math.floor((i * K) / N)), K);
-  const widths = [d, ...Array(L - 1).fill(m), K];
-  const weights = widths.slice(1).map((out, l) => randomMatrix(random, out, widths[l], 1 / Math.sqrt(widths[l])));
-  return { inputs, targets, weights };
-}
-
-function upload(g: Gpu, p: ReturnType<typeof problem>) {
+function upload(g: Gpu, p: ReturnType<typeof dlnProblem>) {
   return { inputs: toTensor(g, p.inputs), targets: toTensor(g, p.targets), weights: p.weights.map((w, l) => toTensor(g, w, `W${l + 1}`)) };
 }
 
 describe('deep linear network', () => {
   it('4-layer gradients match float64 finite differences (and hand backprop matches them too)', async () => {
     const alpha = 2;
-    const p = problem(11, { N: 12, d: 8, K: 3, m: 6, L: 4 });
+    const p = dlnProblem(11, { N: 12, d: 8, K: 3, m: 6, L: 4 });
     const t = upload(gpu(), p);
     const { loss, grads } = valueAndGrad(t.weights, () => mseLoss(dlnForward(t.inputs, t.weights), t.targets, alpha));
     expectClose(await loss.read(), [mseRef(dlnForwardRef(p.inputs, p.weights), p.targets, alpha)], { rtol: 1e-5 }, 'loss');
@@ -50,7 +40,7 @@ describe('deep linear network', () => {
   ])('10 SGD steps with momentum and $label match float64', async ({ decoupled }) => {
     const options = { learningRate: 0.05, momentum: 0.9, weightDecay: 0.01, decoupled };
     const alpha = 1.5;
-    const p = problem(23, { N: 20, d: 10, K: 4, m: 8, L: 3 });
+    const p = dlnProblem(23, { N: 20, d: 10, K: 4, m: 8, L: 3 });
     const t = upload(gpu(), p);
     const sgd = new Sgd(t.weights, { ...options, decoupledWeightDecay: decoupled });
     const weights = p.weights.map((w) => ({ ...w, data: Float64Array.from(w.data) }));
@@ -70,7 +60,7 @@ describe('deep linear network', () => {
   });
 
   it('a 6-layer DLN drops its loss 100x in 100 full-batch steps', async () => {
-    const p = problem(5, { N: 30, d: 50, K: 3, m: 50, L: 6 });
+    const p = dlnProblem(5, { N: 30, d: 50, K: 3, m: 50, L: 6 });
     const t = upload(gpu(), p);
     const sgd = new Sgd(t.weights, { learningRate: 0.05, momentum: 0.9 });
     const losses: number[] = [];
@@ -86,7 +76,7 @@ describe('deep linear network', () => {
 
   it('the buffer pool stops growing: 1000 training steps allocate nothing after the first', async () => {
     const g = gpu();
-    const p = problem(9, { N: 16, d: 12, K: 4, m: 10, L: 4 });
+    const p = dlnProblem(9, { N: 16, d: 12, K: 4, m: 10, L: 4 });
     const t = upload(g, p);
     const sgd = new Sgd(t.weights, { learningRate: 0.01, momentum: 0.9, weightDecay: 1e-4 });
     // The idiom: a scope per step frees the gradients; only the returned loss outlives it.

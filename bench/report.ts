@@ -37,9 +37,9 @@ function chart(title: string, rows: { run: string; series: string; value: number
   const svg = Plot.plot({
     document,
     title,
-    width: 520,
+    width: 570,
     height: 240,
-    marginLeft: 90,
+    marginLeft: 140, // room for the first run's rotated label
     marginBottom: 60,
     grid: true,
     style: { background: 'white' },

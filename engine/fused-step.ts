@@ -113,6 +113,7 @@ export class FusedLinearSteps {
 
   /** Records one step per learning rate (in order), then leaves the updated weights in the network's tensors. */
   run(learningRates: readonly number[]): void {
+    if (learningRates.length === 0) return;
     const { gpu, workspace, layout } = this;
     const weights = this.network.weights;
     weights.forEach((w, l) => this.pad(w, layout.weights[l], false));

@@ -1,7 +1,8 @@
 // The Minkowski-difference separability measure on data whose separability is known.
 import { describe, expect, it } from 'vitest';
 import { gaussianData } from '../engine/data/synthetic';
-import { linearSeparability } from '../engine/metrics/separability';
+import { linearSeparability, minkowskiLogisticGradient, pairProblem } from '../engine/metrics/separability';
+import { expectClose, finiteDifferenceGradient, maxAbs, randomMatrix, seededRandom, type Matrix } from './reference';
 import { toTensor, useGpu } from './gpu';
 
 const gpu = useGpu();
@@ -32,5 +33,44 @@ describe('linear separability (Minkowski difference)', () => {
     const { mean } = await measure(0);
     expect(mean).toBeGreaterThan(0.45);
     expect(mean).toBeLessThan(0.62);
+  });
+
+  it('the loss gradient over every difference, never formed, matches float64 finite differences', async () => {
+    const g = gpu();
+    const random = seededRandom(7);
+    const [N, m, K] = [13, 5, 3];
+    const labels = Array.from({ length: N }, (_, i) => [0, 1, 2, 0, 2][i % 5]); // unequal classes: 6, 3, 4
+    const z = randomMatrix(random, N, m);
+    const w = randomMatrix(random, K, m); // one direction per pair: (0,1), (0,2), (1,2)
+    const pairs = [[0, 1], [0, 2], [1, 2]];
+    const members = (k: number) => labels.flatMap((label, i) => (label === k ? [i] : []));
+    const row = (x: ArrayLike<number>, i: number) => Array.from({ length: m }, (_, k) => x[i * m + k]);
+    // f_p by brute force over every difference, then the loss summed over pairs, in float64.
+    const scales = pairs.map(([a, b]) => {
+      let total = 0;
+      for (const i of members(a)) for (const j of members(b)) total += row(z.data, i).reduce((sum, v, k) => sum + (v - z.data[j * m + k]) ** 2, 0);
+      return 1 / Math.sqrt(total / (members(a).length * members(b).length));
+    });
+    const loss = (directions: Float64Array) =>
+      pairs.reduce((sum, [a, b], p) => {
+        let total = 0;
+        for (const i of members(a)) {
+          for (const j of members(b)) {
+            const margin = scales[p] * row(z.data, i).reduce((dot, v, k) => dot + directions[p * m + k] * (v - z.data[j * m + k]), 0);
+            total += Math.log1p(Math.exp(-margin));
+          }
+        }
+        return sum + total / (members(a).length * members(b).length);
+      }, 0);
+    const expected = finiteDifferenceGradient(loss, w.data);
+
+    const features = toTensor(g, z, 'features');
+    const directions = toTensor(g, w as Matrix, 'directions');
+    const problem = pairProblem(g, await features.read(), m, labels, K);
+    expectClose(problem.scales, scales, { rtol: 1e-5 }, 'pair scales');
+    const gradient = minkowskiLogisticGradient(features, directions, problem);
+    expectClose(await gradient.read(), expected, { atol: 1e-5 * maxAbs(expected), rtol: 1e-4 }, 'dW');
+    for (const t of [features, directions, gradient]) t.dispose();
+    problem.dispose();
   });
 });

@@ -1,0 +1,47 @@
+// The gradient of the Minkowski-difference logistic loss (engine/metrics/separability.ts) with respect to each
+// sample's score s_ip = w_p . z_i, for every pair p = (a, b) of classes at once, without forming a difference:
+//   loss_p = mean over i in a, j in b of softplus(-f_p (s_ip - s_jp))
+//   d loss_p / d s_ip = -(f_p / (n_a n_b)) sum_j sigmoid(-f_p (s_ip - s_jp))   for i in a,
+//                       +(f_p / (n_a n_b)) sum_i sigmoid(-f_p (s_ip - s_jp))   for j in b, 0 otherwise.
+// One invocation per (sample, pair), looping over the other class's members. Integers are stored as f32
+// (exact below 2^24). The host dispatches ceil(SAMPLES * PAIRS / WORKGROUP_SIZE) workgroups, 2-D when large.
+
+override SAMPLES: u32;
+override PAIRS: u32;
+override WORKGROUP_SIZE: u32 = 64;
+
+@group(0) @binding(0) var<storage, read> scores: array<f32>;       // SAMPLES x PAIRS
+@group(0) @binding(1) var<storage, read> labels: array<f32>;       // each sample's class
+@group(0) @binding(2) var<storage, read> members: array<f32>;      // sample indices grouped by class
+@group(0) @binding(3) var<storage, read> classStart: array<f32>;   // class k: members[classStart[k] .. classStart[k + 1]]
+@group(0) @binding(4) var<storage, read> pairs: array<vec4f>;      // (class a, class b, scale f_p, unused)
+@group(0) @binding(5) var<storage, read_write> coefficients: array<f32>;  // SAMPLES x PAIRS: d loss_p / d s_ip
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let index = id.x + id.y * groups.x * WORKGROUP_SIZE;
+  if (index >= SAMPLES * PAIRS) {
+    return;
+  }
+  let p = index % PAIRS;
+  let pair = pairs[p];
+  let a = u32(pair.x);
+  let b = u32(pair.y);
+  let scale = pair.z;
+  let label = u32(labels[index / PAIRS]);
+  if (label != a && label != b) {
+    coefficients[index] = 0.0;
+    return;
+  }
+  let inA = label == a;
+  let other = select(a, b, inA);
+  let own = scores[index];
+  var total = 0.0;
+  for (var m = u32(classStart[other]); m < u32(classStart[other + 1u]); m++) {
+    let theirs = scores[u32(members[m]) * PAIRS + p];
+    let margin = scale * select(theirs - own, own - theirs, inA);
+    total += 1.0 / (1.0 + exp(margin)); // sigmoid(-margin)
+  }
+  let pairCount = (classStart[a + 1u] - classStart[a]) * (classStart[b + 1u] - classStart[b]);
+  coefficients[index] = select(1.0, -1.0, inA) * scale / pairCount * total;
+}

@@ -94,12 +94,21 @@ export function symmetricEigenvalues(matrix: ArrayLike<number>, n: number): Floa
     e[i] = scale * g;
     h -= f * g;
     a[i * n + l] = f - g;
+    // e = A u / h with u = row i, reading only the lower triangle and row by row (a column walk misses the cache).
+    e.fill(0, 0, l + 1);
+    for (let j = 0; j <= l; j++) {
+      const row = j * n;
+      const uj = a[i * n + j];
+      let dot = a[row + j] * uj;
+      for (let k = 0; k < j; k++) {
+        dot += a[row + k] * a[i * n + k];
+        e[k] += a[row + k] * uj;
+      }
+      e[j] += dot;
+    }
     f = 0;
     for (let j = 0; j <= l; j++) {
-      g = 0;
-      for (let k = 0; k <= j; k++) g += a[j * n + k] * a[i * n + k];
-      for (let k = j + 1; k <= l; k++) g += a[k * n + j] * a[i * n + k];
-      e[j] = g / h;
+      e[j] /= h;
       f += e[j] * a[i * n + j];
     }
     const hh = f / (h + h);

@@ -4,7 +4,7 @@ export { acquireDevice, type AcquiredDevice, type DeviceOptions } from './device
 export { Tensor } from './tensor';
 export { type PoolStats } from './pool';
 export { valueAndGrad, type Backward } from './tape';
-export { matmul, matmulKernel, matmulTraits, type MatmulOptions } from './ops/matmul';
+export { matmul, gram, matmulKernel, matmulTraits, type MatmulOptions } from './ops/matmul';
 export { planMatmul, type MatmulKernel, type MatmulPlan, type MatmulShape, type MatmulDeviceTraits } from './ops/matmul-plan';
 export { gatherRows } from './ops/gather';
 export { addBias, sumRows } from './ops/bias';

@@ -9,6 +9,7 @@ override N: u32;
 override K: u32;
 override TRANSPOSE_A: bool = false;
 override TRANSPOSE_B: bool = false;
+override SYMMETRIC: bool = false;  // op(A) = op(B)^T, so C = C^T: only blocks touching the upper triangle are computed
 override WORKGROUP_X: u32 = 8;
 override WORKGROUP_Y: u32 = 8;
 
@@ -34,14 +35,19 @@ fn readB4(k: u32, col: u32) -> vec4f {
   return vec4f(readB(k, col), readB(k, col + 1u), readB(k, col + 2u), readB(k, col + 3u));
 }
 
-// C[row, col .. col + 3] = value, dropping what falls outside the matrix.
+// C[row, col .. col + 3] = value, dropping what falls outside the matrix. A SYMMETRIC product keeps only
+// the upper triangle's entries and mirrors them below the diagonal, so each entry is written exactly once.
 fn writeC4(row: u32, col: u32, value: vec4f) {
   if (row >= M) {
     return;
   }
   for (var i = 0u; i < 4u; i++) {
-    if (col + i < N) {
-      c[row * N + col + i] = value[i];
+    let column = col + i;
+    if (column < N && (!SYMMETRIC || row <= column)) {
+      c[row * N + column] = value[i];
+      if (SYMMETRIC && row < column) {
+        c[column * N + row] = value[i];
+      }
     }
   }
 }
@@ -50,6 +56,9 @@ fn writeC4(row: u32, col: u32, value: vec4f) {
 fn main(@builtin(global_invocation_id) id: vec3u) {
   let row = id.y * 4u;
   let col = id.x * 4u;
+  if (SYMMETRIC && row >= col + 4u) {  // the block lies below the diagonal: its mirror image writes it
+    return;
+  }
   var sum0 = vec4f(0.0);  // C[row + i, col .. col + 3] in sum{i}
   var sum1 = vec4f(0.0);
   var sum2 = vec4f(0.0);

@@ -24,6 +24,7 @@ override N: u32;
 override K: u32;
 override TRANSPOSE_A: bool = false;
 override TRANSPOSE_B: bool = false;
+override SYMMETRIC: bool = false;  // op(A) = op(B)^T, so C = C^T: only blocks touching the upper triangle are computed
 override VEC4_A: bool = false;  // rows of the stored A are a multiple of 4 floats long
 override VEC4_B: bool = false;  // rows of the stored B are a multiple of 4 floats long
 override QUADS_X: u32 = 1;
@@ -90,14 +91,19 @@ fn readBBlock(k: u32, col: u32) -> mat4x4f {
     vec4f(readB(k + 3u, col), readB(k + 3u, col + 1u), readB(k + 3u, col + 2u), readB(k + 3u, col + 3u)));
 }
 
-// C[row, col .. col + 3] = value, dropping what falls outside the matrix.
+// C[row, col .. col + 3] = value, dropping what falls outside the matrix. A SYMMETRIC product keeps only
+// the upper triangle's entries and mirrors them below the diagonal, so each entry is written exactly once.
 fn writeC4(row: u32, col: u32, value: vec4f) {
   if (row >= M) {
     return;
   }
   for (var i = 0u; i < 4u; i++) {
-    if (col + i < N) {
-      c[row * N + col + i] = value[i];
+    let column = col + i;
+    if (column < N && (!SYMMETRIC || row <= column)) {
+      c[row * N + column] = value[i];
+      if (SYMMETRIC && row < column) {
+        c[column * N + row] = value[i];
+      }
     }
   }
 }
@@ -105,6 +111,9 @@ fn writeC4(row: u32, col: u32, value: vec4f) {
 @compute @workgroup_size(4 * QUADS_X * QUADS_Y)
 fn main(@builtin(workgroup_id) group: vec3u, @builtin(local_invocation_index) local: u32,
         @builtin(subgroup_invocation_id) subgroupLane: u32) {
+  if (SYMMETRIC && group.y * 16u * QUADS_Y >= (group.x + 1u) * 16u * QUADS_X) {  // the tile lies below the diagonal
+    return;
+  }
   let lane = subgroupLane % 4u;
   let quad = local / 4u;
   let row0 = (group.y * QUADS_Y + quad / QUADS_X) * 16u;  // this quad's 16 x 16 block of C

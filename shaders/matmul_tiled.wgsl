@@ -17,6 +17,7 @@ override N: u32;
 override K: u32;
 override TRANSPOSE_A: bool = false;
 override TRANSPOSE_B: bool = false;
+override SYMMETRIC: bool = false;  // op(A) = op(B)^T, so C = C^T: only blocks touching the upper triangle are computed
 override WORKGROUP_X: u32 = 16;
 override WORKGROUP_Y: u32 = 16;
 override TILE_K: u32 = 16;
@@ -44,14 +45,19 @@ fn readB(k: u32, col: u32) -> f32 {
   return select(0.0, b[index], (k < K) & (col < N));
 }
 
-// C[row, col .. col + 3] = value, dropping what falls outside the matrix.
+// C[row, col .. col + 3] = value, dropping what falls outside the matrix. A SYMMETRIC product keeps only
+// the upper triangle's entries and mirrors them below the diagonal, so each entry is written exactly once.
 fn writeC4(row: u32, col: u32, value: vec4f) {
   if (row >= M) {
     return;
   }
   for (var i = 0u; i < BLOCK; i++) {
-    if (col + i < N) {
-      c[row * N + col + i] = value[i];
+    let column = col + i;
+    if (column < N && (!SYMMETRIC || row <= column)) {
+      c[row * N + column] = value[i];
+      if (SYMMETRIC && row < column) {
+        c[column * N + row] = value[i];
+      }
     }
   }
 }
@@ -80,6 +86,9 @@ fn main(@builtin(workgroup_id) group: vec3u, @builtin(local_invocation_id) invoc
   let tileM = BLOCK * WORKGROUP_Y;
   let row0 = group.y * tileM;
   let col0 = group.x * BLOCK * WORKGROUP_X;
+  if (SYMMETRIC && row0 >= col0 + BLOCK * WORKGROUP_X) {  // the tile lies below the diagonal: its mirror image writes it
+    return;
+  }
   let blockRow = BLOCK * invocation.y;  // this invocation's rows and columns within the tile
   var sum: array<vec4f, BLOCK>;  // sum[i] = C[row0 + blockRow + i, col0 + 4 x .. 4 x + 3]
   for (var k0 = 0u; k0 < K; k0 += TILE_K) {

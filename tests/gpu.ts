@@ -20,3 +20,12 @@ export function useGpu(): () => Gpu {
 export function toTensor(gpu: Gpu, matrix: Matrix, label = 'tensor'): Tensor {
   return gpu.tensor([matrix.rows, matrix.cols], Float32Array.from(matrix.data), label);
 }
+
+/**
+ * Leaves the pool's free list for `elements`-sized buffers holding 1e30, so the next tensors of that size start
+ * out so: an entry a kernel fails to write then shows, instead of a correct value left by an earlier test.
+ */
+export function poisonPool(gpu: Gpu, elements: number, buffers = 3): void {
+  const poisoned = Array.from({ length: buffers }, () => gpu.tensor([elements], new Float32Array(elements).fill(1e30), 'poison'));
+  for (const t of poisoned) t.dispose();
+}

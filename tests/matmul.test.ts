@@ -1,10 +1,10 @@
 // Every matmul kernel over awkward shapes (none a multiple of a tile) and all four transpose layouts,
 // against the float64 triple loop.
 import { describe, expect, it } from 'vitest';
-import { matmul, planMatmul, type MatmulKernel } from '../engine';
+import { gram, matmul, planMatmul, type MatmulKernel } from '../engine';
 import { matmulTraits } from '../engine/ops/matmul';
 import { expectClose, matmulRef, randomMatrix, seededRandom, transpose } from './reference';
-import { toTensor, useGpu } from './gpu';
+import { poisonPool, toTensor, useGpu } from './gpu';
 
 const gpu = useGpu();
 
@@ -37,6 +37,7 @@ describe.each(kernels)('matmul, %s kernel', (kernel) => {
     const b = randomMatrix(random, K, N);
     const expected = matmulRef(a, b).data;
     for (const layout of layouts) {
+      poisonPool(gpu(), M * N);
       const result = await gpu().scope(() => {
         const aTensor = toTensor(gpu(), layout.transposeA ? transpose(a) : a);
         const bTensor = toTensor(gpu(), layout.transposeB ? transpose(b) : b);
@@ -47,6 +48,33 @@ describe.each(kernels)('matmul, %s kernel', (kernel) => {
       result.dispose();
       // float32 sums of K products of unit normals: error grows like sqrt(K) ulps of the terms
       expectClose(values, expected, { atol: 2e-6 * K, rtol: 1e-4 }, `${kernel} ${M}x${K}x${N} ${JSON.stringify(layout)}`);
+    }
+  });
+});
+
+/** [rows, cols] of x: Grams of 1 to 300 rows or columns, crossing many blocks and tiles on the diagonal. */
+const gramShapes: [number, number][] = [
+  [1, 1],
+  [1, 37],
+  [7, 13],
+  [33, 65],
+  [130, 67],
+  [300, 70],
+];
+
+describe.each(kernels)('gram, %s kernel', (kernel) => {
+  it.each(gramShapes)('x %i x %i: x x^T and x^T x agree with float64', async (rows, cols) => {
+    if (kernel === 'subgroup' && !gpu().hasSubgroups) return; // the matmul tests above check the refusal
+    const x = randomMatrix(seededRandom(rows * 613 + cols), rows, cols);
+    for (const of of ['rows', 'columns'] as const) {
+      const expected = of === 'rows' ? matmulRef(x, transpose(x)) : matmulRef(transpose(x), x);
+      poisonPool(gpu(), expected.data.length);
+      const result = await gpu().scope(() => gram(toTensor(gpu(), x), of, { kernel }));
+      expect(result.shape).toEqual([expected.rows, expected.cols]);
+      const values = await result.read();
+      result.dispose();
+      const K = of === 'rows' ? cols : rows;
+      expectClose(values, expected.data, { atol: 2e-6 * K, rtol: 1e-4 }, `${kernel} gram of ${of}, x ${rows}x${cols}`);
     }
   });
 });

@@ -76,6 +76,49 @@ describe('metrics stage', () => {
     expect((await measureOne(features, labels, 3)).rank).toBe(3);
   });
 
+  it('balancedness and the singular values of the weights match float64', async () => {
+    const random = seededRandom(12);
+    const weights = [randomMatrix(random, 6, 9), randomMatrix(random, 8, 6), randomMatrix(random, 4, 8)]; // W2 is taller than wide
+    const g = gpu();
+    const labels = Array.from({ length: 12 }, (_, i) => i % 4);
+    const stage = new MetricsStage(g, labels, 4);
+    const inputs = toTensor(g, randomMatrix(random, 12, 9));
+    const tensors = weights.map((w) => toTensor(g, w));
+    const result = await stage.measure([inputs, inputs, inputs], tensors); // two hidden layers, the fewest the fits take
+    for (const t of [inputs, ...tensors]) t.dispose();
+    stage.dispose();
+    const frobenius = (m: Matrix) => Math.sqrt(m.data.reduce((total, x) => total + x * x, 0));
+    weights.slice(0, -1).forEach((w, l) => {
+      const next = weights[l + 1];
+      const outer = matmulRef(w, transpose(w)).data;
+      const inner = matmulRef(transpose(next), next).data;
+      const expected = frobenius({ rows: w.rows, cols: w.rows, data: outer.map((x, i) => x - inner[i]) });
+      expectClose([result.balancedness[l]], [expected], { rtol: 1e-4 }, `balancedness ${l + 1}`);
+    });
+    weights.forEach((w, l) => {
+      const expected = symmetricEigen(matmulRef(transpose(w), w).data, w.cols).values.slice(0, Math.min(w.rows, w.cols)).map(Math.sqrt);
+      expectClose(result.singular_values[l], expected, { atol: 1e-4 * expected[0] }, `singular values of W${l + 1}`);
+    });
+  });
+
+  it('measures the input layer once, and afresh when the input tensor changes', async () => {
+    const K = 3;
+    const first = clusteredFeatures(5, 8, K, 10, 0.3);
+    const second = clusteredFeatures(6, 8, K, 10, 0.05);
+    const g = gpu();
+    const stage = new MetricsStage(g, first.labels, K);
+    const weight = g.tensor([K, 10], new Float32Array(K * 10).fill(0.5), 'W');
+    const firstTensor = toTensor(g, first.features);
+    const secondTensor = toTensor(g, second.features);
+    const measured = [];
+    for (const input of [firstTensor, firstTensor, secondTensor]) measured.push((await stage.measure([input, firstTensor, firstTensor], [weight])).layers[0]);
+    for (const t of [firstTensor, secondTensor, weight]) t.dispose();
+    stage.dispose();
+    expect(measured[1]).toEqual(measured[0]);
+    expectClose([measured[0].C], [metricsRef(first.features, first.labels, K).C], { rtol: 0.01 }, 'C of the first input');
+    expectClose([measured[2].C], [metricsRef(second.features, second.labels, K).C], { rtol: 0.01 }, 'C of the second input');
+  });
+
   it('the symmetric eigensolver reconstructs its matrix', () => {
     const random = seededRandom(4);
     const x = randomMatrix(random, 6, 6);

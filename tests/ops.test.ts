@@ -1,6 +1,6 @@
 // Every op's forward against the float64 reference, and its gradient against float64 central differences.
 import { describe, expect, it } from 'vitest';
-import { add, gatherRows, matmul, mean, mseLoss, mul, relu, scale, softmaxCrossEntropy, sub, sum, valueAndGrad, type Tensor } from '../engine';
+import { add, gatherRows, gram, matmul, mean, mseLoss, mul, relu, scale, softmaxCrossEntropy, sub, sum, valueAndGrad, type Tensor } from '../engine';
 import { crossEntropyRef, expectClose, finiteDifferenceGradient, matmulRef, maxAbs, mseRef, oneHot, randomMatrix, seededRandom, transpose, type Matrix } from './reference';
 import { toTensor, useGpu } from './gpu';
 
@@ -39,6 +39,8 @@ const cases: OpCase[] = [
     gpuOp: (a, b) => matmul(a, b, { transposeA: true, transposeB: true }),
     cpuOp: (a, b) => matmulRef(transpose(a), transpose(b)).data,
   },
+  { name: 'gram of rows', inputs: [[5, 7]], gpuOp: (x) => gram(x, 'rows'), cpuOp: (x) => matmulRef(x, transpose(x)).data },
+  { name: 'gram of columns', inputs: [[7, 5]], gpuOp: (x) => gram(x, 'columns'), cpuOp: (x) => matmulRef(transpose(x), x).data },
   {
     name: 'mseLoss (alpha 3)', inputs: [[5, 3], [5, 3]], constant: [1],
     gpuOp: (p, y) => mseLoss(p, y, 3), cpuOp: (p, y) => Float64Array.of(mseRef(p, y, 3)),

@@ -1,7 +1,7 @@
 // The per-layer measures of METHOD.md, computed on the GPU; only K x K matrices and scalars come back, in one readback.
 import type { Gpu } from '../gpu';
 import type { Tensor } from '../tensor';
-import { matmul } from '../ops/matmul';
+import { gram, matmul } from '../ops/matmul';
 import { mul, sub } from '../ops/elementwise';
 import { reduceSum } from '../ops/reduce';
 import { symmetricEigenvalues, symmetricPseudoInverse } from './eigen';
@@ -37,10 +37,11 @@ const RANK_CUTOFF = 1e-3;
 /** Class-membership matrices for one labelling, uploaded once and reused at every measurement. */
 export class MetricsStage {
   private readonly classAverager: Tensor; // K x N, 1/n_k where sample i is in class k
-  private readonly sampleAverager: Tensor; // 1 x N, 1/N
+  private readonly centringAverager: Tensor; // K x N, 1/n_k - 1/N where sample i is in class k, else -1/N
   private readonly oneHot: Tensor; // N x K
-  private readonly classOnes: Tensor; // K x 1
   readonly samples: number;
+  /** Layer 0 is the input, which training never changes: measured once, reused while features[0] is that tensor. */
+  private input: { features: Tensor; metrics: LayerMetrics } | null = null;
 
   /** `labels` are 0..classes-1, every class present. Create outside any scope; dispose() when done. */
   constructor(private readonly gpu: Gpu, labels: ArrayLike<number>, readonly classes: number) {
@@ -50,31 +51,34 @@ export class MetricsStage {
     const missing = counts.findIndex((count) => count === 0);
     if (missing >= 0) throw new Error(`metrics: class ${missing} has no samples; labels must cover 0..${classes - 1}`);
     const averager = new Float32Array(classes * N);
+    const centring = new Float32Array(classes * N).fill(-1 / N);
     const oneHot = new Float32Array(N * classes);
     for (let i = 0; i < N; i++) {
       averager[labels[i] * N + i] = 1 / counts[labels[i]];
+      centring[labels[i] * N + i] += 1 / counts[labels[i]];
       oneHot[i * classes + labels[i]] = 1;
     }
     this.samples = N;
     this.classAverager = gpu.tensor([classes, N], averager, 'class averager');
-    this.sampleAverager = gpu.tensor([1, N], new Float32Array(N).fill(1 / N), 'sample averager');
+    this.centringAverager = gpu.tensor([classes, N], centring, 'centring class averager');
     this.oneHot = gpu.tensor([N, classes], oneHot, 'one-hot labels');
-    this.classOnes = gpu.tensor([classes, 1], new Float32Array(classes).fill(1), 'class ones');
   }
 
   /** Measures every layer's features (features[l] is N x m_l, l = 0..L-1) and the weights (each out x in). */
   async measure(features: readonly Tensor[], weights: readonly Tensor[]): Promise<NetworkMetrics> {
+    const known = this.input?.features === features[0] ? this.input.metrics : null;
     const pending = this.gpu.scope(() => ({
-      layers: features.map((layerFeatures) => this.enqueueLayer(layerFeatures)),
+      layers: features.map((layerFeatures, l) => (l === 0 && known ? null : this.enqueueLayer(layerFeatures))),
       weights: this.enqueueWeights(weights),
     }));
-    const tensors = [...pending.layers.flatMap((layer) => Object.values(layer)), ...pending.weights.flatMap((w) => Object.values(w))];
+    const tensors = [...pending.layers.flatMap((layer) => (layer ? Object.values(layer) : [])), ...pending.weights.flatMap((w) => Object.values(w))];
     const bytes = await this.gpu.readMany(tensors.map((t) => ({ buffer: t.buffer, byteLength: t.size * 4 })));
     const values = new Map(tensors.map((t, index) => [t, new Float32Array(bytes[index])]));
     for (const t of tensors) t.dispose();
     const read = (t: Tensor) => Float64Array.from(values.get(t)!);
 
-    const layers = pending.layers.map((layer, index) => this.layerMetrics(index, layer, read));
+    const layers = pending.layers.map((layer, index) => (layer ? this.layerMetrics(index, layer, read) : known!));
+    this.input = { features: features[0], metrics: layers[0] };
     const balancedness = pending.weights.slice(0, -1).map((w) => Math.sqrt(Math.max(0, read(w.imbalanceSquared!)[0])));
     const singular_values = pending.weights.map((w) => {
       const size = Math.sqrt(w.gram.size);
@@ -84,7 +88,7 @@ export class MetricsStage {
   }
 
   dispose(): void {
-    for (const t of [this.classAverager, this.sampleAverager, this.oneHot, this.classOnes]) t.dispose();
+    for (const t of [this.classAverager, this.centringAverager, this.oneHot]) t.dispose();
   }
 
   /** Two passes, never E[z^2] - mu^2: class means first, then squared deviations from them. */
@@ -93,36 +97,35 @@ export class MetricsStage {
       throw new Error(`metrics: features have ${features.shape[0]} rows but there are ${this.samples} labels`);
     }
     const [N, m] = features.shape;
-    const K = this.classes;
     const means = matmul(this.classAverager, features); // K x m
-    const globalMean = matmul(this.sampleAverager, features); // 1 x m
     const deviations = sub(features, matmul(this.oneHot, means)); // N x m: z_i - mu_{y_i}
-    const centredMeans = sub(means, matmul(this.classOnes, globalMean)); // K x m: mu_k - mu_G
+    const centredMeans = matmul(this.centringAverager, features); // K x m: mu_k - mu_G
     const projected = matmul(deviations, centredMeans, { transposeB: true }); // N x K
     return {
       traceWithin: reduceSum(mul(deviations, deviations), 1 / N),
-      traceBetween: reduceSum(mul(centredMeans, centredMeans), 1 / K),
-      meanGram: matmul(means, means, { transposeB: true }), // K x K
-      centredGram: matmul(centredMeans, centredMeans, { transposeB: true }), // K x K: A = Mc Mc^T
-      withinInMeanSpace: matmul(projected, projected, { transposeA: true }), // K x K: N * Mc Sigma_W Mc^T
-      featureGram: N <= m ? matmul(features, features, { transposeB: true }) : matmul(features, features, { transposeA: true }),
+      meanGram: gram(means, 'rows'), // K x K
+      centredGram: gram(centredMeans, 'rows'), // K x K: A = Mc Mc^T, whose trace is K Tr(Sigma_B)
+      withinInMeanSpace: gram(projected, 'columns'), // K x K: N * Mc Sigma_W Mc^T
+      featureGram: gram(features, N <= m ? 'rows' : 'columns'),
     };
   }
 
   private enqueueWeights(weights: readonly Tensor[]) {
     return weights.map((weight, l) => {
       const next = weights[l + 1];
-      const outer = matmul(weight, weight, { transposeB: true }); // W_l W_l^T
-      const imbalance = next ? sub(outer, matmul(next, next, { transposeA: true })) : null;
-      const gram = weight.shape[0] <= weight.shape[1] ? outer : matmul(weight, weight, { transposeA: true });
-      return { gram, ...(imbalance ? { imbalanceSquared: reduceSum(mul(imbalance, imbalance)) } : {}) } as { gram: Tensor; imbalanceSquared?: Tensor };
+      const outer = gram(weight, 'rows'); // W_l W_l^T
+      const imbalance = next ? sub(outer, gram(next, 'columns')) : null;
+      const smallerGram = weight.shape[0] <= weight.shape[1] ? outer : gram(weight, 'columns');
+      return { gram: smallerGram, ...(imbalance ? { imbalanceSquared: reduceSum(mul(imbalance, imbalance)) } : {}) } as { gram: Tensor; imbalanceSquared?: Tensor };
     });
   }
 
   private layerMetrics(layer: number, t: ReturnType<MetricsStage['enqueueLayer']>, read: (t: Tensor) => Float64Array): LayerMetrics {
     const K = this.classes;
     const traceWithin = read(t.traceWithin)[0];
-    const traceBetween = read(t.traceBetween)[0];
+    const centredGram = read(t.centredGram);
+    let traceBetween = 0;
+    for (let k = 0; k < K; k++) traceBetween += centredGram[k * K + k] / K;
     const meanGram = read(t.meanGram);
     let largestCosine = -1;
     for (let k = 0; k < K; k++) {
@@ -132,7 +135,7 @@ export class MetricsStage {
       }
     }
     // NC1 = Tr(Sigma_W Sigma_B^+) / K = Tr(A^+ A^+ B) with A = Mc Mc^T and B = Mc Sigma_W Mc^T (K x K each).
-    const pseudoInverse = symmetricPseudoInverse(read(t.centredGram), K, 1e-5);
+    const pseudoInverse = symmetricPseudoInverse(centredGram, K, 1e-5);
     const within = read(t.withinInMeanSpace).map((value) => value / this.samples);
     let nc1 = 0;
     for (let i = 0; i < K; i++) {

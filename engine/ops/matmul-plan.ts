@@ -13,6 +13,8 @@ export interface MatmulShape {
   K: number;
   transposeA: boolean;
   transposeB: boolean;
+  /** op(A) = op(B)^T (a Gram matrix, M = N): the kernel computes the upper triangle and mirrors it. */
+  symmetric?: boolean;
 }
 
 /** What the plan needs to know of the adapter and device (see matmulTraits in matmul.ts). */
@@ -57,6 +59,7 @@ const INVOCATION_BLOCK = 4;
  * Throws when the grid would exceed maxWorkgroupsPerDimension, or when `force` asks for 'subgroup' without subgroups.
  */
 export function planMatmul(shape: MatmulShape, traits: MatmulDeviceTraits, force?: MatmulKernel): MatmulPlan {
+  if (shape.symmetric && shape.M !== shape.N) throw new Error(`matmul: a symmetric product must be square, got ${shape.M} x ${shape.N}`);
   const kernel = force ?? chooseKernel(shape, traits);
   switch (kernel) {
     case 'subgroup':
@@ -79,8 +82,8 @@ function chooseKernel(shape: MatmulShape, traits: MatmulDeviceTraits): MatmulKer
   return 'tiled';
 }
 
-function shapeConstants({ M, N, K, transposeA, transposeB }: MatmulShape): Record<string, number | boolean> {
-  return { M, N, K, TRANSPOSE_A: transposeA, TRANSPOSE_B: transposeB };
+function shapeConstants({ M, N, K, transposeA, transposeB, symmetric = false }: MatmulShape): Record<string, number | boolean> {
+  return { M, N, K, TRANSPOSE_A: transposeA, TRANSPOSE_B: transposeB, SYMMETRIC: symmetric };
 }
 
 function subgroupPlan(shape: MatmulShape, traits: MatmulDeviceTraits): MatmulPlan {

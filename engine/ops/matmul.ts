@@ -1,7 +1,8 @@
-// matmul: C = op(A) op(B) with op a transpose or not, so backward never copies a transpose.
+// matmul: C = op(A) op(B) with op a transpose or not, so backward never copies a transpose; gram: x x^T or x^T x.
 // The kernel and its tiles come from planMatmul (matmul-plan.ts); shaders/matmul_*.wgsl.
 import type { Gpu, Kernel } from '../gpu';
 import { record } from '../tape';
+import { add } from './elementwise';
 import { createTensor, type Tensor } from '../tensor';
 import { matmulShaders, planMatmul, type MatmulDeviceTraits, type MatmulKernel, type MatmulShape } from './matmul-plan';
 
@@ -36,7 +37,22 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   ]);
 }
 
-function matmulForward(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean, force?: MatmulKernel): Tensor {
+/**
+ * The Gram matrix of x's rows, x x^T, or of its columns, x^T x. It is symmetric, so the kernel computes the
+ * upper triangle and mirrors it: half the multiply-adds of matmul(x, x, ...). With G = dC: dx = (G + G^T) x
+ * for rows, x (G + G^T) for columns.
+ */
+export function gram(x: Tensor, of: 'rows' | 'columns', options: { kernel?: MatmulKernel } = {}): Tensor {
+  const rows = of === 'rows';
+  const out = matmulForward(x, x, !rows, rows, options.kernel, true);
+  return record(out, [x], (gradOutput) => [
+    rows
+      ? add(matmulForward(gradOutput, x, false, false), matmulForward(gradOutput, x, true, false))
+      : add(matmulForward(x, gradOutput, false, false), matmulForward(x, gradOutput, false, true)),
+  ]);
+}
+
+function matmulForward(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean, force?: MatmulKernel, symmetric = false): Tensor {
   if (a.shape.length !== 2 || b.shape.length !== 2) {
     throw new Error(`matmul: operands must be matrices, got shapes [${a.shape}] and [${b.shape}]`);
   }
@@ -48,7 +64,7 @@ function matmulForward(a: Tensor, b: Tensor, transposeA: boolean, transposeB: bo
   }
   const gpu = a.gpu;
   const out = createTensor(gpu, [M, N], 'matmul');
-  const { kernel, workgroups } = matmulKernel(gpu, { M, N, K, transposeA, transposeB }, force);
+  const { kernel, workgroups } = matmulKernel(gpu, { M, N, K, transposeA, transposeB, symmetric }, force);
   gpu.dispatch(kernel, [a.buffer, b.buffer, out.buffer], workgroups);
   return out;
 }

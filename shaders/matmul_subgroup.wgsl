@@ -17,6 +17,8 @@
 // be invocations 4q .. 4q+3 of the workgroup (subgroups of consecutive invocations, as everywhere we know).
 // Buffers are read as vec4s: their bound sizes must be multiples of 16 bytes.
 // Every lane runs the whole loop (outside the matrix it reads zeros): broadcasts need the full quad.
+// SYMMETRIC workgroups wholly below the diagonal return at once (per workgroup, so no quad is left partial);
+// the rest write their upper-triangle entries and mirror them, at stride N, below the diagonal.
 enable subgroups;
 
 override M: u32;

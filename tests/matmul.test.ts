@@ -66,15 +66,15 @@ describe.each(kernels)('gram, %s kernel', (kernel) => {
   it.each(gramShapes)('x %i x %i: x x^T and x^T x agree with float64', async (rows, cols) => {
     if (kernel === 'subgroup' && !gpu().hasSubgroups) return; // the matmul tests above check the refusal
     const x = randomMatrix(seededRandom(rows * 613 + cols), rows, cols);
-    for (const of of ['rows', 'columns'] as const) {
-      const expected = of === 'rows' ? matmulRef(x, transpose(x)) : matmulRef(transpose(x), x);
+    for (const side of ['rows', 'columns'] as const) {
+      const expected = side === 'rows' ? matmulRef(x, transpose(x)) : matmulRef(transpose(x), x);
       poisonPool(gpu(), expected.data.length);
-      const result = await gpu().scope(() => gram(toTensor(gpu(), x), of, { kernel }));
+      const result = await gpu().scope(() => gram(toTensor(gpu(), x), side, { kernel }));
       expect(result.shape).toEqual([expected.rows, expected.cols]);
       const values = await result.read();
       result.dispose();
-      const K = of === 'rows' ? cols : rows;
-      expectClose(values, expected.data, { atol: 2e-6 * K, rtol: 1e-4 }, `${kernel} gram of ${of}, x ${rows}x${cols}`);
+      const K = side === 'rows' ? cols : rows;
+      expectClose(values, expected.data, { atol: 2e-6 * K, rtol: 1e-4 }, `${kernel} gram of ${side}, x ${rows}x${cols}`);
     }
   });
 });

@@ -55,6 +55,34 @@ export function matmulRef(a: Matrix, b: Matrix): Matrix {
   return { rows: a.rows, cols: b.cols, data };
 }
 
+/** Singular values of m, largest first, by one-sided Jacobi: rotate column pairs until all are orthogonal. */
+export function singularValuesRef(m: Matrix): number[] {
+  const a = transpose(m).data; // row j of a is column j of m
+  const [n, length] = [m.cols, m.rows];
+  const dot = (i: number, j: number) => a.subarray(i * length, (i + 1) * length).reduce((s, x, r) => s + x * a[j * length + r], 0);
+  for (let sweep = 0; sweep < 60; sweep++) {
+    let rotated = false;
+    for (let i = 0; i < n; i++) {
+      for (let j = i + 1; j < n; j++) {
+        const [alpha, beta, gamma] = [dot(i, i), dot(j, j), dot(i, j)];
+        if (Math.abs(gamma) <= 1e-15 * Math.sqrt(alpha * beta)) continue;
+        rotated = true;
+        const zeta = (beta - alpha) / (2 * gamma);
+        const t = Math.sign(zeta || 1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
+        const c = 1 / Math.sqrt(1 + t * t);
+        for (let r = 0; r < length; r++) {
+          const [x, y] = [a[i * length + r], a[j * length + r]];
+          a[i * length + r] = c * x - c * t * y;
+          a[j * length + r] = c * t * x + c * y;
+        }
+      }
+    }
+    if (!rotated) break;
+  }
+  const norms = Array.from({ length: n }, (_, j) => Math.sqrt(dot(j, j)));
+  return norms.sort((p, q) => q - p).slice(0, Math.min(m.rows, m.cols));
+}
+
 /** sum((alpha * prediction - target)^2) / N. */
 export function mseRef(prediction: Matrix, target: Matrix, alpha: number): number {
   let total = 0;

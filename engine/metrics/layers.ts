@@ -64,8 +64,12 @@ export class MetricsStage {
     this.oneHot = gpu.tensor([N, classes], oneHot, 'one-hot labels');
   }
 
-  /** Measures every layer's features (features[l] is N x m_l, l = 0..L-1) and the weights (each out x in). */
+  /**
+   * Measures every layer's features (features[l] is N x m_l, l = 0..L-1) and the weights (each out x in).
+   * Precondition: features[0], the input, is not rewritten in place between calls (pass a new tensor for new data).
+   */
   async measure(features: readonly Tensor[], weights: readonly Tensor[]): Promise<NetworkMetrics> {
+    if (features.length === 0) throw new Error('metrics: no layers to measure');
     const known = this.input?.features === features[0] ? this.input.metrics : null;
     const pending = this.gpu.scope(() => ({
       layers: features.map((layerFeatures, l) => (l === 0 && known ? null : this.enqueueLayer(layerFeatures))),
@@ -91,7 +95,7 @@ export class MetricsStage {
     for (const t of [this.classAverager, this.centringAverager, this.oneHot]) t.dispose();
   }
 
-  /** Two passes, never E[z^2] - mu^2: class means first, then squared deviations from them. */
+  /** Two passes, never E[z^2] - mu^2: class means first, then squared deviations from them; mu_k - mu_G in one product. */
   private enqueueLayer(features: Tensor) {
     if (features.shape[0] !== this.samples) {
       throw new Error(`metrics: features have ${features.shape[0]} rows but there are ${this.samples} labels`);

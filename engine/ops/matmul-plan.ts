@@ -13,7 +13,7 @@ export interface MatmulShape {
   K: number;
   transposeA: boolean;
   transposeB: boolean;
-  /** op(A) = op(B)^T (a Gram matrix, M = N): the kernel computes the upper triangle and mirrors it. */
+  /** op(A) = op(B)^T (a Gram matrix, M = N; unchecked: gram() is the one caller): the kernel computes the upper triangle and mirrors it. */
   symmetric?: boolean;
 }
 

@@ -36,6 +36,8 @@ interface CaseResult {
   gflops: number;
   pct_of_peak: number;
   kernel: string;
+  /** The subgroup kernel's block per quad, rowGroups x colBlocks of 16 x 16 (e.g. '2x4'); absent for other kernels. */
+  quad_block?: string;
   transpose_a: boolean;
   transpose_b: boolean;
   /** Dispatches per timed pass. */
@@ -109,7 +111,7 @@ const FULL_TIMING: TimingSettings = { targetPassMs: 200, samples: 5 };
 const QUICK_TIMING: TimingSettings = { targetPassMs: 50, samples: 3 };
 
 const COLUMNS = ['case', 'kernel', 'M x N x K', 'reps', 'ms', 'GFLOP/s', '% peak', `x ${BASELINE_KERNEL}`, 'peer GF/s', 'x peer'];
-const WIDTHS = [22, 8, 16, 6, 10, 8, 7, 8, 9, 7];
+const WIDTHS = [22, 13, 16, 6, 10, 8, 7, 8, 9, 7];
 const TRAIN_COLUMNS = ['case', 'N x d, L x m', 'ms/step', 'steps/s', 'samples/s', 'GFLOP/s', '% peak', 'peer st/s', 'x peer', 'CPU st/s', 'x CPU', 'metrics/step'];
 const TRAIN_WIDTHS = [22, 20, 10, 9, 10, 8, 7, 9, 7, 9, 7, 12];
 /** The CPU peer's timed steps per case: a few seconds of work. */
@@ -174,6 +176,7 @@ function matmulResult(matmulCase: MatmulCase, measured: MatmulMeasurement, peak:
     gflops: significant(gflops),
     pct_of_peak: significant((100 * gflops) / peak.fma_gflops),
     kernel: measured.kernel,
+    ...(measured.quadBlock ? { quad_block: measured.quadBlock } : {}),
     transpose_a: matmulCase.transposeA,
     transpose_b: matmulCase.transposeB,
     reps: measured.reps,
@@ -237,7 +240,7 @@ function caseRow(result: CaseResult): string {
   const transposed = `${result.transpose_a ? 'A' : ''}${result.transpose_b ? 'B' : ''}`;
   return row([
     result.name,
-    result.kernel,
+    result.quad_block ? `${result.kernel} ${result.quad_block}` : result.kernel,
     `${result.m}x${result.n}x${result.k}${transposed ? ` ${transposed}^T` : ''}`,
     String(result.reps),
     result.ms.toFixed(result.ms < 1 ? 4 : 2),

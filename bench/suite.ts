@@ -10,6 +10,8 @@ import { measureOurTrainStep, type TrainStepCase, type TrainStepMeasurement } fr
 export interface MatmulMeasurement {
   /** The kernel that ran: the plan's choice, or the forced one. */
   kernel: MatmulKernel;
+  /** The subgroup kernel's block of C per quad, as rowGroups x colBlocks ('2x4'); null for other kernels. */
+  quadBlock: string | null;
   msPerDispatch: number;
   reps: number;
 }
@@ -48,9 +50,9 @@ async function measureMatmul(gpu: Gpu, timer: DispatchTimer, matmulCase: MatmulC
   try {
     c = matmul(a, b, { transposeA, transposeB, kernel: force });
     checkMatmul(matmulCase, storedA, storedB, await c.read(), random);
-    const { kernel, name, workgroups } = matmulKernel(gpu, { M, N, K, transposeA, transposeB }, force);
+    const { kernel, name, workgroups, quadBlock } = matmulKernel(gpu, { M, N, K, transposeA, transposeB }, force);
     const { msPerDispatch, reps } = await timer.time(kernel, [a.buffer, b.buffer, c.buffer], workgroups, settings);
-    return { kernel: name, msPerDispatch, reps };
+    return { kernel: name, quadBlock: quadBlock ? `${quadBlock.rowGroups}x${quadBlock.colBlocks}` : null, msPerDispatch, reps };
   } finally {
     a.dispose();
     b.dispose();

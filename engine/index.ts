@@ -5,7 +5,7 @@ export { Tensor } from './tensor';
 export { type PoolStats } from './pool';
 export { valueAndGrad, type Backward } from './tape';
 export { matmul, gram, matmulKernel, matmulTraits, type MatmulOptions } from './ops/matmul';
-export { planMatmul, type MatmulKernel, type MatmulPlan, type MatmulShape, type MatmulDeviceTraits } from './ops/matmul-plan';
+export { planMatmul, quadBlock, QUAD_BLOCKS, type QuadBlock, type MatmulKernel, type MatmulPlan, type MatmulShape, type MatmulDeviceTraits } from './ops/matmul-plan';
 export { gatherRows } from './ops/gather';
 export { addBias, sumRows } from './ops/bias';
 export { BatchNorm, type BatchNormOptions } from './ops/batchnorm';

@@ -2,20 +2,29 @@
 // A is stored M x K, or K x M when TRANSPOSE_A; B is stored K x N, or N x K when TRANSPOSE_B.
 //
 // On a software GPU every load costs about a nanosecond per invocation, 20-30 times a multiply-add, and
-// workgroup memory is no cheaper than storage. So operands are shared through registers instead:
-// the four invocations of a quad (quadBroadcast: any subgroup size >= 4) compute a 16 x 16 block of C.
-// Lane l owns columns 4l .. 4l+3 of the block (sixteen vec4 sums, one per row) and, per step of 4 k,
-// loads a 4 x 4 block of op(A) (rows 4l .. 4l+3) and the 4 x 4 block of op(B) for its columns. Each row
-// of A then reaches all four lanes by quadBroadcast. Per lane and step: 8 vec4 loads (32 floats) and
-// 16 vec4 broadcasts for 256 multiply-adds, against 128 loads in the plain 4 x 4 kernel.
+// workgroup memory is no cheaper than storage. So operands are shared through registers instead, and each
+// invocation computes as large a block of C as pays: the four invocations of a quad (quadBroadcast: any
+// subgroup size >= 4) compute a (16 ROW_GROUPS) x (16 COL_BLOCKS) block. Lane l owns columns
+// 4 COL_BLOCKS l .. 4 COL_BLOCKS (l + 1) - 1 of it, as COL_BLOCKS vec4 sums per row. Per step of 4 k it loads,
+// for each group of 16 rows, the 4 x 4 block of op(A) at rows 4l .. 4l+3 (each row then reaches all four lanes
+// by quadBroadcast), and the COL_BLOCKS 4 x 4 blocks of op(B) for its own columns. Per lane and step:
+// 4 (ROW_GROUPS + COL_BLOCKS) vec4 loads and 16 ROW_GROUPS vec4 broadcasts for 256 ROW_GROUPS COL_BLOCKS
+// multiply-adds; with 2 x 4 that is 21 multiply-adds per float loaded, against 8 with 1 x 1 and 2 in the plain
+// 4 x 4 kernel. Measured at 256..1024 in headless Chromium on SwiftShader, 1 x 1 / 1 x 4 / 2 x 2 / 2 x 4 take
+// about 1 / 0.78 / 0.67 / 0.57 of the time, and their pipelines 0.15 / 0.55 / 0.75 / 2.2 s to compile. Larger
+// blocks were left out: 4 x 4 ran 5-25% faster than 2 x 4 but took 8 s to compile; 2 x 8 and 4 x 8 gained
+// nothing. The host picks the block per shape, weighing run time against compile time (matmul-plan.ts).
 // When the stored rows are multiples of 4 long (VEC4_A: K, or M when transposed; VEC4_B: N, or K when
 // transposed) blocks come in as aligned vec4 loads; otherwise as guarded scalars.
 //
+// The sums live in arrays indexed only by constants, written out, never in loops: the compiler then keeps
+// them as separate values; a loop with a variable index puts them in memory (8 times slower, measured).
+//
 // Host: a workgroup is QUADS_X * QUADS_Y quads (4 * QUADS_X * QUADS_Y invocations) covering a
-// (16 * QUADS_Y) x (16 * QUADS_X) tile of C; dispatch ceil(N / (16 * QUADS_X)) x ceil(M / (16 * QUADS_Y)).
-// With the default one quad per workgroup the quad is the whole workgroup; with more, quads are taken to
-// be invocations 4q .. 4q+3 of the workgroup (subgroups of consecutive invocations, as everywhere we know).
-// Buffers are read as vec4s: their bound sizes must be multiples of 16 bytes.
+// (16 ROW_GROUPS QUADS_Y) x (16 COL_BLOCKS QUADS_X) tile of C; dispatch ceil(N / (16 COL_BLOCKS QUADS_X)) x
+// ceil(M / (16 ROW_GROUPS QUADS_Y)). With the default one quad per workgroup the quad is the whole workgroup;
+// with more, quads are taken to be invocations 4q .. 4q+3 of the workgroup (subgroups of consecutive
+// invocations, as everywhere we know). Buffers are read as vec4s: their bound sizes must be multiples of 16 bytes.
 // Every lane runs the whole loop (outside the matrix it reads zeros): broadcasts need the full quad.
 // SYMMETRIC workgroups wholly below the diagonal return at once (per workgroup, so no quad is left partial);
 // the rest write their upper-triangle entries and mirror them, at stride N, below the diagonal.
@@ -29,6 +38,8 @@ override TRANSPOSE_B: bool = false;
 override SYMMETRIC: bool = false;  // op(A) = op(B)^T, so C = C^T: only blocks touching the upper triangle are computed
 override VEC4_A: bool = false;  // rows of the stored A are a multiple of 4 floats long
 override VEC4_B: bool = false;  // rows of the stored B are a multiple of 4 floats long
+override ROW_GROUPS: u32 = 1;  // 1 or 2 groups of 16 rows per quad
+override COL_BLOCKS: u32 = 1;  // 1, 2 or 4 vec4 column blocks per lane
 override QUADS_X: u32 = 1;
 override QUADS_Y: u32 = 1;
 
@@ -110,68 +121,111 @@ fn writeC4(row: u32, col: u32, value: vec4f) {
   }
 }
 
+// One row of a lane's sums: columns col .. col + 4 COL_BLOCKS - 1, the members past COL_BLOCKS unused.
+struct RowSums { c0: vec4f, c1: vec4f, c2: vec4f, c3: vec4f }
+// op(B)[k .. k + 3, col + 4 j .. col + 4 j + 3] as member j, laid out as readBBlock returns it.
+struct BlocksB { m0: mat4x4f, m1: mat4x4f, m2: mat4x4f, m3: mat4x4f }
+
+fn readBlocksB(k: u32, col: u32) -> BlocksB {
+  var blocks: BlocksB;
+  blocks.m0 = readBBlock(k, col);
+  if (COL_BLOCKS > 1u) {
+    blocks.m1 = readBBlock(k, col + 4u);
+  }
+  if (COL_BLOCKS > 2u) {
+    blocks.m2 = readBBlock(k, col + 8u);
+    blocks.m3 = readBBlock(k, col + 12u);
+  }
+  return blocks;
+}
+
+// sums + a * op(B)[k .. k + 3, the lane's columns], a being one row of op(A)[., k .. k + 3].
+fn accumulate(sums: RowSums, a: vec4f, blocksB: BlocksB) -> RowSums {
+  var next = sums;
+  next.c0 += blocksB.m0 * a;
+  if (COL_BLOCKS > 1u) {
+    next.c1 += blocksB.m1 * a;
+  }
+  if (COL_BLOCKS > 2u) {
+    next.c2 += blocksB.m2 * a;
+    next.c3 += blocksB.m3 * a;
+  }
+  return next;
+}
+
+// One step of 4 k for a group of 16 rows; row r of the group lives in lane r / 4, column r % 4 of its ownA.
+fn accumulateGroup(rows: ptr<function, array<RowSums, 16>>, ownA: mat4x4f, blocksB: BlocksB) {
+  (*rows)[0] = accumulate((*rows)[0], quadBroadcast(ownA[0], 0u), blocksB);
+  (*rows)[1] = accumulate((*rows)[1], quadBroadcast(ownA[1], 0u), blocksB);
+  (*rows)[2] = accumulate((*rows)[2], quadBroadcast(ownA[2], 0u), blocksB);
+  (*rows)[3] = accumulate((*rows)[3], quadBroadcast(ownA[3], 0u), blocksB);
+  (*rows)[4] = accumulate((*rows)[4], quadBroadcast(ownA[0], 1u), blocksB);
+  (*rows)[5] = accumulate((*rows)[5], quadBroadcast(ownA[1], 1u), blocksB);
+  (*rows)[6] = accumulate((*rows)[6], quadBroadcast(ownA[2], 1u), blocksB);
+  (*rows)[7] = accumulate((*rows)[7], quadBroadcast(ownA[3], 1u), blocksB);
+  (*rows)[8] = accumulate((*rows)[8], quadBroadcast(ownA[0], 2u), blocksB);
+  (*rows)[9] = accumulate((*rows)[9], quadBroadcast(ownA[1], 2u), blocksB);
+  (*rows)[10] = accumulate((*rows)[10], quadBroadcast(ownA[2], 2u), blocksB);
+  (*rows)[11] = accumulate((*rows)[11], quadBroadcast(ownA[3], 2u), blocksB);
+  (*rows)[12] = accumulate((*rows)[12], quadBroadcast(ownA[0], 3u), blocksB);
+  (*rows)[13] = accumulate((*rows)[13], quadBroadcast(ownA[1], 3u), blocksB);
+  (*rows)[14] = accumulate((*rows)[14], quadBroadcast(ownA[2], 3u), blocksB);
+  (*rows)[15] = accumulate((*rows)[15], quadBroadcast(ownA[3], 3u), blocksB);
+}
+
+fn writeRow(row: u32, col: u32, sums: RowSums) {
+  writeC4(row, col, sums.c0);
+  if (COL_BLOCKS > 1u) {
+    writeC4(row, col + 4u, sums.c1);
+  }
+  if (COL_BLOCKS > 2u) {
+    writeC4(row, col + 8u, sums.c2);
+    writeC4(row, col + 12u, sums.c3);
+  }
+}
+
+fn writeGroup(row0: u32, col: u32, rows: ptr<function, array<RowSums, 16>>) {
+  writeRow(row0 + 0u, col, (*rows)[0]);
+  writeRow(row0 + 1u, col, (*rows)[1]);
+  writeRow(row0 + 2u, col, (*rows)[2]);
+  writeRow(row0 + 3u, col, (*rows)[3]);
+  writeRow(row0 + 4u, col, (*rows)[4]);
+  writeRow(row0 + 5u, col, (*rows)[5]);
+  writeRow(row0 + 6u, col, (*rows)[6]);
+  writeRow(row0 + 7u, col, (*rows)[7]);
+  writeRow(row0 + 8u, col, (*rows)[8]);
+  writeRow(row0 + 9u, col, (*rows)[9]);
+  writeRow(row0 + 10u, col, (*rows)[10]);
+  writeRow(row0 + 11u, col, (*rows)[11]);
+  writeRow(row0 + 12u, col, (*rows)[12]);
+  writeRow(row0 + 13u, col, (*rows)[13]);
+  writeRow(row0 + 14u, col, (*rows)[14]);
+  writeRow(row0 + 15u, col, (*rows)[15]);
+}
+
 @compute @workgroup_size(4 * QUADS_X * QUADS_Y)
 fn main(@builtin(workgroup_id) group: vec3u, @builtin(local_invocation_index) local: u32,
         @builtin(subgroup_invocation_id) subgroupLane: u32) {
-  if (SYMMETRIC && group.y * 16u * QUADS_Y >= (group.x + 1u) * 16u * QUADS_X) {  // the tile lies below the diagonal
+  let blockRows = 16u * ROW_GROUPS;
+  let blockCols = 16u * COL_BLOCKS;
+  if (SYMMETRIC && group.y * blockRows * QUADS_Y >= (group.x + 1u) * blockCols * QUADS_X) {  // the tile lies below the diagonal
     return;
   }
   let lane = subgroupLane % 4u;
   let quad = local / 4u;
-  let row0 = (group.y * QUADS_Y + quad / QUADS_X) * 16u;  // this quad's 16 x 16 block of C
-  let col0 = (group.x * QUADS_X + quad % QUADS_X) * 16u;
-  let col = col0 + 4u * lane;  // this lane's four columns
-  var sum0 = vec4f(0.0);  // C[row0 + 0, col .. col + 3]
-  var sum1 = vec4f(0.0);
-  var sum2 = vec4f(0.0);
-  var sum3 = vec4f(0.0);
-  var sum4 = vec4f(0.0);
-  var sum5 = vec4f(0.0);
-  var sum6 = vec4f(0.0);
-  var sum7 = vec4f(0.0);
-  var sum8 = vec4f(0.0);
-  var sum9 = vec4f(0.0);
-  var sum10 = vec4f(0.0);
-  var sum11 = vec4f(0.0);
-  var sum12 = vec4f(0.0);
-  var sum13 = vec4f(0.0);
-  var sum14 = vec4f(0.0);
-  var sum15 = vec4f(0.0);
+  let row0 = (group.y * QUADS_Y + quad / QUADS_X) * blockRows;  // this quad's block of C
+  let col = (group.x * QUADS_X + quad % QUADS_X) * blockCols + 4u * COL_BLOCKS * lane;  // this lane's first column
+  var group0: array<RowSums, 16>;  // rows row0 .. row0 + 15
+  var group1: array<RowSums, 16>;  // rows row0 + 16 .. row0 + 31, when ROW_GROUPS = 2
   for (var k = 0u; k < K; k += 4u) {
-    let ownA = readABlock(row0 + 4u * lane, k);  // rows 4 lane .. 4 lane + 3 of the block
-    let blockB = readBBlock(k, col);
-    // Row r of the block lives in lane r / 4; blockB * row = sum over j of row[j] * op(B)[k + j, cols].
-    sum0 += blockB * quadBroadcast(ownA[0], 0u);
-    sum1 += blockB * quadBroadcast(ownA[1], 0u);
-    sum2 += blockB * quadBroadcast(ownA[2], 0u);
-    sum3 += blockB * quadBroadcast(ownA[3], 0u);
-    sum4 += blockB * quadBroadcast(ownA[0], 1u);
-    sum5 += blockB * quadBroadcast(ownA[1], 1u);
-    sum6 += blockB * quadBroadcast(ownA[2], 1u);
-    sum7 += blockB * quadBroadcast(ownA[3], 1u);
-    sum8 += blockB * quadBroadcast(ownA[0], 2u);
-    sum9 += blockB * quadBroadcast(ownA[1], 2u);
-    sum10 += blockB * quadBroadcast(ownA[2], 2u);
-    sum11 += blockB * quadBroadcast(ownA[3], 2u);
-    sum12 += blockB * quadBroadcast(ownA[0], 3u);
-    sum13 += blockB * quadBroadcast(ownA[1], 3u);
-    sum14 += blockB * quadBroadcast(ownA[2], 3u);
-    sum15 += blockB * quadBroadcast(ownA[3], 3u);
+    let blocksB = readBlocksB(k, col);
+    accumulateGroup(&group0, readABlock(row0 + 4u * lane, k), blocksB);
+    if (ROW_GROUPS > 1u) {
+      accumulateGroup(&group1, readABlock(row0 + 16u + 4u * lane, k), blocksB);
+    }
   }
-  writeC4(row0 + 0u, col, sum0);
-  writeC4(row0 + 1u, col, sum1);
-  writeC4(row0 + 2u, col, sum2);
-  writeC4(row0 + 3u, col, sum3);
-  writeC4(row0 + 4u, col, sum4);
-  writeC4(row0 + 5u, col, sum5);
-  writeC4(row0 + 6u, col, sum6);
-  writeC4(row0 + 7u, col, sum7);
-  writeC4(row0 + 8u, col, sum8);
-  writeC4(row0 + 9u, col, sum9);
-  writeC4(row0 + 10u, col, sum10);
-  writeC4(row0 + 11u, col, sum11);
-  writeC4(row0 + 12u, col, sum12);
-  writeC4(row0 + 13u, col, sum13);
-  writeC4(row0 + 14u, col, sum14);
-  writeC4(row0 + 15u, col, sum15);
+  writeGroup(row0, col, &group0);
+  if (ROW_GROUPS > 1u) {
+    writeGroup(row0 + 16u, col, &group1);
+  }
 }

@@ -1,7 +1,7 @@
 // Every matmul kernel over awkward shapes (none a multiple of a tile) and all four transpose layouts,
 // against the float64 triple loop.
 import { describe, expect, it } from 'vitest';
-import { gram, matmul, planMatmul, type MatmulKernel } from '../engine';
+import { gram, matmul, planMatmul, quadBlock, QUAD_BLOCKS, type MatmulKernel, type MatmulOptions } from '../engine';
 import { matmulTraits } from '../engine/ops/matmul';
 import { expectClose, matmulRef, randomMatrix, seededRandom, transpose } from './reference';
 import { poisonPool, toTensor, useGpu } from './gpu';
@@ -18,6 +18,11 @@ const shapes: [number, number, number][] = [
   [130, 67, 129],
   [256, 1000, 10],
 ];
+/** Shapes for the subgroup kernel's larger blocks: awkward (scalar loads) and multiples of 4 (vec4 loads), neither a whole number of blocks. */
+const blockShapes: [number, number, number][] = [
+  [130, 67, 129],
+  [68, 44, 132],
+];
 const layouts = [
   { transposeA: false, transposeB: false },
   { transposeA: true, transposeB: false },
@@ -26,30 +31,39 @@ const layouts = [
 ];
 const kernels: MatmulKernel[] = ['plain', 'subgroup', 'tiled'];
 
+/** C = op(A) op(B) in every layout against the float64 triple loop (on a device without subgroups: the refusal). */
+async function checkEveryLayout(M: number, K: number, N: number, choice: Pick<MatmulOptions, 'kernel' | 'quadBlock'>): Promise<void> {
+  if (choice.kernel === 'subgroup' && !gpu().hasSubgroups) {
+    expect(() => planMatmul({ M, N, K, transposeA: false, transposeB: false }, matmulTraits(gpu()), 'subgroup')).toThrow(/subgroups/);
+    return;
+  }
+  const random = seededRandom(M * 7919 + K * 31 + N);
+  const a = randomMatrix(random, M, K);
+  const b = randomMatrix(random, K, N);
+  const expected = matmulRef(a, b).data;
+  for (const layout of layouts) {
+    poisonPool(gpu(), M * N);
+    const result = await gpu().scope(() => {
+      const aTensor = toTensor(gpu(), layout.transposeA ? transpose(a) : a);
+      const bTensor = toTensor(gpu(), layout.transposeB ? transpose(b) : b);
+      return matmul(aTensor, bTensor, { ...layout, ...choice });
+    });
+    expect(result.shape).toEqual([M, N]);
+    const values = await result.read();
+    result.dispose();
+    // float32 sums of K products of unit normals: error grows like sqrt(K) ulps of the terms
+    expectClose(values, expected, { atol: 2e-6 * K, rtol: 1e-4 }, `${JSON.stringify(choice)} ${M}x${K}x${N} ${JSON.stringify(layout)}`);
+  }
+}
+
 describe.each(kernels)('matmul, %s kernel', (kernel) => {
-  it.each(shapes)('M=%i K=%i N=%i, every layout, agrees with float64', async (M, K, N) => {
-    if (kernel === 'subgroup' && !gpu().hasSubgroups) {
-      expect(() => planMatmul({ M, N, K, transposeA: false, transposeB: false }, matmulTraits(gpu()), 'subgroup')).toThrow(/subgroups/);
-      return;
-    }
-    const random = seededRandom(M * 7919 + K * 31 + N);
-    const a = randomMatrix(random, M, K);
-    const b = randomMatrix(random, K, N);
-    const expected = matmulRef(a, b).data;
-    for (const layout of layouts) {
-      poisonPool(gpu(), M * N);
-      const result = await gpu().scope(() => {
-        const aTensor = toTensor(gpu(), layout.transposeA ? transpose(a) : a);
-        const bTensor = toTensor(gpu(), layout.transposeB ? transpose(b) : b);
-        return matmul(aTensor, bTensor, { ...layout, kernel });
-      });
-      expect(result.shape).toEqual([M, N]);
-      const values = await result.read();
-      result.dispose();
-      // float32 sums of K products of unit normals: error grows like sqrt(K) ulps of the terms
-      expectClose(values, expected, { atol: 2e-6 * K, rtol: 1e-4 }, `${kernel} ${M}x${K}x${N} ${JSON.stringify(layout)}`);
-    }
-  });
+  it.each(shapes)('M=%i K=%i N=%i, every layout, agrees with float64', (M, K, N) => checkEveryLayout(M, K, N, { kernel }));
+});
+
+const largerBlocks = QUAD_BLOCKS.filter((block) => block.rowGroups * block.colBlocks > 1).map(({ rowGroups, colBlocks }) => ({ rowGroups, colBlocks }));
+
+describe.each(largerBlocks)('matmul, subgroup kernel, quad block of $rowGroups x $colBlocks', (quadBlock) => {
+  it.each(blockShapes)('M=%i K=%i N=%i, every layout, agrees with float64', (M, K, N) => checkEveryLayout(M, K, N, { kernel: 'subgroup', quadBlock }));
 });
 
 /** [rows, cols] of x: Grams of 1 to 300 rows or columns, crossing many blocks and tiles on the diagonal. */
@@ -62,24 +76,47 @@ const gramShapes: [number, number][] = [
   [300, 70],
 ];
 
+/** x x^T and x^T x against float64. */
+async function checkGrams(rows: number, cols: number, choice: Pick<MatmulOptions, 'kernel' | 'quadBlock'>): Promise<void> {
+  if (choice.kernel === 'subgroup' && !gpu().hasSubgroups) return; // the matmul tests above check the refusal
+  const x = randomMatrix(seededRandom(rows * 613 + cols), rows, cols);
+  for (const side of ['rows', 'columns'] as const) {
+    const expected = side === 'rows' ? matmulRef(x, transpose(x)) : matmulRef(transpose(x), x);
+    poisonPool(gpu(), expected.data.length);
+    const result = await gpu().scope(() => gram(toTensor(gpu(), x), side, choice));
+    expect(result.shape).toEqual([expected.rows, expected.cols]);
+    const values = await result.read();
+    result.dispose();
+    const K = side === 'rows' ? cols : rows;
+    expectClose(values, expected.data, { atol: 2e-6 * K, rtol: 1e-4 }, `${JSON.stringify(choice)} gram of ${side}, x ${rows}x${cols}`);
+  }
+}
+
 describe.each(kernels)('gram, %s kernel', (kernel) => {
-  it.each(gramShapes)('x %i x %i: x x^T and x^T x agree with float64', async (rows, cols) => {
-    if (kernel === 'subgroup' && !gpu().hasSubgroups) return; // the matmul tests above check the refusal
-    const x = randomMatrix(seededRandom(rows * 613 + cols), rows, cols);
-    for (const side of ['rows', 'columns'] as const) {
-      const expected = side === 'rows' ? matmulRef(x, transpose(x)) : matmulRef(transpose(x), x);
-      poisonPool(gpu(), expected.data.length);
-      const result = await gpu().scope(() => gram(toTensor(gpu(), x), side, { kernel }));
-      expect(result.shape).toEqual([expected.rows, expected.cols]);
-      const values = await result.read();
-      result.dispose();
-      const K = side === 'rows' ? cols : rows;
-      expectClose(values, expected.data, { atol: 2e-6 * K, rtol: 1e-4 }, `${kernel} gram of ${side}, x ${rows}x${cols}`);
-    }
-  });
+  it.each(gramShapes)('x %i x %i: x x^T and x^T x agree with float64', (rows, cols) => checkGrams(rows, cols, { kernel }));
+});
+
+describe('gram, subgroup kernel, quad block of 2 x 2', () => {
+  it.each(gramShapes.slice(-3))('x %i x %i: x x^T and x^T x agree with float64', (rows, cols) => checkGrams(rows, cols, { kernel: 'subgroup', quadBlock: { rowGroups: 2, colBlocks: 2 } }));
 });
 
 describe('matmul plan', () => {
+  it('gives big products big quad blocks, small and thin ones small blocks, and Grams square ones', () => {
+    const block = (M: number, K: number, N: number, symmetric = false) => quadBlock({ M, N, K, transposeA: false, transposeB: false, symmetric });
+    expect(block(30, 50, 50)).toEqual({ rowGroups: 1, colBlocks: 1 }); // the reference network: compile time dominates
+    expect(block(1024, 1024, 1024)).toEqual({ rowGroups: 2, colBlocks: 4 });
+    expect(block(16384, 512, 10)).toEqual({ rowGroups: 1, colBlocks: 1 }); // 10 columns: wider blocks compute padding
+    expect(block(10, 16384, 512)).toEqual({ rowGroups: 1, colBlocks: 4 }); // 10 rows, many columns
+    expect(block(1024, 1024, 1024, true)).toEqual({ rowGroups: 2, colBlocks: 2 });
+  });
+
+  it('refuses a quad block it does not offer, and a quad block for another kernel', () => {
+    const shape = { M: 64, N: 64, K: 64, transposeA: false, transposeB: false };
+    const traits = { ...matmulTraits(gpu()), subgroups: true };
+    expect(() => planMatmul(shape, traits, 'subgroup', { rowGroups: 3, colBlocks: 1 })).toThrow(/no quad block of 3x1 .* offers 1x1, 1x4, 2x2, 2x4/);
+    expect(() => planMatmul(shape, traits, 'plain', { rowGroups: 2, colBlocks: 2 })).toThrow(/'subgroup' kernel only, not 'plain'/);
+  });
+
   it('refuses a grid larger than the device allows, naming the limit', () => {
     const traits = { ...matmulTraits(gpu()), maxWorkgroupsPerDimension: 4 };
     const shape = { M: 4096, N: 4096, K: 8, transposeA: false, transposeB: false };

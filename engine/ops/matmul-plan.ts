@@ -1,7 +1,7 @@
-// Which matmul kernel, tile sizes and grid to use for a shape on a device; shaders/matmul_*.wgsl.
-// Measured on SwiftShader (software Vulkan, headless Chromium, 512^3): subgroup 13%, plain 4%, tiled 1.3% of
-// the FMA peak. A load costs 20-30 multiply-adds there and workgroup memory is no cheaper than storage, so
-// sharing operands through quad broadcasts wins and workgroup tiles lose. Real GPUs want the tiles.
+// Which matmul kernel, block or tile sizes and grid to use for a shape on a device; shaders/matmul_*.wgsl.
+// On SwiftShader (software Vulkan, 2 cores) a load costs 20-30 multiply-adds and workgroup memory is no cheaper
+// than storage, so sharing operands through quad broadcasts wins (the subgroup kernel: 13-15% of the FMA peak
+// at 512^3 with 2 x 4 blocks, against 3% for the plain kernel) and workgroup tiles lose. Real GPUs want the tiles.
 import plainSource from '../../shaders/matmul_plain.wgsl';
 import subgroupSource from '../../shaders/matmul_subgroup.wgsl';
 import tiledSource from '../../shaders/matmul_tiled.wgsl';
@@ -38,6 +38,8 @@ export interface MatmulPlan {
   kernel: MatmulKernel;
   constants: Record<string, number | boolean>;
   workgroups: [number, number, number];
+  /** The subgroup kernel's block of C per quad. */
+  quadBlock?: QuadBlock;
 }
 
 /** WGSL source of each kernel; pipelines are keyed by kernel name + constants. */
@@ -47,23 +49,48 @@ export const matmulShaders: Record<MatmulKernel, string> = {
   plain: plainSource,
 };
 
-/** Each subgroup-kernel quad computes a 16 x 16 block of C (see matmul_subgroup.wgsl). */
-const QUAD_BLOCK = 16;
+/** A block of C one quad of the subgroup kernel computes: (16 rowGroups) x (16 colBlocks). */
+export interface QuadBlock {
+  rowGroups: number;
+  colBlocks: number;
+}
+
+/**
+ * The blocks the subgroup kernel offers, with the time each takes per multiply-add relative to 16 x 16 and the
+ * time its pipeline takes to compile (matmul_subgroup.wgsl; SwiftShader in headless Chromium, products of
+ * 256..1024). Big blocks run faster and compile far slower.
+ */
+export const QUAD_BLOCKS = [
+  { rowGroups: 1, colBlocks: 1, relativeCost: 1, compileMs: 150 },
+  { rowGroups: 1, colBlocks: 4, relativeCost: 0.78, compileMs: 550 },
+  { rowGroups: 2, colBlocks: 2, relativeCost: 0.67, compileMs: 750 },
+  { rowGroups: 2, colBlocks: 4, relativeCost: 0.57, compileMs: 2200 },
+] as const;
+/** Multiply-adds per millisecond of 16 x 16 blocks with every core busy (SwiftShader, 2 cores, measured). */
+const QUAD_MULTIPLY_ADDS_PER_MS = 2.5e6;
+/** Workgroups a CPU runs at once, about: fewer leave cores idle, so a big block over a small product loses. */
+const CONCURRENT_WORKGROUPS = 8;
+/** A slower compile must pay for itself within this many runs of the product: the steps of a training run. */
+const RUNS_TO_REPAY_COMPILE = 1000;
+
 /** Each invocation of the plain and tiled kernels computes a 4 x 4 block of C. */
 const INVOCATION_BLOCK = 4;
 
 /**
- * Chooses the kernel and its constants for `shape` on a device with `traits`; `force` overrides the kernel.
+ * Chooses the kernel and its constants for `shape` on a device with `traits`; `force` overrides the kernel and
+ * `forceBlock` the subgroup kernel's block (benchmarks and tests).
  * Precondition: the buffers bound are at least the matrices' size rounded up to 16 bytes (the subgroup
  * kernel reads vec4s); the engine's pool rounds to powers of two of at least 256 bytes.
- * Throws when the grid would exceed maxWorkgroupsPerDimension, or when `force` asks for 'subgroup' without subgroups.
+ * Throws when the grid would exceed maxWorkgroupsPerDimension, when `force` asks for 'subgroup' without subgroups,
+ * or when `forceBlock` is not one of QUAD_BLOCKS or the kernel is not 'subgroup'.
  */
-export function planMatmul(shape: MatmulShape, traits: MatmulDeviceTraits, force?: MatmulKernel): MatmulPlan {
+export function planMatmul(shape: MatmulShape, traits: MatmulDeviceTraits, force?: MatmulKernel, forceBlock?: QuadBlock): MatmulPlan {
   if (shape.symmetric && shape.M !== shape.N) throw new Error(`matmul: a symmetric product must be square, got ${shape.M} x ${shape.N}`);
   const kernel = force ?? chooseKernel(shape, traits);
+  if (forceBlock && kernel !== 'subgroup') throw new Error(`matmul: a quad block applies to the 'subgroup' kernel only, not '${kernel}'`);
   switch (kernel) {
     case 'subgroup':
-      return subgroupPlan(shape, traits);
+      return subgroupPlan(shape, traits, forceBlock);
     case 'tiled':
       return tiledPlan(shape, traits);
     case 'plain':
@@ -86,14 +113,20 @@ function shapeConstants({ M, N, K, transposeA, transposeB, symmetric = false }: 
   return { M, N, K, TRANSPOSE_A: transposeA, TRANSPOSE_B: transposeB, SYMMETRIC: symmetric };
 }
 
-function subgroupPlan(shape: MatmulShape, traits: MatmulDeviceTraits): MatmulPlan {
+function subgroupPlan(shape: MatmulShape, traits: MatmulDeviceTraits, forceBlock?: QuadBlock): MatmulPlan {
   if (!traits.subgroups) throw new Error("matmul: the 'subgroup' kernel needs the adapter feature 'subgroups', which this device lacks");
   const { M, N, K, transposeA, transposeB } = shape;
+  if (forceBlock && !QUAD_BLOCKS.some((block) => block.rowGroups === forceBlock.rowGroups && block.colBlocks === forceBlock.colBlocks)) {
+    const offered = QUAD_BLOCKS.map((block) => `${block.rowGroups}x${block.colBlocks}`).join(', ');
+    throw new Error(`matmul: no quad block of ${forceBlock.rowGroups}x${forceBlock.colBlocks} row groups x column blocks; the subgroup kernel offers ${offered}`);
+  }
+  const { rowGroups, colBlocks } = forceBlock ?? quadBlock(shape);
+  const [blockRows, blockCols] = [16 * rowGroups, 16 * colBlocks];
   // One quad per workgroup: as fast as 4-16 quads on SwiftShader (measured), and the quad is then the
   // whole workgroup, so no assumption about how invocations map onto subgroups is needed.
   // Wide products get more quads per workgroup only to stay within the grid limit.
-  const quadsX = growToFit(Math.ceil(N / QUAD_BLOCK), traits, 'N', N);
-  const quadsY = growToFit(Math.ceil(M / QUAD_BLOCK), traits, 'M', M);
+  const quadsX = growToFit(Math.ceil(N / blockCols), traits, 'N', N);
+  const quadsY = growToFit(Math.ceil(M / blockRows), traits, 'M', M);
   if (4 * quadsX * quadsY > traits.maxInvocationsPerWorkgroup) {
     throw new Error(`matmul ${M}x${N}x${K}: needs ${4 * quadsX * quadsY} invocations per workgroup, maxComputeInvocationsPerWorkgroup is ${traits.maxInvocationsPerWorkgroup}`);
   }
@@ -104,11 +137,31 @@ function subgroupPlan(shape: MatmulShape, traits: MatmulDeviceTraits): MatmulPla
       // Rows of the stored matrices that are a multiple of 4 floats long allow aligned vec4 loads.
       VEC4_A: (transposeA ? M : K) % 4 === 0,
       VEC4_B: (transposeB ? K : N) % 4 === 0,
+      ROW_GROUPS: rowGroups,
+      COL_BLOCKS: colBlocks,
       QUADS_X: quadsX,
       QUADS_Y: quadsY,
     },
-    workgroups: [Math.ceil(N / (QUAD_BLOCK * quadsX)), Math.ceil(M / (QUAD_BLOCK * quadsY)), 1],
+    workgroups: [Math.ceil(N / (blockCols * quadsX)), Math.ceil(M / (blockRows * quadsY)), 1],
+    quadBlock: { rowGroups, colBlocks },
   };
+}
+
+/**
+ * The quad block with the least estimated time for RUNS_TO_REPAY_COMPILE runs and the compile: multiply-adds
+ * including the padding to whole blocks, at the block's relative cost, shared among the workgroups that run at
+ * once. A symmetric product takes square blocks, whose grid skips everything below the diagonal.
+ */
+export function quadBlock({ M, N, K, symmetric = false }: MatmulShape): QuadBlock {
+  const time = ({ rowGroups, colBlocks, relativeCost, compileMs }: (typeof QUAD_BLOCKS)[number]) => {
+    const [rows, cols] = [Math.ceil(M / (16 * rowGroups)), Math.ceil(N / (16 * colBlocks))];
+    const multiplyAdds = rows * 16 * rowGroups * cols * 16 * colBlocks * K;
+    const idleShare = CONCURRENT_WORKGROUPS / Math.min(rows * cols, CONCURRENT_WORKGROUPS);
+    return RUNS_TO_REPAY_COMPILE * ((multiplyAdds * relativeCost * idleShare) / QUAD_MULTIPLY_ADDS_PER_MS) + compileMs;
+  };
+  const candidates = QUAD_BLOCKS.filter((block) => !symmetric || block.rowGroups === block.colBlocks);
+  const { rowGroups, colBlocks } = candidates.reduce((best, block) => (time(block) < time(best) ? block : best));
+  return { rowGroups, colBlocks };
 }
 
 /** The smallest power of two p with ceil(blocks / p) within the grid limit. */

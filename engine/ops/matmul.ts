@@ -4,7 +4,7 @@ import type { Gpu, Kernel } from '../gpu';
 import { record } from '../tape';
 import { add } from './elementwise';
 import { createTensor, type Tensor } from '../tensor';
-import { matmulShaders, planMatmul, type MatmulDeviceTraits, type MatmulKernel, type MatmulShape } from './matmul-plan';
+import { matmulShaders, planMatmul, type MatmulDeviceTraits, type MatmulKernel, type MatmulShape, type QuadBlock } from './matmul-plan';
 
 export interface MatmulOptions {
   /** Use A's transpose: A is stored K x M. */
@@ -13,6 +13,15 @@ export interface MatmulOptions {
   transposeB?: boolean;
   /** Force a kernel instead of the plan's choice (benchmarks and tests). */
   kernel?: MatmulKernel;
+  /** Force the subgroup kernel's block (one of QUAD_BLOCKS) instead of the plan's choice. */
+  quadBlock?: QuadBlock;
+}
+
+/** What the forward product is asked to run: the forced kernel and block, and whether it is a Gram's. */
+interface ProductChoice {
+  kernel?: MatmulKernel;
+  quadBlock?: QuadBlock;
+  symmetric?: boolean;
 }
 
 /**
@@ -22,7 +31,7 @@ export interface MatmulOptions {
 export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
   const transposeA = options.transposeA ?? false;
   const transposeB = options.transposeB ?? false;
-  const out = matmulForward(a, b, transposeA, transposeB, options.kernel);
+  const out = matmulForward(a, b, transposeA, transposeB, { kernel: options.kernel, quadBlock: options.quadBlock });
   return record(out, [a, b], (gradOutput, needsGrad) => [
     needsGrad[0]
       ? transposeA
@@ -42,9 +51,9 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
  * upper triangle and mirrors it: half the multiply-adds of matmul(x, x, ...). With G = dC: dx = (G + G^T) x
  * for rows, x (G + G^T) for columns.
  */
-export function gram(x: Tensor, of: 'rows' | 'columns', options: { kernel?: MatmulKernel } = {}): Tensor {
+export function gram(x: Tensor, of: 'rows' | 'columns', options: Pick<MatmulOptions, 'kernel' | 'quadBlock'> = {}): Tensor {
   const rows = of === 'rows';
-  const out = matmulForward(x, x, !rows, rows, options.kernel, true);
+  const out = matmulForward(x, x, !rows, rows, { ...options, symmetric: true });
   return record(out, [x], (gradOutput) => [
     rows
       ? add(matmulForward(gradOutput, x, false, false), matmulForward(gradOutput, x, true, false))
@@ -52,7 +61,7 @@ export function gram(x: Tensor, of: 'rows' | 'columns', options: { kernel?: Matm
   ]);
 }
 
-function matmulForward(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean, force?: MatmulKernel, symmetric = false): Tensor {
+function matmulForward(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean, choice: ProductChoice = {}): Tensor {
   if (a.shape.length !== 2 || b.shape.length !== 2) {
     throw new Error(`matmul: operands must be matrices, got shapes [${a.shape}] and [${b.shape}]`);
   }
@@ -64,15 +73,22 @@ function matmulForward(a: Tensor, b: Tensor, transposeA: boolean, transposeB: bo
   }
   const gpu = a.gpu;
   const out = createTensor(gpu, [M, N], 'matmul');
-  const { kernel, workgroups } = matmulKernel(gpu, { M, N, K, transposeA, transposeB, symmetric }, force);
+  const shape = { M, N, K, transposeA, transposeB, symmetric: choice.symmetric ?? false };
+  const { kernel, workgroups } = matmulKernel(gpu, shape, choice.kernel, choice.quadBlock);
   gpu.dispatch(kernel, [a.buffer, b.buffer, out.buffer], workgroups);
   return out;
 }
 
 /** The pipeline and grid matmul dispatches for `shape` (binding A, B, C in that order); benchmarks time it alone. */
-export function matmulKernel(gpu: Gpu, shape: MatmulShape, force?: MatmulKernel): { kernel: Kernel; name: MatmulKernel; workgroups: [number, number, number] } {
-  const plan = planMatmul(shape, matmulTraits(gpu), force);
-  return { kernel: gpu.kernel(`matmul_${plan.kernel}`, matmulShaders[plan.kernel], plan.constants), name: plan.kernel, workgroups: plan.workgroups };
+export function matmulKernel(
+  gpu: Gpu,
+  shape: MatmulShape,
+  force?: MatmulKernel,
+  forceBlock?: QuadBlock,
+): { kernel: Kernel; name: MatmulKernel; workgroups: [number, number, number]; quadBlock?: QuadBlock } {
+  const plan = planMatmul(shape, matmulTraits(gpu), force, forceBlock);
+  const kernel = gpu.kernel(`matmul_${plan.kernel}`, matmulShaders[plan.kernel], plan.constants);
+  return { kernel, name: plan.kernel, workgroups: plan.workgroups, quadBlock: plan.quadBlock };
 }
 
 const traitsCache = new WeakMap<Gpu, MatmulDeviceTraits>();

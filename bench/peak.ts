@@ -1,14 +1,19 @@
 // The device's limits, measured with our own microkernels (shaders/peak_*.wgsl): the multiply-add rate
-// every case is a percentage of, and the copy bandwidth that bounds memory-heavy kernels.
+// every case is a percentage of, the copy bandwidth that bounds memory-heavy kernels, and the rate of
+// per-invocation loads from cache that, with a kernel's multiply-adds per load, bounds matmul (bench/roofline.ts).
 // Each kernel's output is checked once before it is timed.
 import type { Gpu } from '../engine';
 import fmaSource from '../shaders/peak_fma.wgsl';
 import copySource from '../shaders/peak_copy.wgsl';
+import loadSource from '../shaders/peak_load.wgsl';
 import type { DispatchTimer, TimingSettings } from './timing';
 
 export interface Peak {
   fma_gflops: number;
   copy_gbps: number;
+  /** 10^9 loads per second, of a float and of a vec4, each invocation from its own address. */
+  load_gfloats: number;
+  load_gvec4s: number;
 }
 
 /** 64 iterations of 384 flops keep an invocation busy for long enough to dwarf its launch. */
@@ -23,8 +28,20 @@ const COPY_VEC4S = 4 * 1024 * 1024;
 const COPY_VEC4S_PER_INVOCATION = 4; // fixed in peak_copy.wgsl
 const COPY_WORKGROUP_SIZE = 256;
 
+/** peak_load.wgsl: 256 iterations of 8 loads in 1024 workgroups of 64, from 4096 vec4s (64 KiB). */
+const LOAD_ITERATIONS = 256;
+const LOADS_PER_ITERATION = 8;
+const LOAD_WORKGROUPS = 1024;
+const LOAD_WORKGROUP_SIZE = 64;
+const LOAD_SOURCE_VEC4S = 4096;
+
 export async function measurePeak(gpu: Gpu, timer: DispatchTimer, settings: TimingSettings): Promise<Peak> {
-  return { fma_gflops: await measureFma(gpu, timer, settings), copy_gbps: await measureCopy(gpu, timer, settings) };
+  return {
+    fma_gflops: await measureFma(gpu, timer, settings),
+    copy_gbps: await measureCopy(gpu, timer, settings),
+    load_gfloats: await measureLoads(gpu, timer, settings, false),
+    load_gvec4s: await measureLoads(gpu, timer, settings, true),
+  };
 }
 
 /** GFLOP/s of peak_fma.wgsl, counting a multiply-add as two flops. */
@@ -67,5 +84,32 @@ async function measureCopy(gpu: Gpu, timer: DispatchTimer, settings: TimingSetti
   } finally {
     source.dispose();
     destination.dispose();
+  }
+}
+
+/** 10^9 loads per second of peak_load.wgsl, each a vec4 or a float. */
+async function measureLoads(gpu: Gpu, timer: DispatchTimer, settings: TimingSettings, vec4: boolean): Promise<number> {
+  const invocations = LOAD_WORKGROUPS * LOAD_WORKGROUP_SIZE;
+  const constants = { ITERATIONS: LOAD_ITERATIONS, WORKGROUP_SIZE: LOAD_WORKGROUP_SIZE, COUNT: LOAD_SOURCE_VEC4S, VEC4: vec4 };
+  const kernel = gpu.kernel('peak_load', loadSource, constants);
+  const values = Float32Array.from({ length: 4 * LOAD_SOURCE_VEC4S }, (_, i) => Math.floor(i / 4) % 8);
+  const source = gpu.tensor([values.length], values, 'load source');
+  const out = gpu.tensor([invocations], undefined, 'load sums');
+  const workgroups: [number, number, number] = [LOAD_WORKGROUPS, 1, 1];
+  try {
+    gpu.dispatch(kernel, [source.buffer, out.buffer], workgroups);
+    const sums = await out.read();
+    const expected = (invocation: number) => {
+      let total = 0;
+      for (let t = 0; t < LOAD_ITERATIONS * LOADS_PER_ITERATION; t++) total += ((8 * invocation + t) % LOAD_SOURCE_VEC4S) % 8;
+      return (vec4 ? 4 : 1) * total;
+    };
+    const bad = sums.findIndex((sum, invocation) => sum !== expected(invocation));
+    if (bad >= 0) throw new Error(`peak_load: invocation ${bad} summed ${sums[bad]}, expected ${expected(bad)}`);
+    const { msPerDispatch } = await timer.time(kernel, [source.buffer, out.buffer], workgroups, settings);
+    return (invocations * LOAD_ITERATIONS * LOADS_PER_ITERATION) / (msPerDispatch * 1e6);
+  } finally {
+    source.dispose();
+    out.dispose();
   }
 }

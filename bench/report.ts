@@ -17,7 +17,7 @@ interface Run {
   date: string;
   commit: string;
   device: string;
-  peak: { fma_gflops: number; copy_gbps: number };
+  peak: { fma_gflops: number; copy_gbps: number; load_gfloats?: number; load_gvec4s?: number }; // loads: since 2026-11-26
   cases: RunCase[];
 }
 
@@ -63,8 +63,9 @@ const sections: string[] = [];
 const peaks = runs.flatMap((run) => [
   { run: label(run), series: 'FMA GFLOP/s', value: run.peak.fma_gflops },
   { run: label(run), series: 'copy GB/s', value: run.peak.copy_gbps },
+  ...(run.peak.load_gvec4s === undefined ? [] : [{ run: label(run), series: 'loads, 10^8 vec4/s', value: 10 * run.peak.load_gvec4s }]),
 ]);
-sections.push(chart('The device, measured each run', peaks, 'GFLOP/s, GB/s'));
+sections.push(chart('The device, measured each run', peaks, 'GFLOP/s, GB/s, 10^8 loads/s'));
 const names = [...new Set(runs.flatMap((run) => run.cases.map((c) => c.name)))];
 for (const name of names) {
   const op = runs.flatMap((run) => run.cases).find((c) => c.name === name)!.op;

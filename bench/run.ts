@@ -12,6 +12,7 @@ import { MEMORY_CASES, type MemoryCase } from './memory-ops';
 import { cpuPeerVersion, measureCpuPeer, type CpuPeerMeasurement } from './peer-torch';
 import { TRAIN_STEP_CASES, trainStepFlops, type TrainStepCase, type TrainStepMeasurement } from './train-step';
 import type { Peak } from './peak';
+import { loadsPerMultiplyAdd, rooflineGflops } from './roofline';
 import type { TimingMethod, TimingSettings } from './timing';
 
 const USAGE = 'usage: npm run bench [-- --quick] [-- --filter <substring of a case name>] [-- --node]';
@@ -44,6 +45,9 @@ interface CaseResult {
   reps: number;
   /** GFLOP/s over the baseline kernel's on the same shape (1 for the baseline); null when it was filtered out. */
   vs_baseline: number | null;
+  /** The most GFLOP/s the kernel's loads allow at the measured load rates (bench/roofline.ts), and our share of it; absent for the tiled kernel. */
+  roofline_gflops?: number;
+  pct_of_roofline?: number;
   /** The peer's GFLOP/s on the same shape, and ours over it (planned cases only). */
   peer_gflops?: number;
   ratio_to_peer?: number;
@@ -110,8 +114,8 @@ interface BenchResult {
 const FULL_TIMING: TimingSettings = { targetPassMs: 200, samples: 5 };
 const QUICK_TIMING: TimingSettings = { targetPassMs: 50, samples: 3 };
 
-const COLUMNS = ['case', 'kernel', 'M x N x K', 'reps', 'ms', 'GFLOP/s', '% peak', `x ${BASELINE_KERNEL}`, 'peer GF/s', 'x peer'];
-const WIDTHS = [22, 13, 16, 6, 10, 8, 7, 8, 9, 7];
+const COLUMNS = ['case', 'kernel', 'M x N x K', 'reps', 'ms', 'GFLOP/s', '% peak', 'roof GF/s', '% roof', `x ${BASELINE_KERNEL}`, 'peer GF/s', 'x peer'];
+const WIDTHS = [22, 13, 16, 6, 10, 8, 7, 9, 6, 8, 9, 7];
 const TRAIN_COLUMNS = ['case', 'N x d, L x m', 'ms/step', 'steps/s', 'samples/s', 'GFLOP/s', '% peak', 'peer st/s', 'x peer', 'CPU st/s', 'x CPU', 'metrics/step'];
 const TRAIN_WIDTHS = [22, 20, 10, 9, 10, 8, 7, 9, 7, 9, 7, 12];
 /** The CPU peer's timed steps per case: a few seconds of work. */
@@ -166,6 +170,9 @@ function matmulResult(matmulCase: MatmulCase, measured: MatmulMeasurement, peak:
   const gflops = (2 * matmulCase.m * matmulCase.n * matmulCase.k) / (measured.msPerDispatch * 1e6);
   const baseline = earlier.find((result) => result.name === `${matmulCase.shape} ${BASELINE_KERNEL}`);
   const vsBaseline = matmulCase.kernel === BASELINE_KERNEL ? 1 : baseline ? gflops / baseline.gflops : null;
+  const { plan } = measured;
+  const loads = loadsPerMultiplyAdd(plan);
+  const roofline = loads ? rooflineGflops(loads, peak) : null;
   return {
     name: matmulCase.name,
     op: matmulCase.op,
@@ -175,12 +182,13 @@ function matmulResult(matmulCase: MatmulCase, measured: MatmulMeasurement, peak:
     ms: significant(measured.msPerDispatch),
     gflops: significant(gflops),
     pct_of_peak: significant((100 * gflops) / peak.fma_gflops),
-    kernel: measured.kernel,
-    ...(measured.quadBlock ? { quad_block: measured.quadBlock } : {}),
+    kernel: plan.kernel,
+    ...(plan.quadBlock ? { quad_block: `${plan.quadBlock.rowGroups}x${plan.quadBlock.colBlocks}` } : {}),
     transpose_a: matmulCase.transposeA,
     transpose_b: matmulCase.transposeB,
     reps: measured.reps,
     vs_baseline: vsBaseline === null ? null : significant(vsBaseline),
+    ...(roofline ? { roofline_gflops: significant(roofline), pct_of_roofline: significant((100 * gflops) / roofline) } : {}),
   };
 }
 
@@ -246,6 +254,8 @@ function caseRow(result: CaseResult): string {
     result.ms.toFixed(result.ms < 1 ? 4 : 2),
     result.gflops.toFixed(2),
     result.pct_of_peak.toFixed(1),
+    result.roofline_gflops === undefined ? '-' : result.roofline_gflops.toFixed(2),
+    result.pct_of_roofline === undefined ? '-' : result.pct_of_roofline.toFixed(0),
     result.vs_baseline === null ? '-' : result.vs_baseline.toFixed(2),
     result.peer_gflops === undefined ? '-' : result.peer_gflops.toFixed(2),
     result.ratio_to_peer === undefined ? '-' : result.ratio_to_peer.toFixed(1),
@@ -260,8 +270,13 @@ async function runSuite(suite: BenchSuite, runtime: string, flags: Flags, cases:
   console.log(`device  ${device}\nruntime ${runtime}\ntiming  ${timing}, median of ${settings.samples} passes of ~${settings.targetPassMs} ms\npeer    ${peer ?? 'none here (TensorFlow.js runs in the browser run)'}`);
   console.log(`CPU     ${cpuPeer ?? 'PyTorch not installed (apt-get install python3-torch): no CPU peer'}`);
   const measuredPeak = await suite.peak(settings);
-  const peak: Peak = { fma_gflops: significant(measuredPeak.fma_gflops), copy_gbps: significant(measuredPeak.copy_gbps) };
-  console.log(`peak    FMA ${peak.fma_gflops.toFixed(1)} GFLOP/s, copy ${peak.copy_gbps.toFixed(2)} GB/s`);
+  const peak: Peak = {
+    fma_gflops: significant(measuredPeak.fma_gflops),
+    copy_gbps: significant(measuredPeak.copy_gbps),
+    load_gfloats: significant(measuredPeak.load_gfloats),
+    load_gvec4s: significant(measuredPeak.load_gvec4s),
+  };
+  console.log(`peak    FMA ${peak.fma_gflops.toFixed(1)} GFLOP/s, copy ${peak.copy_gbps.toFixed(2)} GB/s, loads from cache ${peak.load_gfloats.toFixed(3)} G floats/s, ${peak.load_gvec4s.toFixed(3)} G vec4s/s`);
   if (cases.matmuls.length > 0) console.log(`\n${row(COLUMNS)}`);
   const results: CaseResult[] = [];
   for (const matmulCase of cases.matmuls) {

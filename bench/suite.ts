@@ -1,6 +1,6 @@
 // The benchmark's measurements of our engine, the same in the browser (bench/page.ts) and in Node (--node):
 // one call per measurement, so bench/run.ts drives them case by case.
-import { Gpu, matmul, matmulKernel, Random, type MatmulKernel, type Tensor } from '../engine';
+import { Gpu, matmul, matmulKernel, Random, type MatmulPlan, type Tensor } from '../engine';
 import type { MatmulCase } from './cases';
 import { measureMemoryCase, type MemoryCase, type MemoryMeasurement } from './memory-ops';
 import { measurePeak, type Peak } from './peak';
@@ -8,10 +8,8 @@ import { DispatchTimer, type TimingMethod, type TimingSettings } from './timing'
 import { measureOurTrainStep, type TrainStepCase, type TrainStepMeasurement } from './train-step';
 
 export interface MatmulMeasurement {
-  /** The kernel that ran: the plan's choice, or the forced one. */
-  kernel: MatmulKernel;
-  /** The subgroup kernel's block of C per quad, as rowGroups x colBlocks ('2x4'); null for other kernels. */
-  quadBlock: string | null;
+  /** What ran: the plan's kernel and block, or the forced kernel. */
+  plan: MatmulPlan;
   msPerDispatch: number;
   reps: number;
 }
@@ -50,9 +48,9 @@ async function measureMatmul(gpu: Gpu, timer: DispatchTimer, matmulCase: MatmulC
   try {
     c = matmul(a, b, { transposeA, transposeB, kernel: force });
     checkMatmul(matmulCase, storedA, storedB, await c.read(), random);
-    const { kernel, name, workgroups, quadBlock } = matmulKernel(gpu, { M, N, K, transposeA, transposeB }, force);
-    const { msPerDispatch, reps } = await timer.time(kernel, [a.buffer, b.buffer, c.buffer], workgroups, settings);
-    return { kernel: name, quadBlock: quadBlock ? `${quadBlock.rowGroups}x${quadBlock.colBlocks}` : null, msPerDispatch, reps };
+    const { kernel, plan } = matmulKernel(gpu, { M, N, K, transposeA, transposeB }, force);
+    const { msPerDispatch, reps } = await timer.time(kernel, [a.buffer, b.buffer, c.buffer], plan.workgroups, settings);
+    return { plan, msPerDispatch, reps };
   } finally {
     a.dispose();
     b.dispose();

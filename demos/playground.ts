@@ -52,7 +52,7 @@ async function runMatmul(gpu: Gpu, timer: DispatchTimer): Promise<void> {
   const a = gpu.tensor(transposeA ? [K, M] : [M, K], aData, 'A');
   const b = gpu.tensor(transposeB ? [N, K] : [K, N], bData, 'B');
   const planned = matmulKernel(gpu, { M, N, K, transposeA, transposeB }, force);
-  const c = matmul(a, b, { transposeA, transposeB, kernel: planned.name, quadBlock: planned.quadBlock });
+  const c = matmul(a, b, { transposeA, transposeB, kernel: planned.plan.kernel, quadBlock: planned.plan.quadBlock });
   try {
     const values = await c.read();
     const aAt = (i: number, k: number) => aData[transposeA ? k * M + i : i * K + k];
@@ -70,11 +70,11 @@ async function runMatmul(gpu: Gpu, timer: DispatchTimer): Promise<void> {
       }
       maxError = Math.max(maxError, Math.abs(values[index] - exact) / (magnitude + 1e-30));
     }
-    const { msPerDispatch } = await timer.time(planned.kernel, [a.buffer, b.buffer, c.buffer], planned.workgroups, TIMING);
+    const { msPerDispatch } = await timer.time(planned.kernel, [a.buffer, b.buffer, c.buffer], planned.plan.workgroups, TIMING);
     const gflops = (2 * M * N * K) / (msPerDispatch * 1e6);
     const size = `${M}x${N}x${K}${transposeA ? ' Aᵀ' : ''}${transposeB ? ' Bᵀ' : ''}`;
-    const block = planned.quadBlock ? ` ${planned.quadBlock.rowGroups}x${planned.quadBlock.colBlocks}` : '';
-    addResult({ op: 'matmul', size, kernel: planned.name + block, maxError, passed: maxError < 1e-5, ms: msPerDispatch, rate: `${gflops.toFixed(2)} GFLOP/s`, ofPeak: peak ? (100 * gflops) / peak.fma_gflops : null });
+    const { kernel, quadBlock } = planned.plan;
+    addResult({ op: 'matmul', size, kernel: quadBlock ? `${kernel} ${quadBlock.rowGroups}x${quadBlock.colBlocks}` : kernel, maxError, passed: maxError < 1e-5, ms: msPerDispatch, rate: `${gflops.toFixed(2)} GFLOP/s`, ofPeak: peak ? (100 * gflops) / peak.fma_gflops : null });
   } finally {
     for (const t of [a, b, c]) t.dispose();
   }

@@ -4,7 +4,7 @@ import type { Gpu, Kernel } from '../gpu';
 import { record } from '../tape';
 import { add } from './elementwise';
 import { createTensor, type Tensor } from '../tensor';
-import { matmulShaders, planMatmul, type MatmulDeviceTraits, type MatmulKernel, type MatmulShape, type QuadBlock } from './matmul-plan';
+import { matmulShaders, planMatmul, type MatmulDeviceTraits, type MatmulKernel, type MatmulPlan, type MatmulShape, type QuadBlock } from './matmul-plan';
 
 export interface MatmulOptions {
   /** Use A's transpose: A is stored K x M. */
@@ -74,21 +74,15 @@ function matmulForward(a: Tensor, b: Tensor, transposeA: boolean, transposeB: bo
   const gpu = a.gpu;
   const out = createTensor(gpu, [M, N], 'matmul');
   const shape = { M, N, K, transposeA, transposeB, symmetric: choice.symmetric ?? false };
-  const { kernel, workgroups } = matmulKernel(gpu, shape, choice.kernel, choice.quadBlock);
-  gpu.dispatch(kernel, [a.buffer, b.buffer, out.buffer], workgroups);
+  const { kernel, plan } = matmulKernel(gpu, shape, choice.kernel, choice.quadBlock);
+  gpu.dispatch(kernel, [a.buffer, b.buffer, out.buffer], plan.workgroups);
   return out;
 }
 
 /** The pipeline and grid matmul dispatches for `shape` (binding A, B, C in that order); benchmarks time it alone. */
-export function matmulKernel(
-  gpu: Gpu,
-  shape: MatmulShape,
-  force?: MatmulKernel,
-  forceBlock?: QuadBlock,
-): { kernel: Kernel; name: MatmulKernel; workgroups: [number, number, number]; quadBlock?: QuadBlock } {
+export function matmulKernel(gpu: Gpu, shape: MatmulShape, force?: MatmulKernel, forceBlock?: QuadBlock): { kernel: Kernel; plan: MatmulPlan } {
   const plan = planMatmul(shape, matmulTraits(gpu), force, forceBlock);
-  const kernel = gpu.kernel(`matmul_${plan.kernel}`, matmulShaders[plan.kernel], plan.constants);
-  return { kernel, name: plan.kernel, workgroups: plan.workgroups, quadBlock: plan.quadBlock };
+  return { kernel: gpu.kernel(`matmul_${plan.kernel}`, matmulShaders[plan.kernel], plan.constants), plan };
 }
 
 const traitsCache = new WeakMap<Gpu, MatmulDeviceTraits>();

@@ -2,6 +2,8 @@
 // (SwiftShader: every invocation's load is its own gather): the most GFLOP/s its loads allow, given the
 // measured load rates and the loads it issues per multiply-add, capped by the FMA peak. Broadcasts, address
 // arithmetic and stores are left out, so a kernel reaching its roofline would be bound by loads alone.
+// The float rate is measured with a fixed component (.x); the kernels' scalar loads pick theirs at run time,
+// so for them the figure is an approximation.
 import type { MatmulPlan } from '../engine';
 import type { Peak } from './peak';
 
@@ -29,6 +31,8 @@ export function loadsPerMultiplyAdd(plan: MatmulPlan): LoadMix | null {
     }
     case 'tiled':
       return null;
+    default:
+      return plan.kernel satisfies never;
   }
 }
 

@@ -153,7 +153,9 @@ async function main(): Promise<void> {
   buttons[1].addEventListener('click', action(() => runSgd(gpu)));
   buttons[2].addEventListener('click', action(async () => {
     peak = await measurePeak(gpu, timer, { targetPassMs: 100, samples: 3 });
-    element('peak').textContent = `Measured peak: ${peak.fma_gflops.toFixed(1)} GFLOP/s multiply-add, ${peak.copy_gbps.toFixed(2)} GB/s copy.`;
+    element('peak').textContent =
+      `Measured peak: ${peak.fma_gflops.toFixed(1)} GFLOP/s multiply-add, ${peak.copy_gbps.toFixed(2)} GB/s copy; ` +
+      `loads from cache, each invocation its own: ${peak.load_gfloats.toFixed(2)} G floats/s, ${peak.load_gvec4s.toFixed(2)} G vec4s/s.`;
   }));
   Object.assign(window, { playground: { results, get peak() { return peak; } } });
 }

@@ -1,7 +1,7 @@
 // Subgroup matmul for CPU-like devices (SwiftShader): C (M x N) = op(A) (M x K) * op(B) (K x N), row-major f32.
 // A is stored M x K, or K x M when TRANSPOSE_A; B is stored K x N, or N x K when TRANSPOSE_B.
 //
-// On a software GPU every load costs about a nanosecond per invocation, 20-30 times a multiply-add, and
+// On a software GPU every load costs a nanosecond or more per invocation, tens of multiply-adds, and
 // workgroup memory is no cheaper than storage. So operands are shared through registers instead, and each
 // invocation computes as large a block of C as pays: the four invocations of a quad (quadBroadcast: any
 // subgroup size >= 4) compute a (16 ROW_GROUPS) x (16 COL_BLOCKS) block. Lane l owns columns
@@ -38,8 +38,8 @@ override TRANSPOSE_B: bool = false;
 override SYMMETRIC: bool = false;  // op(A) = op(B)^T, so C = C^T: only blocks touching the upper triangle are computed
 override VEC4_A: bool = false;  // rows of the stored A are a multiple of 4 floats long
 override VEC4_B: bool = false;  // rows of the stored B are a multiple of 4 floats long
-override ROW_GROUPS: u32 = 1;  // 1 or 2 groups of 16 rows per quad
-override COL_BLOCKS: u32 = 1;  // 1, 2 or 4 vec4 column blocks per lane
+override ROW_GROUPS: u32 = 1;  // 1 or 2 groups of 16 rows per quad; nothing else is computed right
+override COL_BLOCKS: u32 = 1;  // 1, 2 or 4 vec4 column blocks per lane; likewise (the host checks)
 override QUADS_X: u32 = 1;
 override QUADS_Y: u32 = 1;
 

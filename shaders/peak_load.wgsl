@@ -3,8 +3,9 @@
 // On a GPU the loads of a warp coalesce; on SwiftShader each invocation's load is its own (a gather), which
 // is what bounds the matmul kernels there. VEC4 loads a vec4 per load, otherwise one float (its x).
 // Eight loads per iteration into four accumulators; invocation i starts at vec4 8 i and walks on through the buffer.
-// source[j] = j % 8 in every lane, so each sum is a small integer, exact in f32 and checkable on the host:
-//   out[i] = sum over t < ITERATIONS, u < 8 of LANES * ((8 i + 8 t + u) % COUNT % 8), LANES = 4 or 1.
+// source[j] = j % 7 in every lane, so each sum is a small integer, exact in f32 and checkable on the host, and
+// differs with the addresses an invocation reads:
+//   out[i] = sum over t < ITERATIONS, u < 8 of LANES * ((8 i + 8 t + u) % COUNT % 7), LANES = 4 or 1.
 // Host: dispatch (groups, 1, 1); COUNT a power of two; out holds one f32 per invocation.
 
 override ITERATIONS: u32 = 64;

@@ -22,10 +22,14 @@ export function toTensor(gpu: Gpu, matrix: Matrix, label = 'tensor'): Tensor {
 }
 
 /**
- * Leaves the pool's free list for `elements`-sized buffers holding 1e30, so the next tensors of that size start
- * out so: an entry a kernel fails to write then shows, instead of a correct value left by an earlier test.
+ * Leaves the pool's free list for `elements`-sized buffers holding `value`, so the next tensors of that size start
+ * out so. With 1e30 (outputs) an entry a kernel fails to write shows, instead of a correct value left by an
+ * earlier test; with NaN (inputs, past their end) so does a read past the matrix, even one multiplied by zero.
  */
-export function poisonPool(gpu: Gpu, elements: number, buffers = 3): void {
-  const poisoned = Array.from({ length: buffers }, () => gpu.tensor([elements], new Float32Array(elements).fill(1e30), 'poison'));
+export function poisonPool(gpu: Gpu, elements: number, value = 1e30, buffers = 3): void {
+  gpu.flush(); // work already recorded on these buffers runs before the poison lands
+  const poisoned = Array.from({ length: buffers }, () => gpu.tensor([elements], undefined, 'poison'));
+  // Written raw, past the tensor's end too and around upload's refusal of NaN, as stale data would be.
+  for (const t of poisoned) gpu.device.queue.writeBuffer(t.buffer, 0, new Float32Array(t.buffer.size / 4).fill(value));
   for (const t of poisoned) t.dispose();
 }

@@ -1,6 +1,6 @@
 // Which matmul kernel, block or tile sizes and grid to use for a shape on a device; shaders/matmul_*.wgsl.
-// On SwiftShader (software Vulkan, 2 cores) a load costs 20-30 multiply-adds and workgroup memory is no cheaper
-// than storage, so sharing operands through quad broadcasts wins (the subgroup kernel: 13-15% of the FMA peak
+// On SwiftShader (software Vulkan, 2 cores) a load costs tens of multiply-adds and workgroup memory is no cheaper
+// than storage, so sharing operands through quad broadcasts wins (the subgroup kernel: about 12% of the FMA peak
 // at 512^3 with 2 x 4 blocks, against 3% for the plain kernel) and workgroup tiles lose. Real GPUs want the tiles.
 import plainSource from '../../shaders/matmul_plain.wgsl';
 import subgroupSource from '../../shaders/matmul_subgroup.wgsl';
@@ -68,7 +68,7 @@ export const QUAD_BLOCKS = [
 ] as const;
 /** Multiply-adds per millisecond of 16 x 16 blocks with every core busy (SwiftShader, 2 cores, measured). */
 const QUAD_MULTIPLY_ADDS_PER_MS = 2.5e6;
-/** Workgroups a CPU runs at once, about: fewer leave cores idle, so a big block over a small product loses. */
+/** Workgroups to share out among a CPU's few cores evenly, about: fewer leave cores idle at the end, so a big block over a small product loses. */
 const CONCURRENT_WORKGROUPS = 8;
 /** A slower compile must pay for itself within this many runs of the product: the steps of a training run. */
 const RUNS_TO_REPAY_COMPILE = 1000;
@@ -81,8 +81,9 @@ const INVOCATION_BLOCK = 4;
  * `forceBlock` the subgroup kernel's block (benchmarks and tests).
  * Precondition: the buffers bound are at least the matrices' size rounded up to 16 bytes (the subgroup
  * kernel reads vec4s); the engine's pool rounds to powers of two of at least 256 bytes.
- * Throws when the grid would exceed maxWorkgroupsPerDimension, when `force` asks for 'subgroup' without subgroups,
- * or when `forceBlock` is not one of QUAD_BLOCKS or the kernel is not 'subgroup'.
+ * Throws when a symmetric shape is not square, when the grid would exceed maxWorkgroupsPerDimension or a workgroup
+ * maxComputeInvocationsPerWorkgroup, when `force` asks for 'subgroup' without subgroups, or when `forceBlock` is
+ * not one of QUAD_BLOCKS or the kernel is not 'subgroup'.
  */
 export function planMatmul(shape: MatmulShape, traits: MatmulDeviceTraits, force?: MatmulKernel, forceBlock?: QuadBlock): MatmulPlan {
   if (shape.symmetric && shape.M !== shape.N) throw new Error(`matmul: a symmetric product must be square, got ${shape.M} x ${shape.N}`);

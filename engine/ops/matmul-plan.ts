@@ -68,7 +68,7 @@ export const QUAD_BLOCKS = [
 ] as const;
 /** Multiply-adds per millisecond of 16 x 16 blocks with every core busy (SwiftShader, 2 cores, measured). */
 const QUAD_MULTIPLY_ADDS_PER_MS = 2.5e6;
-/** Workgroups to share out among a CPU's few cores evenly, about: fewer leave cores idle at the end, so a big block over a small product loses. */
+/** Workgroups to share out evenly among a CPU's few cores, about: with fewer, cores idle at the end, so a big block over a small product loses. */
 const CONCURRENT_WORKGROUPS = 8;
 /** A slower compile must pay for itself within this many runs of the product: the steps of a training run. */
 const RUNS_TO_REPAY_COMPILE = 1000;

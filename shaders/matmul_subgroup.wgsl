@@ -3,15 +3,15 @@
 //
 // On a software GPU every load costs a nanosecond or more per invocation, tens of multiply-adds, and
 // workgroup memory is no cheaper than storage. So operands are shared through registers instead, and each
-// invocation computes as large a block of C as pays: the four invocations of a quad (quadBroadcast: any
+// invocation computes as large a block of C as pays: the four invocations of a quad (quad operations: any
 // subgroup size >= 4) compute a (16 ROW_GROUPS) x (16 COL_BLOCKS) block. Lane l owns columns
 // 4 COL_BLOCKS l .. 4 COL_BLOCKS (l + 1) - 1 of it, as COL_BLOCKS vec4 sums per row. Per step of 4 k it loads,
-// for each group of 16 rows, the 4 x 4 block of op(A) at rows 4l .. 4l+3 (each row then reaches all four lanes
-// by quadBroadcast), and the COL_BLOCKS 4 x 4 blocks of op(B) for its own columns. Per lane and step:
-// 4 (ROW_GROUPS + COL_BLOCKS) vec4 loads and 16 ROW_GROUPS vec4 broadcasts for 256 ROW_GROUPS COL_BLOCKS
+// for each group of 16 rows, the 4 x 4 block of op(A) at rows 4l .. 4l+3 (each row then reaches the other three
+// lanes by quad swaps), and the COL_BLOCKS 4 x 4 blocks of op(B) for its own columns. Per lane and step:
+// 4 (ROW_GROUPS + COL_BLOCKS) vec4 loads and 12 ROW_GROUPS vec4 swaps for 256 ROW_GROUPS COL_BLOCKS
 // multiply-adds; with 2 x 4 that is 21 multiply-adds per float loaded, against 8 with 1 x 1 and 2 in the plain
 // 4 x 4 kernel. Measured at 256..1024 in headless Chromium on SwiftShader, 1 x 1 / 1 x 4 / 2 x 2 / 2 x 4 take
-// about 1 / 0.78 / 0.67 / 0.57 of the time, and their pipelines 0.15 / 0.55 / 0.75 / 2.2 s to compile. Larger
+// about 1 / 0.82 / 0.76 / 0.66 of the time, and their pipelines 0.15 / 0.5 / 0.7 / 2 s to compile. Larger
 // blocks were left out: 4 x 4 ran 5-25% faster than 2 x 4 but took 8 s to compile; 2 x 8 and 4 x 8 gained
 // nothing. The host picks the block per shape, weighing run time against compile time (matmul-plan.ts).
 // When the stored rows are multiples of 4 long (VEC4_A: K, or M when transposed; VEC4_B: N, or K when
@@ -25,7 +25,7 @@
 // ceil(M / (16 ROW_GROUPS QUADS_Y)). With the default one quad per workgroup the quad is the whole workgroup;
 // with more, quads are taken to be invocations 4q .. 4q+3 of the workgroup (subgroups of consecutive
 // invocations, as everywhere we know). Buffers are read as vec4s: their bound sizes must be multiples of 16 bytes.
-// Every lane runs the whole loop (outside the matrix it reads zeros): broadcasts need the full quad.
+// Every lane runs the whole loop (outside the matrix it reads zeros): swaps need the full quad.
 // SYMMETRIC workgroups wholly below the diagonal return at once (per workgroup, so no quad is left partial);
 // the rest write their upper-triangle entries and mirror them, at stride N, below the diagonal.
 enable subgroups;
@@ -153,24 +153,43 @@ fn accumulate(sums: RowSums, a: vec4f, blocksB: BlocksB) -> RowSums {
   return next;
 }
 
-// One step of 4 k for a group of 16 rows; row r of the group lives in lane r / 4, column r % 4 of its ownA.
+// One step of 4 k for a group of 16 rows. Row 4 m + i of the group lives in lane m, column i of its ownA; each lane
+// takes the four rows of column i from itself and by quad swaps from lanes l ^ 1, l ^ 2, l ^ 3: three shuffles
+// where broadcasts from lanes 0..3 would take four (5-17% faster, measured). So slot 4 s + i of a lane's sums
+// holds row 4 (l ^ s) + i.
 fn accumulateGroup(rows: ptr<function, array<RowSums, 16>>, ownA: mat4x4f, blocksB: BlocksB) {
-  (*rows)[0] = accumulate((*rows)[0], quadBroadcast(ownA[0], 0u), blocksB);
-  (*rows)[1] = accumulate((*rows)[1], quadBroadcast(ownA[1], 0u), blocksB);
-  (*rows)[2] = accumulate((*rows)[2], quadBroadcast(ownA[2], 0u), blocksB);
-  (*rows)[3] = accumulate((*rows)[3], quadBroadcast(ownA[3], 0u), blocksB);
-  (*rows)[4] = accumulate((*rows)[4], quadBroadcast(ownA[0], 1u), blocksB);
-  (*rows)[5] = accumulate((*rows)[5], quadBroadcast(ownA[1], 1u), blocksB);
-  (*rows)[6] = accumulate((*rows)[6], quadBroadcast(ownA[2], 1u), blocksB);
-  (*rows)[7] = accumulate((*rows)[7], quadBroadcast(ownA[3], 1u), blocksB);
-  (*rows)[8] = accumulate((*rows)[8], quadBroadcast(ownA[0], 2u), blocksB);
-  (*rows)[9] = accumulate((*rows)[9], quadBroadcast(ownA[1], 2u), blocksB);
-  (*rows)[10] = accumulate((*rows)[10], quadBroadcast(ownA[2], 2u), blocksB);
-  (*rows)[11] = accumulate((*rows)[11], quadBroadcast(ownA[3], 2u), blocksB);
-  (*rows)[12] = accumulate((*rows)[12], quadBroadcast(ownA[0], 3u), blocksB);
-  (*rows)[13] = accumulate((*rows)[13], quadBroadcast(ownA[1], 3u), blocksB);
-  (*rows)[14] = accumulate((*rows)[14], quadBroadcast(ownA[2], 3u), blocksB);
-  (*rows)[15] = accumulate((*rows)[15], quadBroadcast(ownA[3], 3u), blocksB);
+  let own0 = ownA[0];
+  let x0 = quadSwapX(own0);
+  let y0 = quadSwapY(own0);
+  let d0 = quadSwapDiagonal(own0);
+  let own1 = ownA[1];
+  let x1 = quadSwapX(own1);
+  let y1 = quadSwapY(own1);
+  let d1 = quadSwapDiagonal(own1);
+  let own2 = ownA[2];
+  let x2 = quadSwapX(own2);
+  let y2 = quadSwapY(own2);
+  let d2 = quadSwapDiagonal(own2);
+  let own3 = ownA[3];
+  let x3 = quadSwapX(own3);
+  let y3 = quadSwapY(own3);
+  let d3 = quadSwapDiagonal(own3);
+  (*rows)[0] = accumulate((*rows)[0], own0, blocksB);
+  (*rows)[1] = accumulate((*rows)[1], own1, blocksB);
+  (*rows)[2] = accumulate((*rows)[2], own2, blocksB);
+  (*rows)[3] = accumulate((*rows)[3], own3, blocksB);
+  (*rows)[4] = accumulate((*rows)[4], x0, blocksB);
+  (*rows)[5] = accumulate((*rows)[5], x1, blocksB);
+  (*rows)[6] = accumulate((*rows)[6], x2, blocksB);
+  (*rows)[7] = accumulate((*rows)[7], x3, blocksB);
+  (*rows)[8] = accumulate((*rows)[8], y0, blocksB);
+  (*rows)[9] = accumulate((*rows)[9], y1, blocksB);
+  (*rows)[10] = accumulate((*rows)[10], y2, blocksB);
+  (*rows)[11] = accumulate((*rows)[11], y3, blocksB);
+  (*rows)[12] = accumulate((*rows)[12], d0, blocksB);
+  (*rows)[13] = accumulate((*rows)[13], d1, blocksB);
+  (*rows)[14] = accumulate((*rows)[14], d2, blocksB);
+  (*rows)[15] = accumulate((*rows)[15], d3, blocksB);
 }
 
 fn writeRow(row: u32, col: u32, sums: RowSums) {
@@ -184,23 +203,24 @@ fn writeRow(row: u32, col: u32, sums: RowSums) {
   }
 }
 
-fn writeGroup(row0: u32, col: u32, rows: ptr<function, array<RowSums, 16>>) {
-  writeRow(row0 + 0u, col, (*rows)[0]);
-  writeRow(row0 + 1u, col, (*rows)[1]);
-  writeRow(row0 + 2u, col, (*rows)[2]);
-  writeRow(row0 + 3u, col, (*rows)[3]);
-  writeRow(row0 + 4u, col, (*rows)[4]);
-  writeRow(row0 + 5u, col, (*rows)[5]);
-  writeRow(row0 + 6u, col, (*rows)[6]);
-  writeRow(row0 + 7u, col, (*rows)[7]);
-  writeRow(row0 + 8u, col, (*rows)[8]);
-  writeRow(row0 + 9u, col, (*rows)[9]);
-  writeRow(row0 + 10u, col, (*rows)[10]);
-  writeRow(row0 + 11u, col, (*rows)[11]);
-  writeRow(row0 + 12u, col, (*rows)[12]);
-  writeRow(row0 + 13u, col, (*rows)[13]);
-  writeRow(row0 + 14u, col, (*rows)[14]);
-  writeRow(row0 + 15u, col, (*rows)[15]);
+// Writes a group's sums: slot 4 s + i holds row 4 (lane ^ s) + i (see accumulateGroup).
+fn writeGroup(row0: u32, col: u32, rows: ptr<function, array<RowSums, 16>>, lane: u32) {
+  writeRow(row0 + 4u * (lane ^ 0u) + 0u, col, (*rows)[0]);
+  writeRow(row0 + 4u * (lane ^ 0u) + 1u, col, (*rows)[1]);
+  writeRow(row0 + 4u * (lane ^ 0u) + 2u, col, (*rows)[2]);
+  writeRow(row0 + 4u * (lane ^ 0u) + 3u, col, (*rows)[3]);
+  writeRow(row0 + 4u * (lane ^ 1u) + 0u, col, (*rows)[4]);
+  writeRow(row0 + 4u * (lane ^ 1u) + 1u, col, (*rows)[5]);
+  writeRow(row0 + 4u * (lane ^ 1u) + 2u, col, (*rows)[6]);
+  writeRow(row0 + 4u * (lane ^ 1u) + 3u, col, (*rows)[7]);
+  writeRow(row0 + 4u * (lane ^ 2u) + 0u, col, (*rows)[8]);
+  writeRow(row0 + 4u * (lane ^ 2u) + 1u, col, (*rows)[9]);
+  writeRow(row0 + 4u * (lane ^ 2u) + 2u, col, (*rows)[10]);
+  writeRow(row0 + 4u * (lane ^ 2u) + 3u, col, (*rows)[11]);
+  writeRow(row0 + 4u * (lane ^ 3u) + 0u, col, (*rows)[12]);
+  writeRow(row0 + 4u * (lane ^ 3u) + 1u, col, (*rows)[13]);
+  writeRow(row0 + 4u * (lane ^ 3u) + 2u, col, (*rows)[14]);
+  writeRow(row0 + 4u * (lane ^ 3u) + 3u, col, (*rows)[15]);
 }
 
 @compute @workgroup_size(4 * QUADS_X * QUADS_Y)
@@ -224,8 +244,8 @@ fn main(@builtin(workgroup_id) group: vec3u, @builtin(local_invocation_index) lo
       accumulateGroup(&group1, readABlock(row0 + 16u + 4u * lane, k), blocksB);
     }
   }
-  writeGroup(row0, col, &group0);
+  writeGroup(row0, col, &group0, lane);
   if (ROW_GROUPS > 1u) {
-    writeGroup(row0 + 16u, col, &group1);
+    writeGroup(row0 + 16u, col, &group1, lane);
   }
 }

@@ -1,6 +1,6 @@
 // Which matmul kernel, block or tile sizes and grid to use for a shape on a device; shaders/matmul_*.wgsl.
 // On SwiftShader (software Vulkan, 2 cores) a load costs tens of multiply-adds and workgroup memory is no cheaper
-// than storage, so sharing operands through quad broadcasts wins (the subgroup kernel: about 12% of the FMA peak
+// than storage, so sharing operands through quad swaps wins (the subgroup kernel: about 12% of the FMA peak
 // at 512^3 with 2 x 4 blocks, against 3% for the plain kernel) and workgroup tiles lose. Real GPUs want the tiles.
 import plainSource from '../../shaders/matmul_plain.wgsl';
 import subgroupSource from '../../shaders/matmul_subgroup.wgsl';
@@ -62,12 +62,12 @@ export interface QuadBlock {
  */
 export const QUAD_BLOCKS = [
   { rowGroups: 1, colBlocks: 1, relativeCost: 1, compileMs: 150 },
-  { rowGroups: 1, colBlocks: 4, relativeCost: 0.78, compileMs: 550 },
-  { rowGroups: 2, colBlocks: 2, relativeCost: 0.67, compileMs: 750 },
-  { rowGroups: 2, colBlocks: 4, relativeCost: 0.57, compileMs: 2200 },
+  { rowGroups: 1, colBlocks: 4, relativeCost: 0.82, compileMs: 500 },
+  { rowGroups: 2, colBlocks: 2, relativeCost: 0.76, compileMs: 700 },
+  { rowGroups: 2, colBlocks: 4, relativeCost: 0.66, compileMs: 2000 },
 ] as const;
 /** Multiply-adds per millisecond of 16 x 16 blocks with every core busy (SwiftShader, 2 cores, measured). */
-const QUAD_MULTIPLY_ADDS_PER_MS = 2.5e6;
+const QUAD_MULTIPLY_ADDS_PER_MS = 3.5e6;
 /** Workgroups to share out evenly among a CPU's few cores, about: with fewer, cores idle at the end, so a big block over a small product loses. */
 const CONCURRENT_WORKGROUPS = 8;
 /** A slower compile must pay for itself within this many runs of the product: the steps of a training run. */
@@ -102,7 +102,7 @@ export function planMatmul(shape: MatmulShape, traits: MatmulDeviceTraits, force
 }
 
 function chooseKernel(shape: MatmulShape, traits: MatmulDeviceTraits): MatmulKernel {
-  // Quad broadcasts need the feature and quads, which every subgroup size WebGPU allows (>= 4) has.
+  // Quad swaps need the feature and quads, which every subgroup size WebGPU allows (>= 4) has.
   // The kernel only pays off where loads are expensive relative to arithmetic, i.e. on CPUs.
   if (traits.software) return traits.subgroups && traits.subgroupMinSize >= 4 ? 'subgroup' : 'plain';
   // On a GPU a tile's fill and barriers are wasted when the whole product fits in a few invocations.

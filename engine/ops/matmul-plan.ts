@@ -1,6 +1,6 @@
 // Which matmul kernel, block or tile sizes and grid to use for a shape on a device; shaders/matmul_*.wgsl.
 // On SwiftShader (software Vulkan, 2 cores) a load costs tens of multiply-adds and workgroup memory is no cheaper
-// than storage, so sharing operands through quad swaps wins (the subgroup kernel: about 12% of the FMA peak
+// than storage, so sharing operands through quad swaps wins (the subgroup kernel: about 14% of the FMA peak
 // at 512^3 with 2 x 4 blocks, against 3% for the plain kernel) and workgroup tiles lose. Real GPUs want the tiles.
 import plainSource from '../../shaders/matmul_plain.wgsl';
 import subgroupSource from '../../shaders/matmul_subgroup.wgsl';

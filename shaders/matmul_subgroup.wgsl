@@ -12,7 +12,7 @@
 // multiply-adds; with 2 x 4 that is 21 multiply-adds per float loaded, against 8 with 1 x 1 and 2 in the plain
 // 4 x 4 kernel. Measured at 256..1024 in headless Chromium on SwiftShader, 1 x 1 / 1 x 4 / 2 x 2 / 2 x 4 take
 // about 1 / 0.82 / 0.76 / 0.66 of the time, and their pipelines 0.15 / 0.5 / 0.7 / 2 s to compile. Larger
-// blocks were left out: 4 x 4 ran 5-25% faster than 2 x 4 but took 8 s to compile; 2 x 8 and 4 x 8 gained
+// blocks were left out: 4 x 4 ran 7-9% faster than 2 x 4 at 1024..2048 but took 8-10 s to compile; 2 x 8 and 4 x 8 gained
 // nothing. The host picks the block per shape, weighing run time against compile time (matmul-plan.ts).
 // When the stored rows are multiples of 4 long (VEC4_A: K, or M when transposed; VEC4_B: N, or K when
 // transposed) blocks come in as aligned vec4 loads; otherwise as guarded scalars.

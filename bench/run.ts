@@ -355,7 +355,7 @@ function writeResult(result: BenchResult): string {
   const directory = new URL('results/', import.meta.url);
   mkdirSync(directory, { recursive: true });
   const file = new URL(`${result.date.slice(0, 10)}-${result.commit}${result.flags.node ? '-node' : ''}${partial ? '-partial' : ''}.json`, directory);
-  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(file, resultsJson(result));
   return file.pathname;
 }
 
@@ -366,4 +366,11 @@ try {
 } catch (error) {
   console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;
+}
+
+/** The results file: indented, but one line per case, so a run stays short and diffs line up case by case. */
+function resultsJson(result: BenchResult): string {
+  const { cases, ...run } = result;
+  const head = JSON.stringify(run, null, 2).replace(/\n}$/, '');
+  return `${head},\n  "cases": [\n${cases.map((c) => `    ${JSON.stringify(c)}`).join(',\n')}\n  ]\n}\n`;
 }

@@ -153,43 +153,36 @@ fn accumulate(sums: RowSums, a: vec4f, blocksB: BlocksB) -> RowSums {
   return next;
 }
 
+// Column i of the four lanes' ownA, in this lane's order: its own, then lanes l ^ 1, l ^ 2, l ^ 3.
+fn quadColumns(own: vec4f) -> mat4x4f {
+  return mat4x4f(own, quadSwapX(own), quadSwapY(own), quadSwapDiagonal(own));
+}
+
 // One step of 4 k for a group of 16 rows. Row 4 m + i of the group lives in lane m, column i of its ownA; each lane
 // takes the four rows of column i from itself and by quad swaps from lanes l ^ 1, l ^ 2, l ^ 3: three shuffles
 // where broadcasts from lanes 0..3 would take four (5-17% faster, measured). So slot 4 s + i of a lane's sums
 // holds row 4 (l ^ s) + i.
 fn accumulateGroup(rows: ptr<function, array<RowSums, 16>>, ownA: mat4x4f, blocksB: BlocksB) {
-  let own0 = ownA[0];
-  let x0 = quadSwapX(own0);
-  let y0 = quadSwapY(own0);
-  let d0 = quadSwapDiagonal(own0);
-  let own1 = ownA[1];
-  let x1 = quadSwapX(own1);
-  let y1 = quadSwapY(own1);
-  let d1 = quadSwapDiagonal(own1);
-  let own2 = ownA[2];
-  let x2 = quadSwapX(own2);
-  let y2 = quadSwapY(own2);
-  let d2 = quadSwapDiagonal(own2);
-  let own3 = ownA[3];
-  let x3 = quadSwapX(own3);
-  let y3 = quadSwapY(own3);
-  let d3 = quadSwapDiagonal(own3);
-  (*rows)[0] = accumulate((*rows)[0], own0, blocksB);
-  (*rows)[1] = accumulate((*rows)[1], own1, blocksB);
-  (*rows)[2] = accumulate((*rows)[2], own2, blocksB);
-  (*rows)[3] = accumulate((*rows)[3], own3, blocksB);
-  (*rows)[4] = accumulate((*rows)[4], x0, blocksB);
-  (*rows)[5] = accumulate((*rows)[5], x1, blocksB);
-  (*rows)[6] = accumulate((*rows)[6], x2, blocksB);
-  (*rows)[7] = accumulate((*rows)[7], x3, blocksB);
-  (*rows)[8] = accumulate((*rows)[8], y0, blocksB);
-  (*rows)[9] = accumulate((*rows)[9], y1, blocksB);
-  (*rows)[10] = accumulate((*rows)[10], y2, blocksB);
-  (*rows)[11] = accumulate((*rows)[11], y3, blocksB);
-  (*rows)[12] = accumulate((*rows)[12], d0, blocksB);
-  (*rows)[13] = accumulate((*rows)[13], d1, blocksB);
-  (*rows)[14] = accumulate((*rows)[14], d2, blocksB);
-  (*rows)[15] = accumulate((*rows)[15], d3, blocksB);
+  let column0 = quadColumns(ownA[0]);
+  let column1 = quadColumns(ownA[1]);
+  let column2 = quadColumns(ownA[2]);
+  let column3 = quadColumns(ownA[3]);
+  (*rows)[0] = accumulate((*rows)[0], column0[0], blocksB);
+  (*rows)[1] = accumulate((*rows)[1], column1[0], blocksB);
+  (*rows)[2] = accumulate((*rows)[2], column2[0], blocksB);
+  (*rows)[3] = accumulate((*rows)[3], column3[0], blocksB);
+  (*rows)[4] = accumulate((*rows)[4], column0[1], blocksB);
+  (*rows)[5] = accumulate((*rows)[5], column1[1], blocksB);
+  (*rows)[6] = accumulate((*rows)[6], column2[1], blocksB);
+  (*rows)[7] = accumulate((*rows)[7], column3[1], blocksB);
+  (*rows)[8] = accumulate((*rows)[8], column0[2], blocksB);
+  (*rows)[9] = accumulate((*rows)[9], column1[2], blocksB);
+  (*rows)[10] = accumulate((*rows)[10], column2[2], blocksB);
+  (*rows)[11] = accumulate((*rows)[11], column3[2], blocksB);
+  (*rows)[12] = accumulate((*rows)[12], column0[3], blocksB);
+  (*rows)[13] = accumulate((*rows)[13], column1[3], blocksB);
+  (*rows)[14] = accumulate((*rows)[14], column2[3], blocksB);
+  (*rows)[15] = accumulate((*rows)[15], column3[3], blocksB);
 }
 
 fn writeRow(row: u32, col: u32, sums: RowSums) {

@@ -136,6 +136,27 @@ describe('--init-weights', () => {
   });
 });
 
+describe('Fortran-order .npy files (what np.save of a transpose writes)', () => {
+  it('read as the same matrices through --data and --init-weights', async () => {
+    // .npy bytes for shape [rows, cols] whose data are the columns one after another.
+    const fortranNpy = (columns: number[], shape: [number, number]) =>
+      Buffer.from(Buffer.from(writeNpy(Float32Array.from(columns), shape)).toString('latin1').replace("'fortran_order': False,", "'fortran_order': True, "), 'latin1');
+    const dir = join(directory, 'fortran');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'X.npy'), fortranNpy([1, 2, 3, 4, 5, 6, 7, 8], [4, 2])); // X = [[1, 5], [2, 6], [3, 7], [4, 8]]
+    writeFileSync(join(dir, 'y.npy'), writeNpy(Int32Array.of(0, 1, 0, 1), [4]));
+    const dataset = await readDataset({ kind: 'npy', features: join(dir, 'X.npy'), labels: join(dir, 'y.npy') }, referenceConfig);
+    expect(dataset.inputs).toEqual({ rows: 4, cols: 2, data: Float64Array.of(1, 5, 2, 6, 3, 7, 4, 8) });
+
+    writeFileSync(join(dir, 'W1.npy'), fortranNpy([1, 3, 5, 2, 4, 6], [3, 2])); // W1 = [[1, 2], [3, 4], [5, 6]]
+    writeFileSync(join(dir, 'W2.npy'), fortranNpy([1, 4, 2, 5, 3, 6], [2, 3])); // W2 = [[1, 2, 3], [4, 5, 6]]
+    expect(await readInitialWeights(dir, 2, 2)).toEqual([
+      { rows: 3, cols: 2, data: Float64Array.of(1, 2, 3, 4, 5, 6) },
+      { rows: 2, cols: 3, data: Float64Array.of(1, 2, 3, 4, 5, 6) },
+    ]);
+  });
+});
+
 describe('--out', () => {
   it('refuses a folder that already holds files and leaves them alone', () => {
     const out = join(directory, 'earlier-run');

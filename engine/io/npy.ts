@@ -4,7 +4,8 @@
 // 4 bytes in 2.0 and 3.0), a header that is a Python dict literal
 //   {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }
 // padded with spaces and a final '\n' so that the data start on a 64-byte boundary, then the raw data.
-// Supported: versions 1.0 / 2.0 / 3.0, little-endian float32, float64, int32, int64, C order, any rank.
+// Supported: versions 1.0 / 2.0 / 3.0, little-endian float32, float64, int32, int64, C or Fortran order, any rank.
+// Reading puts Fortran-order data (np.save of a transpose, W.T) into C order; writing is always C order.
 // No file access here (see npy-file.ts), so this runs in the browser too.
 
 /** The element types read and written. */
@@ -54,10 +55,6 @@ export function readNpy(bytes: Uint8Array, source = '.npy data'): NpyArray {
   const header = parseHeader(major === 3 ? new TextDecoder('utf-8').decode(headerBytes) : latin1(headerBytes), fail);
 
   const dtype = dtypeOf(header.descr, fail);
-  // With at most one axis, Fortran and C order are the same bytes (NumPy itself writes such arrays either way).
-  if (header.fortranOrder && header.shape.length > 1) {
-    fail(`Fortran-order (column-major) data of shape (${header.shape.join(', ')}) is not supported, only C order; save np.ascontiguousarray(array)`);
-  }
   const count = header.shape.reduce((product, dim) => product * dim, 1);
   const expectedBytes = count * ITEM_SIZES[dtype];
   const actualBytes = bytes.length - dataStart;
@@ -65,7 +62,33 @@ export function readNpy(bytes: Uint8Array, source = '.npy data'): NpyArray {
     const problem = actualBytes < expectedBytes ? 'data too short' : 'data too long';
     fail(`${problem}: ${actualBytes} bytes after the header, but shape (${header.shape.join(', ')}) of ${dtype} needs ${expectedBytes}`);
   }
-  return decodeData(view, dataStart, dtype, header.shape, count, fail);
+  // With at most one axis, Fortran and C order are the same bytes (NumPy itself writes such arrays either way).
+  const positions = header.fortranOrder && header.shape.length > 1 ? fortranPositions(header.shape, count) : undefined;
+  const position = positions ? (i: number) => positions[i] : (i: number) => i;
+  return decodeData(view, dataStart, dtype, header.shape, count, position, fail);
+}
+
+/**
+ * For each element in C order, its index in Fortran-order data of the same shape. Fortran order is C order with
+ * the axes reversed: axis 0 varies fastest, so its stride is 1 and axis k's is the product of the axes before it.
+ */
+function fortranPositions(shape: number[], count: number): Float64Array {
+  const strides = shape.map((_, axis) => shape.slice(0, axis).reduce((product, dim) => product * dim, 1));
+  const positions = new Float64Array(count);
+  const index = new Array<number>(shape.length).fill(0); // the C-order element's index along each axis
+  let position = 0;
+  for (let i = 0; i < count; i++) {
+    positions[i] = position;
+    // Step the last axis, carrying into earlier axes like an odometer.
+    for (let axis = shape.length - 1; axis >= 0; axis--) {
+      index[axis]++;
+      position += strides[axis];
+      if (index[axis] < shape[axis]) break;
+      position -= strides[axis] * shape[axis];
+      index[axis] = 0;
+    }
+  }
+  return positions;
 }
 
 /** Latin-1 bytes as text: each byte is the code point (TextDecoder's 'latin1' is really windows-1252). */
@@ -165,28 +188,39 @@ function dtypeOf(descr: string, fail: (message: string) => never): NpyDtype {
   return fail(`unsupported dtype '${descr}' (supported: ${SUPPORTED})`);
 }
 
-/** Read `count` little-endian elements from `offset` (DataView, so the result is right on any host endianness). */
-function decodeData(view: DataView, offset: number, dtype: NpyDtype, shape: number[], count: number, fail: (message: string) => never): NpyArray {
+/**
+ * Read `count` little-endian elements from `offset` (DataView, so the result is right on any host endianness),
+ * element i of the C-order result from the data's `position(i)`-th element.
+ */
+function decodeData(
+  view: DataView,
+  offset: number,
+  dtype: NpyDtype,
+  shape: number[],
+  count: number,
+  position: (i: number) => number,
+  fail: (message: string) => never,
+): NpyArray {
   switch (dtype) {
     case 'float32': {
       const data = new Float32Array(count);
-      for (let i = 0; i < count; i++) data[i] = view.getFloat32(offset + 4 * i, true);
+      for (let i = 0; i < count; i++) data[i] = view.getFloat32(offset + 4 * position(i), true);
       return { dtype, shape, data };
     }
     case 'float64': {
       const data = new Float64Array(count);
-      for (let i = 0; i < count; i++) data[i] = view.getFloat64(offset + 8 * i, true);
+      for (let i = 0; i < count; i++) data[i] = view.getFloat64(offset + 8 * position(i), true);
       return { dtype, shape, data };
     }
     case 'int32': {
       const data = new Int32Array(count);
-      for (let i = 0; i < count; i++) data[i] = view.getInt32(offset + 4 * i, true);
+      for (let i = 0; i < count; i++) data[i] = view.getInt32(offset + 4 * position(i), true);
       return { dtype, shape, data };
     }
     case 'int64': {
       const data = new Float64Array(count);
       for (let i = 0; i < count; i++) {
-        const value = view.getBigInt64(offset + 8 * i, true);
+        const value = view.getBigInt64(offset + 8 * position(i), true);
         if (value > LARGEST_SAFE || value < -LARGEST_SAFE) {
           fail(`int64 element ${i} is ${value}, outside the range a JavaScript number holds exactly (|x| <= 2^53 - 1)`);
         }

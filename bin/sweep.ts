@@ -6,6 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Gpu } from '../engine/gpu';
 import { runExperiment } from '../engine/experiment';
+import { showFit } from '../engine/metrics/fits';
 import { applySetting, parseCommandLine, type CommandLine } from './flags';
 import { writeRun } from './outputs';
 import { prepareRun, runContext } from './prepare';
@@ -105,7 +106,8 @@ export async function runSweep(plan: SweepPlan, log: (line: string) => void = co
       const result = await runExperiment(gpu, prepared.dataset, prepared.weights, prepared.config);
             await writeRun(dir, prepared.config, runContext(prepared, gpu), result);
       const { fit } = result.metrics;
-      log(`${label}: ${result.stopReason} at step ${result.steps}, loss ${result.finalLoss.toExponential(2)}, rho ${fit.compression_ratio.toFixed(3)} (R^2 ${fit.log10C_r2.toFixed(4)}), ${result.seconds.toFixed(1)} s`);
+      const outcome = result.stopReason === 'diverged' ? 'no result (try a smaller --lr)' : `rho ${showFit(fit.compression_ratio, 3)} (R^2 ${showFit(fit.log10C_r2, 4)})`;
+      log(`${label}: ${result.stopReason} at step ${result.steps}, loss ${result.finalLoss.toExponential(2)}, ${outcome}, ${result.seconds.toFixed(1)} s`);
       trained++;
     }
   } finally {

@@ -1,4 +1,5 @@
 // The per-layer table and the fits, as printed at the end of a run.
+import { showFit } from '../engine/metrics/fits';
 import type { NetworkMetrics } from '../engine/metrics/layers';
 
 const format = (value: number) => (Math.abs(value) >= 1e-3 && Math.abs(value) < 1e4 ? value.toFixed(4) : value.toExponential(3));
@@ -23,9 +24,10 @@ export function layerTable(metrics: NetworkMetrics): string {
 export function fitSummary({ fit, balancedness }: NetworkMetrics): string {
   const layers = `layers ${fit.layers[0]}..${fit.layers.at(-1)}`;
   return [
-    `log10 C_l = ${fit.log10C_slope.toFixed(4)} l + ${fit.log10C_intercept.toFixed(4)}   R^2 = ${fit.log10C_r2.toFixed(6)}   (${layers})`,
-    `compression ratio rho = C_{l+1}/C_l = ${fit.compression_ratio.toFixed(4)}`,
-    `D_l = ${fit.D_slope.toFixed(4)} l + ${fit.D_intercept.toFixed(4)}   R^2 = ${fit.D_r2.toFixed(4)}`,
+    `log10 C_l = ${showFit(fit.log10C_slope, 4)} l + ${showFit(fit.log10C_intercept, 4)}   R^2 = ${showFit(fit.log10C_r2, 6)}   (${layers})`,
+    `compression ratio rho = C_{l+1}/C_l = ${showFit(fit.compression_ratio, 4)}`,
+    `D_l = ${showFit(fit.D_slope, 4)} l + ${showFit(fit.D_intercept, 4)}   R^2 = ${showFit(fit.D_r2, 4)}`,
+    ...(fit.note ? [`n/a: ${fit.note}`] : []),
     `balancedness ||W_l W_l^T - W_{l+1}^T W_{l+1}||_F: ${balancedness.map(format).join(', ')}`,
   ].join('\n');
 }

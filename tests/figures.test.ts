@@ -44,11 +44,22 @@ describe('figures', () => {
     expect(ends).toHaveLength(2);
     const { fit } = run;
     fit.layers.filter((_, i) => i === 0 || i === fit.layers.length - 1).forEach((layer, i) => {
-      const expected = toPixel(layer, fit.log10C_slope * layer + fit.log10C_intercept);
+      const expected = toPixel(layer, fit.log10C_slope! * layer + fit.log10C_intercept!);
       expect(ends[i].x).toBeCloseTo(expected.x, 0);
       expect(ends[i].y).toBeCloseTo(expected.y, 0);
     });
-    expect(svg.textContent).toContain(`slope ${fit.log10C_slope.toFixed(3)}`);
+    expect(svg.textContent).toContain(`slope ${fit.log10C_slope!.toFixed(3)}`);
+  });
+
+  it('draws no line and says why where two layers give no R^2', () => {
+    const { document } = new JSDOM('').window;
+    const run = metrics();
+    run.layers = run.layers.slice(0, 2);
+    run.fit = fitLayers(run.layers);
+    const svg = compressionFigure(run, document);
+    expect(svg.textContent).toContain('R² n/a');
+    expect(svg.textContent).toContain('n/a: R^2 needs at least 3 layers');
+    expect(svg.querySelectorAll('circle')).toHaveLength(2);
   });
 
   it('writes standalone SVG files that parse', async () => {

@@ -150,4 +150,17 @@ describe('metrics stage', () => {
     expect(fit.log10C_r2).toBeCloseTo(1, 12);
     expect(fit.D_slope).toBeCloseTo(0.2, 12);
   });
+
+  it('reports no R^2 from two layers and no slope from one, and says why', () => {
+    const layer = (l: number) => ({ layer: l, C: 10 ** -l, D: l });
+    const two = fitLayers([0, 1].map(layer)); // depth 2: layers 0 and 1, through which any line passes
+    expect(two.log10C_slope).toBeCloseTo(-1, 12);
+    expect([two.log10C_r2, two.D_r2]).toEqual([null, null]);
+    expect(two.note).toMatch(/R\^2 needs at least 3 layers; the fit has 2/);
+    const one = fitLayers([layer(0)]);
+    expect([one.log10C_slope, one.compression_ratio, one.D_slope, one.log10C_r2]).toEqual([null, null, null, null]);
+    expect(one.note).toMatch(/a slope needs at least 2 layers/);
+    const three = fitLayers([0, 1, 2, 3].map(layer));
+    expect([three.log10C_r2, three.note]).toEqual([1, null]);
+  });
 });

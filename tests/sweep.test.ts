@@ -44,9 +44,25 @@ describe('sweep', () => {
     expect(a.missing).toEqual([]);
     expect(a.groups.map((group) => [group.settings.depth, group.count])).toEqual([['3', 2], ['4', 2]]);
     const rhoOfDepth4 = a.runs.filter((run) => run.settings.depth === '4').map((run) => run.compression_ratio);
-    expect(a.groups[1].mean.compression_ratio).toBeCloseTo((rhoOfDepth4[0] + rhoOfDepth4[1]) / 2, 12);
+    expect(a.groups[1].mean.compression_ratio).toBeCloseTo((rhoOfDepth4[0]! + rhoOfDepth4[1]!) / 2, 12);
     expect(readFileSync(join(whole, 'summary.csv'), 'utf8').split('\n')[0]).toBe('depth,seed,steps,stop_reason,final_loss,log10C_slope,log10C_r2,compression_ratio,D_slope,D_r2');
     expect(existsSync(join(whole, 'summary.svg'))).toBe(true);
+  });
+
+  it('counts diverged runs apart, leaves them out of the means, and reports no R^2 from two layers', async () => {
+    const out = join(directory, 'diverged');
+    await runSweep(parseSweep(['--grid', 'lr=0.01,1000', '--grid', 'seed=0,1', '--depth', '2', '--steps', '40', '--tol', '0', '--out', out]), quiet);
+    const lines: string[] = [];
+    const summary = await reportSweep(out, (line) => lines.push(line));
+    expect(summary.diverged).toEqual(['lr-1000_seed-0', 'lr-1000_seed-1']);
+    const [trained, diverged] = summary.groups;
+    expect([trained.count, trained.diverged, diverged.count, diverged.diverged]).toEqual([2, 0, 0, 2]);
+    expect(trained.mean.compression_ratio).toBeGreaterThan(0);
+    expect(trained.mean.log10C_r2).toBeNull(); // depth 2: two layers in the fit
+    expect(Object.values(diverged.mean)).toEqual(Array(6).fill(null));
+    expect(lines.find((line) => line.startsWith('1000\t'))).toBe('1000\t0\t2\tn/a\tn/a\tn/a\tn/a');
+    expect(lines).toContain('n/a (lr-0.01_seed-0, lr-0.01_seed-1): R^2 needs at least 3 layers; the fit has 2, through which any line passes');
+    expect(lines).toContain('diverged, so left out of the means (try a smaller --lr): lr-1000_seed-0, lr-1000_seed-1');
   });
 
   it('refuses to mix another grid into a sweep folder', async () => {

@@ -1,15 +1,19 @@
 // The theory's predictions as least-squares fits over layers: geometric decay of C_l, linear growth of D_l.
 
+/** A line passes through any two points, so R^2 says something only from three on. */
+const POINTS_FOR_SLOPE = 2;
+const POINTS_FOR_R2 = 3;
+
 export interface LineFit {
   slope: number;
   intercept: number;
-  /** Coefficient of determination; 1 for a perfect line (and for a constant series fit exactly). */
-  r2: number;
+  /** Coefficient of determination; 1 for a perfect line; null below three points, where it is 1 by construction. */
+  r2: number | null;
 }
 
-/** Ordinary least squares y = slope * x + intercept. */
+/** Ordinary least squares y = slope * x + intercept over two or more points. */
 export function fitLine(x: readonly number[], y: readonly number[]): LineFit {
-  if (x.length !== y.length || x.length < 2) throw new Error(`fitLine: needs two or more (x, y) pairs, got ${x.length} and ${y.length}`);
+  if (x.length !== y.length || x.length < POINTS_FOR_SLOPE) throw new Error(`fitLine: needs two or more (x, y) pairs, got ${x.length} and ${y.length}`);
   const n = x.length;
   const meanX = x.reduce((s, v) => s + v, 0) / n;
   const meanY = y.reduce((s, v) => s + v, 0) / n;
@@ -24,20 +28,23 @@ export function fitLine(x: readonly number[], y: readonly number[]): LineFit {
   const slope = sxy / sxx;
   const intercept = meanY - slope * meanX;
   const residual = y.reduce((s, v, i) => s + (v - (slope * x[i] + intercept)) ** 2, 0);
-  return { slope, intercept, r2: syy === 0 ? 1 : 1 - residual / syy };
+  return { slope, intercept, r2: n < POINTS_FOR_R2 ? null : syy === 0 ? 1 : 1 - residual / syy };
 }
 
+/** metrics.json's `fit`: a figure is null where too few layers define it, and `note` says why. */
 export interface LayerFits {
-  log10C_slope: number;
-  log10C_intercept: number;
-  log10C_r2: number;
+  log10C_slope: number | null;
+  log10C_intercept: number | null;
+  log10C_r2: number | null;
   /** rho = C_{l+1} / C_l implied by the fit: 10^slope. */
-  compression_ratio: number;
-  D_slope: number;
-  D_intercept: number;
-  D_r2: number;
+  compression_ratio: number | null;
+  D_slope: number | null;
+  D_intercept: number | null;
+  D_r2: number | null;
   /** The layers the fits use. */
   layers: number[];
+  /** Why some figures are null; null when none is. */
+  note: string | null;
 }
 
 /**
@@ -46,8 +53,12 @@ export interface LayerFits {
  */
 export function fitLayers(layers: readonly { layer: number; C: number; D: number }[]): LayerFits {
   const hidden = layers.filter((entry) => entry.layer >= 1);
-  const used = hidden.length >= 2 ? hidden : layers;
+  const used = hidden.length >= POINTS_FOR_SLOPE ? hidden : layers;
   const x = used.map((entry) => entry.layer);
+  if (x.length < POINTS_FOR_SLOPE) {
+    const none = { log10C_slope: null, log10C_intercept: null, log10C_r2: null, compression_ratio: null, D_slope: null, D_intercept: null, D_r2: null };
+    return { ...none, layers: x, note: `a slope needs at least ${POINTS_FOR_SLOPE} layers; there is ${x.length}` };
+  }
   const compression = fitLine(x, used.map((entry) => Math.log10(entry.C)));
   const discrimination = fitLine(x, used.map((entry) => entry.D));
   return {
@@ -59,5 +70,9 @@ export function fitLayers(layers: readonly { layer: number; C: number; D: number
     D_intercept: discrimination.intercept,
     D_r2: discrimination.r2,
     layers: x,
+    note: x.length < POINTS_FOR_R2 ? `R^2 needs at least ${POINTS_FOR_R2} layers; the fit has ${x.length}, through which any line passes` : null,
   };
 }
+
+/** A fit's figure for a table or a figure: 'n/a' where it is null (the fit's note says why). */
+export const showFit = (value: number | null, digits: number): string => (value === null ? 'n/a' : value.toFixed(digits));

@@ -1,22 +1,27 @@
 // The paper's figures of one run, drawn with Observable Plot: log10 C_l and D_l against layer with their fitted
 // lines, and the loss curve. Browser-safe: the caller passes the Document (the page's, or jsdom's in Node).
 import * as Plot from '@observablehq/plot';
+import { showFit } from '../metrics/fits';
 import type { NetworkMetrics } from '../metrics/layers';
 
 const SIZE = { width: 520, height: 340, marginLeft: 64, marginBottom: 44, inset: 12, style: { background: 'white' } };
 
-/** Points of a fitted line y = slope x + intercept at the ends of the fitted layers. */
-function fittedLine(layers: number[], slope: number, intercept: number) {
+/** Points of a fitted line y = slope x + intercept at the ends of the fitted layers; none where there is no fit. */
+function fittedLine(layers: number[], slope: number | null, intercept: number | null) {
+  if (slope === null || intercept === null) return [];
   const ends = [layers[0], layers.at(-1)!];
   return ends.map((layer) => ({ layer, value: slope * layer + intercept }));
 }
+
+/** Why a fit's figure reads n/a, under the plot's corner note. */
+const fitNote = (fit: NetworkMetrics['fit']) => Plot.text(fit.note ? [`n/a: ${fit.note}`] : [], { frameAnchor: 'top-right', dx: -8, dy: 24, fontSize: 11 });
 
 /** log10 C_l against l, dots, with the least-squares line over the hidden layers. */
 export function compressionFigure(metrics: NetworkMetrics, document: Document): SVGSVGElement {
   const { fit } = metrics;
   const points = metrics.layers.filter((layer) => layer.C > 0).map((layer) => ({ layer: layer.layer, value: Math.log10(layer.C) }));
   const skipped = metrics.layers.length - points.length;
-  const note = `slope ${fit.log10C_slope.toFixed(3)}, R² ${fit.log10C_r2.toFixed(6)}, ρ = ${fit.compression_ratio.toFixed(3)}${skipped ? ` (${skipped} layer(s) with C = 0 not drawn)` : ''}`;
+  const note = `slope ${showFit(fit.log10C_slope, 3)}, R² ${showFit(fit.log10C_r2, 6)}, ρ = ${showFit(fit.compression_ratio, 3)}${skipped ? ` (${skipped} layer(s) with C = 0 not drawn)` : ''}`;
   return Plot.plot({
     ...SIZE,
     document,
@@ -27,6 +32,7 @@ export function compressionFigure(metrics: NetworkMetrics, document: Document): 
       Plot.line(fittedLine(fit.layers, fit.log10C_slope, fit.log10C_intercept), { x: 'layer', y: 'value', stroke: '#d62728', strokeDasharray: '6 4' }),
       Plot.dot(points, { x: 'layer', y: 'value', r: 4, fill: '#1f77b4' }),
       Plot.text([note], { frameAnchor: 'top-right', dx: -8, dy: 8, fontSize: 12 }),
+      fitNote(fit),
     ],
   }) as SVGSVGElement;
 }
@@ -44,7 +50,8 @@ export function discriminationFigure(metrics: NetworkMetrics, document: Document
     marks: [
       Plot.line(fittedLine(fit.layers, fit.D_slope, fit.D_intercept), { x: 'layer', y: 'value', stroke: '#d62728', strokeDasharray: '6 4' }),
       Plot.dot(points, { x: 'layer', y: 'value', r: 4, fill: '#2ca02c' }),
-      Plot.text([`slope ${fit.D_slope.toFixed(4)}, R² ${fit.D_r2.toFixed(3)}`], { frameAnchor: 'top-right', dx: -8, dy: 8, fontSize: 12 }),
+      Plot.text([`slope ${showFit(fit.D_slope, 4)}, R² ${showFit(fit.D_r2, 3)}`], { frameAnchor: 'top-right', dx: -8, dy: 8, fontSize: 12 }),
+      fitNote(fit),
     ],
   }) as SVGSVGElement;
 }

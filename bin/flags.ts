@@ -1,7 +1,7 @@
-// The command line's flags: one table gives each flag's parser, default and help line, so --help cannot drift
-// from what is accepted.
+// The command line's flags: every setting of engine/settings.ts is a flag, with its default, range and help, so
+// --help cannot drift from what is accepted; a few more flags name files.
 import { parseArgs } from 'node:util';
-import { referenceConfig, type ExperimentConfig } from '../engine/experiment';
+import { allowed, flagOf, parseSetting, referenceConfig, settingNames, settingOfFlag, SETTINGS, type ExperimentConfig } from '../engine/settings';
 
 /** The config plus the flags that name files rather than settings. */
 export interface CommandLine {
@@ -20,72 +20,6 @@ export type DataFiles =
   | { kind: 'idx'; images: string; labels: string }
   | { kind: 'cifar'; directory: string };
 
-type Parse<T> = (text: string, flag: string) => T;
-
-const integer: Parse<number> = (text, flag) => {
-  const value = Number(text);
-  if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(value)) throw new Error(`${flag}: expected an integer, got '${text}'`);
-  return value;
-};
-const number: Parse<number> = (text, flag) => {
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value)) throw new Error(`${flag}: expected a finite number, got '${text}'`);
-  return value;
-};
-const imageClasses: Parse<string> = (text, flag) => {
-  if (!/^(\d+(,\d+)*)?$/.test(text)) throw new Error(`${flag}: expected labels like 0,1,2,3, got '${text}'`);
-  return text;
-};
-const oneOf =
-  <T extends string>(...choices: T[]): Parse<T> =>
-  (text, flag) => {
-    if (!(choices as string[]).includes(text)) throw new Error(`${flag}: expected one of ${choices.join(', ')}, got '${text}'`);
-    return text as T;
-  };
-
-const boolean: Parse<boolean> = (text, flag) => oneOf('true', 'false')(text, flag) === 'true';
-
-interface Setting<K extends keyof ExperimentConfig> {
-  key: K;
-  parse: Parse<ExperimentConfig[K]>;
-  help: string;
-}
-const setting = <K extends keyof ExperimentConfig>(key: K, parse: Parse<ExperimentConfig[K]>, help: string): Setting<K> => ({ key, parse, help });
-
-/** Flags that set a config field, in the order --help lists them. */
-const SETTINGS = {
-  dataset: setting('dataset', oneOf('orthogonal', 'gaussian', 'uniform', 'mnist'), 'nearly orthogonal, Gaussian or uniform clusters (synthetic), or MNIST digits'),
-  samples: setting('samples', integer, 'N, the number of samples (synthetic data)'),
-  dim: setting('dim', integer, 'd, the input dimension (synthetic data)'),
-  classes: setting('classes', integer, 'K, the number of classes (synthetic data)'),
-  'image-classes': setting('imageClasses', imageClasses, 'image data: the labels to keep, relabelled 0..k-1 in this order (empty: all)'),
-  'per-class': setting('perClass', integer, 'image data: the first this many samples of each kept class'),
-  normalize: setting('normalize', oneOf('none', 'standardize'), 'image data: pixels in [0, 1], or each feature to mean 0 and variance 1'),
-  width: setting('width', integer, 'm, the width of every hidden layer'),
-  depth: setting('depth', integer, 'L, the number of weight matrices (L-1 hidden layers and the classifier)'),
-  model: setting('model', oneOf('linear', 'mlp', 'hybrid'), 'linear (the theory), mlp (ReLU and biases), hybrid (first k layers Linear+BatchNorm+ReLU)'),
-  'hybrid-layers': setting('nonlinearLayers', integer, "k, the hybrid's nonlinear layers"),
-  init: setting('init', oneOf('orthogonal', 'default'), "orthogonal (scale eps) or default (PyTorch nn.Linear's Kaiming-uniform)"),
-  eps: setting('eps', number, 'the scale of the orthogonal initialisation'),
-  alpha: setting('alpha', number, 'the feature multiplier of the MSE loss sum((alpha f(x) - y)^2) / N'),
-  loss: setting('loss', oneOf('mse', 'ce'), 'mse against one-hot targets, or softmax cross-entropy'),
-  lr: setting('lr', number, 'the learning rate'),
-  'weight-decay': setting('weightDecay', number, 'L2 weight decay lambda (added to the gradient, as torch.optim.SGD)'),
-  'decoupled-weight-decay': setting('decoupledWeightDecay', boolean, 'true: shrink weights by lr*lambda directly (AdamW-style)'),
-  momentum: setting('momentum', number, 'heavy-ball momentum'),
-  schedule: setting('schedule', oneOf('constant', 'cosine'), 'the learning rate: constant, or cosine-annealed to lr/10'),
-  steps: setting('steps', integer, 'the step budget'),
-  tol: setting('tol', number, 'stop once the training loss falls below this'),
-  'batch-size': setting('batchSize', integer, 'samples per step; 0 for full-batch gradient descent'),
-  seed: setting('seed', integer, 'seeds the data, the initial weights and the batch order'),
-  'metrics-every': setting('metricsEvery', integer, 'measure every layer every this many steps (0: at the end only)'),
-  'loss-every': setting('lossEvery', integer, 'read the loss back every this many steps'),
-  probe: setting('probe', boolean, 'true: a linear probe per layer (trained on a split without every 1/test-fraction-th sample)'),
-  'test-fraction': setting('testFraction', number, "the probe's held-out share of each class"),
-  separability: setting('separability', boolean, 'true: Minkowski-difference linear separability per layer (and at each metrics step)'),
-  pvectors: setting('pvectors', boolean, 'true: P-vectors per layer at each metrics step, as angles to the final ones'),
-} as const;
-
 /** Flags that name files or switch behaviour. */
 const FILES = {
   data: 'X.npy: N x d features (float32 or float64) instead of synthetic data; needs --labels',
@@ -98,7 +32,8 @@ const FILES = {
 } as const;
 
 export function parseCommandLine(args: string[]): CommandLine {
-  const options = Object.fromEntries([...Object.keys(SETTINGS), ...Object.keys(FILES)].map((flag) => [flag, { type: 'string' as const }]));
+  const flags = [...settingNames.map((name) => flagOf(name).slice(2)), ...Object.keys(FILES)];
+  const options = Object.fromEntries(flags.map((flag) => [flag, { type: 'string' as const }]));
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
@@ -107,9 +42,9 @@ export function parseCommandLine(args: string[]): CommandLine {
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
   const config: ExperimentConfig = { ...referenceConfig };
-  for (const flag of Object.keys(SETTINGS)) {
-    const text = values[flag];
-    if (typeof text === 'string') applySetting(config, flag, text);
+  for (const name of settingNames) {
+    const text = values[flagOf(name).slice(2)];
+    if (typeof text === 'string') Object.assign(config, { [name]: parseSetting(name, text) });
   }
   const file = (flag: keyof typeof FILES) => (typeof values[flag] === 'string' ? (values[flag] as string) : undefined);
   const data = dataFiles(file);
@@ -144,14 +79,18 @@ function dataFiles(file: (flag: keyof typeof FILES) => string | undefined): Data
 
 /** Sets the config field of `--flag` from its text, as the command line does (sweeps use it for grid values). */
 export function applySetting(config: ExperimentConfig, flag: string, text: string): void {
-  const setting = (SETTINGS as Record<string, Setting<keyof ExperimentConfig>>)[flag];
-  if (!setting) throw new Error(`${flag}: not a setting; settings are ${Object.keys(SETTINGS).join(', ')}`);
-  (config as unknown as Record<string, unknown>)[setting.key] = setting.parse(text, `--${flag}`);
+  const name = settingOfFlag(flag);
+  if (!name) throw new Error(`${flag}: not a setting; settings are ${settingNames.map((n) => flagOf(n).slice(2)).join(', ')}`);
+  Object.assign(config, { [name]: parseSetting(name, text) });
 }
 
 export function helpText(): string {
   const rows: [string, string][] = [
-    ...Object.entries(SETTINGS).map(([flag, { key, help }]): [string, string] => [`--${flag} ${String(referenceConfig[key])}`, help]),
+    ...settingNames.map((name): [string, string] => {
+      const { help, ...spec } = SETTINGS[name];
+      const where = 'applies' in spec ? `${spec.applies}: ` : '';
+      return [`${flagOf(name)} ${String(referenceConfig[name])}`, `${where}${help} (${allowed(name)})`];
+    }),
     ...Object.entries(FILES).map(([flag, help]): [string, string] => [`--${flag}`, help]),
     ['--help', 'this text'],
   ];

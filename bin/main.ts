@@ -28,19 +28,18 @@ async function main(args: string[]): Promise<number> {
     console.log(helpText());
     return 0;
   }
-  // Everything that can fail on bad input happens before the GPU starts and before --out is touched.
+  // Everything that can fail on bad input fails before --out is touched and before anything is allocated.
   const out = chooseOutDir(commandLine.out);
-  const prepared = await prepareRun(commandLine);
-  const { config, dataset, weights } = prepared;
-  console.log(describeRun(prepared));
-
   const gpu = await Gpu.create();
   try {
+    const prepared = await prepareRun(commandLine, gpu.device.limits);
+    const { config, dataset, weights } = prepared;
+    console.log(describeRun(prepared));
     const progress = new Progress(config.steps);
     const result = await runExperiment(gpu, dataset, weights, config, { onLoss: (step, loss, speed) => progress.update(step, loss, speed) });
     progress.done();
     console.log(`\n${layerTable(result.metrics)}\n\n${fitSummary(result.metrics)}\n`);
-        await writeRun(out, config, runContext(prepared, gpu), result);
+    await writeRun(out, config, runContext(prepared, gpu), result);
     const ended = { tolerance: `reached loss < ${config.tol}`, budget: 'used the step budget', diverged: 'DIVERGED' }[result.stopReason];
     console.log(`${ended} after ${result.steps} steps in ${result.seconds.toFixed(1)} s; final loss ${result.finalLoss.toExponential(3)}`);
     console.log(`wrote ${out}/ (metrics.json, W1.npy..W${config.depth}.npy, loss.csv, figures)`);

@@ -2,7 +2,7 @@
 // and the config completed from them. Everything that can fail on bad input fails here, before the GPU starts.
 import { orthogonality } from '../engine/data/orthogonality';
 import type { Dataset } from '../engine/data/synthetic';
-import { checkConfig, initialWeights, syntheticDataset, type ExperimentConfig } from '../engine/experiment';
+import { checkConfig, initialWeights, syntheticDataset, type BufferLimits, type ExperimentConfig } from '../engine/experiment';
 import type { Gpu } from '../engine/gpu';
 import type { Matrix } from '../engine/linalg';
 import type { CommandLine } from './flags';
@@ -19,7 +19,10 @@ export interface PreparedRun {
   initWeights: string | null;
 }
 
-export async function prepareRun(commandLine: CommandLine): Promise<PreparedRun> {
+/** Loads or builds the run's data and weights; with the device's limits, refuses sizes beyond them first. */
+export async function prepareRun(commandLine: CommandLine, limits?: BufferLimits): Promise<PreparedRun> {
+  const synthetic = !commandLine.data && commandLine.config.dataset !== 'mnist';
+  if (synthetic && !commandLine.initWeights) checkConfig(commandLine.config, commandLine.config.samples, limits); // before building anything
   const dataset = commandLine.data
     ? await readDataset(commandLine.data, commandLine.config)
     : commandLine.config.dataset === 'mnist'
@@ -36,7 +39,7 @@ export async function prepareRun(commandLine: CommandLine): Promise<PreparedRun>
     depth: weights.length,
     width: weights[0].rows,
   };
-  checkConfig(config, dataset.inputs.rows);
+  checkConfig(config, dataset.inputs.rows, limits);
   return { config, dataset, weights, source: describeSource(commandLine), initWeights: commandLine.initWeights ?? null };
 }
 

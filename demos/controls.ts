@@ -1,62 +1,51 @@
-// The experiment's knobs as a form: one table of fields, filled from and read back into an ExperimentConfig.
-import { referenceConfig, type ExperimentConfig } from '../engine/experiment';
+// The experiment's knobs as a form: a field for every setting with a demo label (engine/settings.ts), filled from
+// and read back into an ExperimentConfig.
+import { referenceConfig, SETTINGS, settingNames, parseSetting, type ExperimentConfig, type SettingName } from '../engine/settings';
 
-type Field =
-  | { key: keyof ExperimentConfig; label: string; kind: 'integer' | 'number' }
-  | { key: keyof ExperimentConfig; label: string; kind: 'choice'; choices: string[] };
+/** MNIST is read from the mnist package in Node; a page builds only synthetic data. */
+const NODE_ONLY_CHOICES: readonly string[] = ['mnist'];
 
-const FIELDS: Field[] = [
-  { key: 'dataset', label: 'dataset', kind: 'choice', choices: ['orthogonal', 'gaussian', 'uniform'] },
-  { key: 'samples', label: 'samples N', kind: 'integer' },
-  { key: 'dim', label: 'input dim d', kind: 'integer' },
-  { key: 'classes', label: 'classes K', kind: 'integer' },
-  { key: 'width', label: 'width m', kind: 'integer' },
-  { key: 'depth', label: 'depth L', kind: 'integer' },
-  { key: 'init', label: 'init', kind: 'choice', choices: ['orthogonal', 'default'] },
-  { key: 'eps', label: 'init scale eps', kind: 'number' },
-  { key: 'loss', label: 'loss', kind: 'choice', choices: ['mse', 'ce'] },
-  { key: 'alpha', label: 'MSE alpha', kind: 'number' },
-  { key: 'lr', label: 'learning rate', kind: 'number' },
-  { key: 'weightDecay', label: 'weight decay', kind: 'number' },
-  { key: 'momentum', label: 'momentum', kind: 'number' },
-  { key: 'schedule', label: 'schedule', kind: 'choice', choices: ['cosine', 'constant'] },
-  { key: 'steps', label: 'steps', kind: 'integer' },
-  { key: 'seed', label: 'seed', kind: 'integer' },
-];
+const FIELDS = settingNames.flatMap((name) => {
+  const setting = SETTINGS[name];
+  return 'label' in setting ? [{ name, label: setting.label, setting }] : [];
+});
+
+function input(name: SettingName): HTMLInputElement | HTMLSelectElement {
+  const setting = SETTINGS[name];
+  switch (setting.kind) {
+    case 'choice': {
+      const options = setting.choices.filter((choice) => !NODE_ONLY_CHOICES.includes(choice));
+      return Object.assign(document.createElement('select'), { innerHTML: options.map((c) => `<option>${c}</option>`).join('') });
+    }
+    case 'boolean':
+      return Object.assign(document.createElement('select'), { innerHTML: '<option>true</option><option>false</option>' });
+    case 'integers':
+      return Object.assign(document.createElement('input'), { type: 'text' });
+    case 'integer':
+    case 'number':
+      return Object.assign(document.createElement('input'), { type: 'number', step: 'any', required: true });
+    default:
+      return setting satisfies never;
+  }
+}
 
 /** Builds the fields into `form` (before its existing children) and sets them to the reference configuration. */
 export function buildControls(form: HTMLFormElement): void {
-  const nodes = FIELDS.flatMap((field) => {
-    const label = Object.assign(document.createElement('label'), { htmlFor: `field-${field.key}`, textContent: field.label });
-    const input =
-      field.kind === 'choice'
-        ? Object.assign(document.createElement('select'), { innerHTML: field.choices.map((c) => `<option>${c}</option>`).join('') })
-        : Object.assign(document.createElement('input'), { type: 'number', step: 'any', required: true });
-    Object.assign(input, { id: `field-${field.key}`, name: field.key });
-    return [label, input];
+  const nodes = FIELDS.flatMap(({ name, label }) => {
+    const field = Object.assign(input(name), { id: `field-${name}`, name });
+    return [Object.assign(document.createElement('label'), { htmlFor: field.id, textContent: label }), field];
   });
   form.prepend(...nodes);
   setControls(form, referenceConfig);
 }
 
 export function setControls(form: HTMLFormElement, config: ExperimentConfig): void {
-  for (const field of FIELDS) (form.elements.namedItem(field.key) as HTMLInputElement).value = String(config[field.key]);
+  for (const { name } of FIELDS) (form.elements.namedItem(name) as HTMLInputElement).value = String(config[name]);
 }
 
-/** The form's config; throws naming the field when a value is not a number. */
+/** The form's config; throws naming the field and its allowed range when a value is not allowed. */
 export function readControls(form: HTMLFormElement): ExperimentConfig {
-  const config: Record<string, unknown> = { ...referenceConfig };
-  for (const field of FIELDS) {
-    const text = (form.elements.namedItem(field.key) as HTMLInputElement).value;
-    if (field.kind === 'choice') {
-      config[field.key] = text;
-      continue;
-    }
-    const value = Number(text);
-    if (text.trim() === '' || !Number.isFinite(value) || (field.kind === 'integer' && !Number.isInteger(value))) {
-      throw new Error(`${field.label}: expected ${field.kind === 'integer' ? 'an integer' : 'a number'}, got '${text}'`);
-    }
-    config[field.key] = value;
-  }
-  return config as unknown as ExperimentConfig;
+  const config: ExperimentConfig = { ...referenceConfig };
+  for (const { name, label } of FIELDS) Object.assign(config, { [name]: parseSetting(name, (form.elements.namedItem(name) as HTMLInputElement).value, label) });
+  return config;
 }

@@ -2,91 +2,19 @@
 // measure every layer. Shared by the command line (bin/main.ts) and the demo pages; no file access here.
 import type { Gpu } from './gpu';
 import { gaussianData, nearlyOrthogonalData, oneHot, uniformData, type Dataset } from './data/synthetic';
-import type { Normalization } from './data/images';
-import { initWeights, type InitScheme } from './init';
+import { initWeights } from './init';
 import type { Matrix } from './linalg';
 import type { NetworkMetrics } from './metrics/layers';
-import { checkChain, Network, type ModelKind } from './model';
+import { checkChain, Network } from './model';
 import { Random } from './random';
 import { train, type TrainData, type TrainEvents, type TrainOptions, type TrainResult } from './train';
 import { probeLayers, pvectorAngles, pvectorsOfLayers, separabilityOfLayers } from './analyses';
 import { splitDataset } from './data/split';
+import { checkSetting, flagOf, settingNames, type ExperimentConfig } from './settings';
+import { sizeClass } from './pool';
 import type { ProbeAccuracy } from './metrics/probe';
 
-/** The synthetic datasets of METHOD.md, and MNIST (read in Node from the mnist package: bin/prepare.ts). */
-export type DatasetKind = 'orthogonal' | 'gaussian' | 'uniform' | 'mnist';
-
-/** Everything that defines a run; the names are the command line's flags. */
-export interface ExperimentConfig {
-  dataset: DatasetKind;
-  samples: number; // N
-  dim: number; // d
-  classes: number; // K
-  /** Image data: the original labels to keep (comma-separated; empty: all), how many of each, and scaling. */
-  imageClasses: string;
-  perClass: number;
-  normalize: Normalization;
-  width: number; // m
-  depth: number; // L, the number of weight matrices
-  model: ModelKind;
-  nonlinearLayers: number; // k, the hybrid's Linear + BatchNorm + ReLU layers
-  init: InitScheme;
-  eps: number;
-  alpha: number;
-  loss: TrainOptions['loss'];
-  lr: number;
-  weightDecay: number;
-  decoupledWeightDecay: boolean;
-  momentum: number;
-  schedule: TrainOptions['schedule'];
-  steps: number;
-  tol: number;
-  batchSize: number; // 0: full batch
-  seed: number;
-  metricsEvery: number; // 0: only at the end
-  lossEvery: number;
-  /** Linear probes per layer at the end: the network then trains on a split without every testFraction-th sample. */
-  probe: boolean;
-  testFraction: number;
-  /** Minkowski-difference separability per layer, at the end and at every metrics checkpoint. */
-  separability: boolean;
-  /** P-vectors per layer at every metrics checkpoint, reported as angles to the final ones. */
-  pvectors: boolean;
-}
-
-/** The paper's reference configuration (METHOD.md). */
-export const referenceConfig: ExperimentConfig = {
-  dataset: 'orthogonal',
-  samples: 30,
-  dim: 50,
-  classes: 3,
-  imageClasses: '0,1,2,3',
-  perClass: 100,
-  normalize: 'none',
-  width: 50,
-  depth: 6,
-  model: 'linear',
-  nonlinearLayers: 1,
-  init: 'orthogonal',
-  eps: 0.3,
-  alpha: 100,
-  loss: 'mse',
-  lr: 0.1,
-  weightDecay: 0,
-  decoupledWeightDecay: false,
-  momentum: 0,
-  schedule: 'cosine',
-  steps: 5000,
-  tol: 1e-10,
-  batchSize: 0,
-  seed: 0,
-  metricsEvery: 0,
-  lossEvery: 10,
-  probe: false,
-  testFraction: 0.2,
-  separability: false,
-  pvectors: false,
-};
+export { referenceConfig, type ExperimentConfig } from './settings';
 
 /** Seeds of the three random streams, all derived from config.seed so one number fixes a run. */
 const dataSeed = (seed: number) => seed;
@@ -130,25 +58,46 @@ export function initialBiases(config: ExperimentConfig, weights: readonly Matrix
   });
 }
 
-/** Throws, naming the setting, for a config that cannot train. */
-export function checkConfig(config: ExperimentConfig, samples: number): void {
-  const positiveIntegers = ['width', 'depth', 'lossEvery', 'nonlinearLayers', 'perClass'] as const;
-  for (const name of positiveIntegers) {
-    if (!Number.isInteger(config[name]) || config[name] < 1) throw new Error(`${name} must be a positive integer, got ${config[name]}`);
+/** The device limits a run's sizes must fit. */
+export type BufferLimits = Pick<GPUSupportedLimits, 'maxStorageBufferBindingSize' | 'maxBufferSize'>;
+
+/**
+ * Throws, naming the flag and its allowed range, for a config that cannot train on `samples` samples; with the
+ * device's limits, also for one whose buffers would not fit them, before anything is allocated.
+ */
+export function checkConfig(config: ExperimentConfig, samples: number, limits?: BufferLimits): void {
+  for (const name of settingNames) checkSetting(name, config[name]);
+  if (config.batchSize > samples) throw new Error(`--batch-size ${config.batchSize} exceeds the ${samples} samples`);
+  if (config.model === 'hybrid' && config.hybridLayers >= config.depth) {
+    throw new Error(`--hybrid-layers ${config.hybridLayers} must be below --depth ${config.depth} (the nonlinear layers are hidden ones)`);
   }
-  for (const name of ['steps', 'batchSize', 'metricsEvery', 'seed'] as const) {
-    if (!Number.isSafeInteger(config[name]) || config[name] < 0) throw new Error(`${name} must be an integer >= 0, got ${config[name]}`);
-  }
-  for (const name of ['eps', 'alpha', 'lr'] as const) {
-    if (!Number.isFinite(config[name]) || config[name] <= 0) throw new Error(`${name} must be a finite number > 0, got ${config[name]}`);
-  }
-  for (const name of ['weightDecay', 'momentum', 'tol'] as const) {
-    if (!Number.isFinite(config[name]) || config[name] < 0) throw new Error(`${name} must be a finite number >= 0, got ${config[name]}`);
-  }
-  if (config.momentum >= 1) throw new Error(`momentum must be below 1, got ${config.momentum}`);
-  if (!(config.testFraction > 0 && config.testFraction < 1)) throw new Error(`testFraction must be in (0, 1), got ${config.testFraction}`);
-  if (config.batchSize > samples) throw new Error(`batchSize ${config.batchSize} exceeds the ${samples} samples`);
+  if (limits) checkBufferSizes(config, limits);
 }
+
+/** The largest buffers a run of the config allocates (as float32 counts), with the settings that size them. */
+function largestBuffers({ samples: N, dim: d, width: m, classes: K, depth }: ExperimentConfig) {
+  return [
+    { what: 'the inputs (N x d)', settings: ['samples', 'dim'] as const, floats: N * d },
+    { what: 'the targets (N x K)', settings: ['samples', 'classes'] as const, floats: N * K },
+    { what: "a layer's features (N x m)", settings: ['samples', 'width'] as const, floats: N * m },
+    { what: 'W1 (m x d)', settings: ['width', 'dim'] as const, floats: m * d },
+    ...(depth >= 3 ? [{ what: 'a hidden layer\'s weights (m x m)', settings: ['width'] as const, floats: m * m }] : []),
+  ];
+}
+
+function checkBufferSizes(config: ExperimentConfig, limits: BufferLimits): void {
+  const [limitName, limit] = limits.maxStorageBufferBindingSize <= limits.maxBufferSize
+    ? ['maxStorageBufferBindingSize', limits.maxStorageBufferBindingSize]
+    : ['maxBufferSize', limits.maxBufferSize];
+  for (const { what, settings, floats } of largestBuffers(config).sort((a, b) => b.floats - a.floats)) {
+    const bytes = sizeClass(floats * 4); // the pool rounds every buffer up to its size class
+    if (bytes <= limit) continue;
+    const flags = settings.map((name) => `${flagOf(name)} ${config[name]}`).join(' x ');
+    throw new Error(`${flags}: ${what} would take ${formatBytes(bytes)}, over the device's ${limitName} of ${formatBytes(limit)}; make them smaller`);
+  }
+}
+
+const formatBytes = (bytes: number) => (bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toPrecision(3)} GiB` : `${(bytes / 2 ** 20).toPrecision(3)} MiB`);
 
 /** The training loop's options for the config. */
 export function trainOptions(config: ExperimentConfig): TrainOptions {
@@ -199,12 +148,12 @@ export interface UploadedExperiment {
 /** Checks the config and the weights' chain, then uploads the data, its one-hot targets and the weights. */
 export function uploadExperiment(gpu: Gpu, dataset: Dataset, initial: readonly Matrix[], config: ExperimentConfig): UploadedExperiment {
   const N = dataset.inputs.rows;
-  checkConfig(config, N);
+  checkConfig(config, N, gpu.device.limits);
   checkChain(initial.map((w) => ({ shape: [w.rows, w.cols] })), dataset.inputs.cols, dataset.classes);
   const inputs = gpu.tensor([N, dataset.inputs.cols], Float32Array.from(dataset.inputs.data), 'inputs');
   const targets = gpu.tensor([N, dataset.classes], Float32Array.from(oneHot(dataset.labels, dataset.classes).data), 'targets');
   const weights = initial.map((w, l) => gpu.tensor([w.rows, w.cols], Float32Array.from(w.data), `W${l + 1}`));
-  const network = Network.create(gpu, config.model, weights, { biases: initialBiases(config, initial), nonlinearLayers: config.nonlinearLayers });
+  const network = Network.create(gpu, config.model, weights, { biases: initialBiases(config, initial), nonlinearLayers: config.hybridLayers });
   return {
     data: { inputs, targets, labels: dataset.labels, classes: dataset.classes },
     network,

@@ -24,6 +24,10 @@ export { nearlyOrthogonalData, gaussianData, uniformData, balancedLabels, oneHot
 export { readNpy, writeNpy, type NpyArray, type NpyDtype } from './io/npy';
 export type { Matrix } from './linalg';
 export {
-  referenceConfig, runExperiment, uploadExperiment, syntheticDataset, initialWeights, initialBiases, trainOptions, checkConfig,
-  type ExperimentConfig, type ExperimentResult, type UploadedExperiment, type DatasetKind,
+  SETTINGS, referenceConfig, settingNames, flagOf, allowed, isAllowed, checkSetting, parseSetting,
+  type ExperimentConfig, type SettingName, type Choice,
+} from './settings';
+export {
+  runExperiment, uploadExperiment, syntheticDataset, initialWeights, initialBiases, trainOptions, checkConfig,
+  type ExperimentResult, type UploadedExperiment, type BufferLimits,
 } from './experiment';

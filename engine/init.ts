@@ -1,6 +1,7 @@
 // Weight initialisations for the deep linear network of METHOD.md, on the CPU in float64.
 // Each W_l is stored out x in like PyTorch's nn.Linear.weight: W_1 is m x d, W_l is m x m, W_L is K x m.
 import { orthogonalMatrix, orthonormalColumns, orthonormalRows, zeros, type Matrix } from './linalg';
+import type { Choice } from './settings';
 import { toRandom, type Random, type SeedOrRandom } from './random';
 
 /** The network's sizes. */
@@ -12,7 +13,7 @@ export interface NetworkShape {
 }
 
 /** The initialisation schemes. */
-export type InitScheme = 'orthogonal' | 'default';
+export type InitScheme = Choice<'init'>;
 
 export interface InitOptions {
   scheme: InitScheme;

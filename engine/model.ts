@@ -9,9 +9,10 @@ import { addBias } from './ops/bias';
 import { BatchNorm } from './ops/batchnorm';
 import { relu } from './ops/elementwise';
 import { matmul } from './ops/matmul';
+import type { Choice } from './settings';
 import type { Tensor } from './tensor';
 
-export type ModelKind = 'linear' | 'mlp' | 'hybrid';
+export type ModelKind = Choice<'model'>;
 
 /** How each layer of a network is built beside its weight. */
 interface LayerExtras {

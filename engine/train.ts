@@ -9,10 +9,11 @@ import { mseLoss, softmaxCrossEntropy } from './ops/loss';
 import { Sgd } from './optim';
 import { Random } from './random';
 import { valueAndGrad } from './tape';
+import type { Choice } from './settings';
 import type { Tensor } from './tensor';
 
 export interface TrainOptions {
-  loss: 'mse' | 'ce';
+  loss: Choice<'loss'>;
   /** The feature multiplier of the MSE loss: sum((alpha f(x) - y)^2) / N. */
   alpha: number;
   learningRate: number;
@@ -20,7 +21,7 @@ export interface TrainOptions {
   weightDecay: number;
   decoupledWeightDecay: boolean;
   /** Cosine annealing goes from learningRate to learningRate * finalLearningRateFraction over `steps`. */
-  schedule: 'constant' | 'cosine';
+  schedule: Choice<'schedule'>;
   finalLearningRateFraction: number;
   /** The step budget. */
   steps: number;
@@ -181,7 +182,8 @@ export class TrainingSession {
 
   private async readLoss(): Promise<number> {
     // The training loss: batch statistics in any batch norm, as the steps see them.
-    const loss = (await this.gpu.scope(() => this.lossOf(this.network.forward(this.data.inputs), this.data.targets)).read())[0];
+    const lossTensor = this.gpu.scope(() => this.lossOf(this.network.forward(this.data.inputs), this.data.targets));
+    const loss = (await lossTensor.read().finally(() => lossTensor.dispose()))[0];
     if (!Number.isFinite(loss)) {
       // Before the first finite readback (step 0) the weights are still the initial ones.
       if (this.losses.length > 0) this.network.parameters.forEach((p, i) => this.gpu.copy(this.lastFinite[i].buffer, p.buffer, p.size * 4));

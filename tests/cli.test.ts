@@ -67,6 +67,14 @@ describe('npm start', () => {
     expect(readdirSync(kept)).toEqual([]);
   });
 
+  it('refuses a size beyond the device, naming the flag, the size and the limit, and writes nothing', async () => {
+    const huge = join(directory, 'huge');
+    const { code, stderr } = await start(['--width', '2000000000', '--out', huge]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/error: --width 2000000000: a hidden layer's weights \(m x m\) would take [\d.e+]+ GiB, over the device's max\w+ of [\d.]+ [GM]iB/);
+    expect(existsSync(huge)).toBe(false);
+  });
+
   it('says so and stops with the last finite weights when the loss diverges', async () => {
     const diverged = join(directory, 'diverged');
     const { code, stderr } = await start(['--lr', '50', '--loss-every', '5', '--steps', '200', '--out', diverged]);

@@ -98,7 +98,7 @@ describe('training on the GPU', () => {
   });
 
   it.each(['mlp', 'hybrid'] as const)('%s: trains on Gaussian clusters, loss down 10x, every layer measured', async (model) => {
-    const config: ExperimentConfig = { ...referenceConfig, dataset: 'gaussian', model, init: 'default', alpha: 1, lr: 0.05, momentum: 0.9, depth: 4, steps: 200, tol: 0, lossEvery: 50, nonlinearLayers: 2 };
+    const config: ExperimentConfig = { ...referenceConfig, dataset: 'gaussian', model, init: 'default', alpha: 1, lr: 0.05, momentum: 0.9, depth: 4, steps: 200, tol: 0, lossEvery: 50, hybridLayers: 2 };
     const dataset = syntheticDataset(config);
     const weights = initialWeights(config, dataset);
     const result = await runExperiment(gpu(), dataset, weights, config);

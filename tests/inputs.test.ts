@@ -33,18 +33,25 @@ describe('flags', () => {
 
   it.each([
     [['--frobnicate', '1'], /Unknown option '--frobnicate'.*--help/],
-    [['--steps', 'many'], /--steps: expected an integer, got 'many'/],
-    [['--depth', '2.5'], /--depth: expected an integer, got '2.5'/],
-    [['--lr', 'NaN'], /--lr: expected a finite number, got 'NaN'/],
-    [['--loss', 'hinge'], /--loss: expected one of mse, ce, got 'hinge'/],
+    [['--steps', 'many'], /--steps must be an integer >= 0, got 'many'/],
+    [['--depth', '2.5'], /--depth must be an integer in 1..10000, got '2.5'/],
+    [['--depth', '0'], /--depth must be an integer in 1..10000, got '0'/],
+    [['--classes', '1'], /--classes must be an integer >= 2, got '1'/],
+    [['--samples', '1'], /--samples must be an integer >= 2, got '1'/],
+    [['--lr', 'NaN'], /--lr must be a finite number > 0, got 'NaN'/],
+    [['--lr', '0'], /--lr must be a finite number > 0, got '0'/],
+    [['--momentum', '1'], /--momentum must be a number in \[0, 1\), got '1'/],
+    [['--test-fraction', '1'], /--test-fraction must be a number in \(0, 1\), got '1'/],
+    [['--seed', '1e20'], /--seed must be an integer in 0..4294967295, got '1e20'/],
+    [['--loss', 'hinge'], /--loss must be one of mse, ce, got 'hinge'/],
     [['--data', 'X.npy'], /--data and --labels go together/],
     [['--data', 'X.npy', '--labels', 'y.npy', '--samples', '10'], /--data replaces the synthetic data: drop --samples/],
     [['--init-weights', 'w', '--depth', '3'], /--init-weights takes depth and widths from the files/],
     [['--idx-images', 'a'], /--idx-images and --idx-labels go together/],
     [['--cifar', 'c', '--data', 'X.npy', '--labels', 'y.npy'], /give one dataset/],
     [['--cifar', 'c', '--dim', '5'], /--cifar replaces the synthetic data: drop --dim/],
-    [['--image-classes', '1,,2'], /--image-classes: expected labels like 0,1,2,3, got '1,,2'/],
-    [['--normalize', 'zscore'], /--normalize: expected one of none, standardize/],
+    [['--image-classes', '1,,2'], /--image-classes must be labels like 0,1,2,3 \(or nothing, for all\), got '1,,2'/],
+    [['--normalize', 'zscore'], /--normalize must be one of none, standardize/],
   ])('%j is refused', (args, message) => {
     expect(() => parseCommandLine(args)).toThrow(message);
   });
@@ -61,12 +68,27 @@ describe('configs that cannot work', () => {
   });
 
   it.each([
-    [{ batchSize: 40 }, /batchSize 40 exceeds the 30 samples/],
-    [{ lr: -1 }, /lr must be a finite number > 0, got -1/],
-    [{ momentum: 1 }, /momentum must be below 1/],
-    [{ steps: -5 }, /steps must be an integer >= 0, got -5/],
+    [{ batchSize: 40 }, /--batch-size 40 exceeds the 30 samples/],
+    [{ lr: -1 }, /--lr must be a finite number > 0, got -1/],
+    [{ momentum: 1 }, /--momentum must be a number in \[0, 1\), got 1/],
+    [{ steps: -5 }, /--steps must be an integer >= 0, got -5/],
+    [{ model: 'hybrid', hybridLayers: 6 } as const, /--hybrid-layers 6 must be below --depth 6/],
   ])('%j', (change, message) => {
     expect(() => checkConfig({ ...referenceConfig, ...change }, 30)).toThrow(message);
+  });
+
+  const limits = { maxStorageBufferBindingSize: 2 ** 27, maxBufferSize: 2 ** 28 };
+  it.each([
+    [{ width: 2_000_000_000 }, /--width 2000000000: a hidden layer's weights \(m x m\) would take .* GiB, over the device's maxStorageBufferBindingSize of 128 MiB/],
+    [{ width: 2_000_000_000, depth: 2 }, /--width 2000000000 x --dim 50: W1 \(m x d\) would take 512 GiB, over the device's maxStorageBufferBindingSize of 128 MiB/],
+    [{ samples: 300_000, dim: 200 }, /--samples 300000 x --dim 200: the inputs \(N x d\) would take 256 MiB, over the device's maxStorageBufferBindingSize of 128 MiB/],
+    [{ width: 6000 }, /--width 6000: a hidden layer's weights \(m x m\) would take 256 MiB/],
+  ])('%j is refused against the device limits, before anything is allocated', (change, message) => {
+    expect(() => checkConfig({ ...referenceConfig, ...change }, referenceConfig.samples, limits)).toThrow(message);
+  });
+
+  it('takes sizes up to the limit', () => {
+    expect(() => checkConfig({ ...referenceConfig, width: 5792 }, 30, limits)).not.toThrow(); // 5792^2 floats round up to 128 MiB
   });
 });
 

@@ -23,7 +23,7 @@ describe('sweep', () => {
   it.each([
     [['--grid', 'depth=3', '--steps', '5'], /--out DIR is required/],
     [['--out', 'x'], /at least one --grid/],
-    [['--grid', 'depth=3,x', '--out', 'x'], /--depth: expected an integer, got 'x'/],
+    [['--grid', 'depth=3,x', '--out', 'x'], /--depth must be an integer in 1..10000, got 'x'/],
     [['--grid', 'colour=red', '--out', 'x'], /colour: not a setting/],
     [['--grid', 'depth=3', '--shard', '3/2', '--out', 'x'], /--shard 3\/2: expected i\/n with 1 <= i <= n/],
   ])('refuses %j', (args, message) => {

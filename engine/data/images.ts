@@ -3,10 +3,11 @@
 // for. Browser-safe: arrays in, no file access.
 import { zeros, type Matrix } from '../linalg';
 import type { IdxArray } from './idx';
+import type { Choice } from '../settings';
 import type { Dataset } from './synthetic';
 
 /** 'none' keeps pixels in [0, 1]; 'standardize' gives every feature zero mean and unit variance over the samples. */
-export type Normalization = 'none' | 'standardize';
+export type Normalization = Choice<'normalize'>;
 
 /** Which samples to keep and how to scale them. */
 export interface ImageSelection {

@@ -72,7 +72,7 @@ export async function measureOurTrainStep(gpu: Gpu, c: TrainStepCase, targetMs: 
   const network = Network.create(gpu, 'linear', weights);
   const options: TrainOptions = {
     loss: 'mse', alpha: PROBLEM_OPTIONS.alpha, learningRate: PROBLEM_OPTIONS.learningRate, momentum: PROBLEM_OPTIONS.momentum,
-    weightDecay: 0, decoupledWeightDecay: false, schedule: 'constant', finalLearningRateFraction: 1,
+    optimizer: 'sgd', weightDecay: 0, decoupledWeightDecay: false, schedule: 'constant', finalLearningRateFraction: 1,
     steps: Number.MAX_SAFE_INTEGER, tol: 0, batchSize: 0, seed: 0, lossEvery: Number.MAX_SAFE_INTEGER, metricsEvery: 0,
     fusedSteps: c.fusedSteps,
   };

@@ -36,7 +36,7 @@ async function main(args: string[]): Promise<number> {
     const { config, dataset, weights } = prepared;
     console.log(describeRun(prepared));
     const progress = new Progress(config.steps);
-    const result = await runExperiment(gpu, dataset, weights, config, { onLoss: (step, loss, speed) => progress.update(step, loss, speed) });
+    const result = await runExperiment(gpu, dataset, weights, config, { onPath: (path) => console.log(`steps: ${path}`), onLoss: (step, loss, speed) => progress.update(step, loss, speed) });
     progress.done();
     console.log(`\n${layerTable(result.metrics)}\n\n${fitSummary(result.metrics)}\n`);
     await writeRun(out, config, runContext(prepared, gpu), result);

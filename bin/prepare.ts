@@ -61,10 +61,11 @@ function describeSource({ data, config }: CommandLine): string {
 export function describeRun({ config, weights, source, initWeights }: PreparedRun): string {
   const loss = `${config.loss}${config.loss === 'mse' ? ` (alpha ${config.alpha})` : ''}`;
   const batches = config.batchSize ? `batch ${config.batchSize}` : 'full batch';
+  const optimizer = { sgd: `sgd (momentum ${config.momentum})`, adam: 'adam', adamw: 'adamw' }[config.optimizer];
   return [
     `data: ${source}: N = ${config.samples}, d = ${config.dim}, K = ${config.classes}`,
     `network: ${config.model}, L = ${config.depth} layers [${weights.map((w) => `${w.rows}x${w.cols}`).join(', ')}], init ${initWeights ?? `${config.init} (eps ${config.eps})`}`,
-    `training: ${loss}, lr ${config.lr} ${config.schedule}, ${batches}, up to ${config.steps} steps or loss < ${config.tol}`,
+    `training: ${loss}, ${optimizer}, lr ${config.lr} ${config.schedule}, ${batches}, up to ${config.steps} steps or loss < ${config.tol}`,
   ].join('\n');
 }
 

@@ -68,6 +68,9 @@ export type BufferLimits = Pick<GPUSupportedLimits, 'maxStorageBufferBindingSize
 export function checkConfig(config: ExperimentConfig, samples: number, limits?: BufferLimits): void {
   for (const name of settingNames) checkSetting(name, config[name]);
   if (config.batchSize > samples) throw new Error(`--batch-size ${config.batchSize} exceeds the ${samples} samples`);
+  if (config.optimizer !== 'sgd' && (config.momentum !== 0 || config.decoupledWeightDecay)) {
+    throw new Error(`--momentum and --decoupled-weight-decay apply to sgd; ${config.optimizer} has --beta1 and --beta2${config.optimizer === 'adam' ? ', and --optimizer adamw decouples the weight decay' : ''}`);
+  }
   if (config.model === 'hybrid' && config.hybridLayers >= config.depth) {
     throw new Error(`--hybrid-layers ${config.hybridLayers} must be below --depth ${config.depth} (the nonlinear layers are hidden ones)`);
   }
@@ -105,7 +108,11 @@ export function trainOptions(config: ExperimentConfig): TrainOptions {
     loss: config.loss,
     alpha: config.alpha,
     learningRate: config.lr,
+    optimizer: config.optimizer,
     momentum: config.momentum,
+    beta1: config.beta1,
+    beta2: config.beta2,
+    adamEps: config.adamEps,
     weightDecay: config.weightDecay,
     decoupledWeightDecay: config.decoupledWeightDecay,
     schedule: config.schedule,

@@ -5,6 +5,7 @@
 import { makeShaderDataDefinitions, makeStructuredView } from 'webgpu-utils';
 import type { Gpu } from './gpu';
 import type { Network } from './model';
+import type { Choice } from './settings';
 import type { Tensor } from './tensor';
 import { fill } from './ops/fill';
 import { gridFor } from './ops/grid';
@@ -17,17 +18,24 @@ export const FUSED_MAX_MULTIPLY_ADDS = 2_000_000;
 const STEPS_PER_DISPATCH = 128;
 
 export interface FusedStepOptions {
-  loss: 'mse' | 'ce';
+  loss: Choice<'loss'>;
+  optimizer: Choice<'optimizer'>;
   alpha: number;
   momentum: number;
   weightDecay: number;
   decoupledWeightDecay: boolean;
 }
 
+/** What shaders/dln_step.wgsl implements; everything else trains through the tape. */
+const FUSED_IMPLEMENTS = { model: ['linear'], loss: ['mse'], optimizer: ['sgd'] } as const;
+
 /** Why `network` cannot train by fused steps on `inputs` (N x d, full batch), or null when it can. */
 export function fusedStepUnsupported(network: Network, inputs: Tensor, options: FusedStepOptions): string | null {
-  if (network.kind !== 'linear') return `the model is '${network.kind}', not 'linear'`;
-  if (options.loss !== 'mse') return `the loss is '${options.loss}', not 'mse'`;
+  const chosen = { model: network.kind, loss: options.loss, optimizer: options.optimizer };
+  for (const [setting, implemented] of Object.entries(FUSED_IMPLEMENTS)) {
+    const value = chosen[setting as keyof typeof chosen];
+    if (!(implemented as readonly string[]).includes(value)) return `the ${setting} is '${value}'; fused steps implement ${implemented.join(', ')}`;
+  }
   const shape = shapeOf(network, inputs);
   if (network.weights.some((w, l) => l < shape.depth - 1 && w.shape[0] !== shape.width)) return 'the hidden layers differ in width';
   const multiplyAdds = 3 * shape.samples * network.weights.reduce((sum, w) => sum + w.size, 0);

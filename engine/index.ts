@@ -13,7 +13,7 @@ export { add, sub, mul, scale, relu } from './ops/elementwise';
 export { sum, mean } from './ops/reduce';
 export { mseLoss, softmaxCrossEntropy } from './ops/loss';
 export { fill } from './ops/fill';
-export { Sgd, type SgdOptions } from './optim';
+export { Sgd, Adam, createOptimizer, type Optimizer, type OptimizerOptions, type SgdOptions, type AdamOptions } from './optim';
 export { FusedLinearSteps, fusedStepUnsupported, FUSED_MAX_MULTIPLY_ADDS, type FusedStepOptions } from './fused-step';
 export { Network, checkChain, type ModelKind } from './model';
 export { train, measure, TrainingSession, learningRateAt, type TrainOptions, type TrainData, type TrainEvents, type TrainResult } from './train';

@@ -1,11 +1,43 @@
-// SGD with momentum and weight decay (coupled as torch.optim.SGD, or decoupled as AdamW): shaders/optim.wgsl.
+// The optimisers, each one fused kernel per parameter tensor with PyTorch's semantics: SGD with momentum
+// (shaders/optim.wgsl) and Adam (shaders/adam.wgsl); weight decay coupled (added to the gradient) or decoupled
+// (the weights shrunk directly: AdamW, and the same for SGD).
 import { makeShaderDataDefinitions, makeStructuredView } from 'webgpu-utils';
 import type { Gpu } from './gpu';
+import { SETTINGS, type Choice } from './settings';
 import type { Tensor } from './tensor';
 import { fill } from './ops/fill';
 import { assertSameShape } from './tensor';
 import { gridFor } from './ops/grid';
 import optimSource from '../shaders/optim.wgsl';
+import adamSource from '../shaders/adam.wgsl';
+
+/** What the training loop needs of an optimiser. */
+export interface Optimizer {
+  /** Changed freely between steps (e.g. by a schedule); reaches the GPU with the next step. */
+  learningRate: number;
+  /** Updates every parameter in place from its gradient: one dispatch per parameter, nothing read back. */
+  step(grads: readonly Tensor[]): void;
+  dispose(): void;
+}
+
+/** Every optimiser's settings; each reads the ones it uses. */
+export interface OptimizerOptions extends SgdOptions, AdamOptions {
+  optimizer: Choice<'optimizer'>;
+}
+
+/** The optimiser `options.optimizer` names. Create outside any scope: its state lives as long as it does. */
+export function createOptimizer(params: readonly Tensor[], options: OptimizerOptions): Optimizer {
+  switch (options.optimizer) {
+    case 'sgd':
+      return new Sgd(params, options);
+    case 'adam':
+      return new Adam(params, { ...options, decoupledWeightDecay: false });
+    case 'adamw':
+      return new Adam(params, { ...options, decoupledWeightDecay: true });
+    default:
+      throw new Error(`unknown optimizer '${options.optimizer satisfies never}'`);
+  }
+}
 
 export interface SgdOptions {
   learningRate: number;
@@ -17,8 +49,7 @@ export interface SgdOptions {
   decoupledWeightDecay?: boolean;
 }
 
-export class Sgd {
-  /** Changed freely between steps (e.g. by a schedule); reaches the GPU with the next step. */
+export class Sgd implements Optimizer {
   learningRate: number;
   readonly momentum: number;
   readonly weightDecay: number;
@@ -45,7 +76,6 @@ export class Sgd {
     this.hyperparameterBuffer = this.gpu.pool.acquire(this.hyperparameters.arrayBuffer.byteLength, usage, 'sgd hyperparameters');
   }
 
-  /** Updates every parameter in place from its gradient: one dispatch per parameter, nothing read back. */
   step(grads: readonly Tensor[]): void {
     if (grads.length !== this.params.length) throw new Error(`Sgd.step: ${grads.length} gradients for ${this.params.length} parameters`);
     this.uploadHyperparameters();
@@ -70,5 +100,80 @@ export class Sgd {
     this.hyperparameters.set({ learningRate: values[0], momentum: values[1], weightDecay: values[2] });
     this.gpu.write(this.hyperparameterBuffer, new Uint8Array(this.hyperparameters.arrayBuffer));
     this.uploaded = values;
+  }
+}
+
+export interface AdamOptions {
+  learningRate: number;
+  /** The moments' decay rates; default 0.9 and 0.999 (PyTorch's). */
+  beta1?: number;
+  beta2?: number;
+  /** Added to the second moment's root; default 1e-8. */
+  adamEps?: number;
+  /** lambda; default 0. */
+  weightDecay?: number;
+  /** AdamW: shrink the weights by lr * lambda directly instead of adding lambda * w to the gradient; default false. */
+  decoupledWeightDecay?: boolean;
+}
+
+/** Adam with bias correction, and AdamW with decoupledWeightDecay (torch.optim.Adam and AdamW). */
+export class Adam implements Optimizer {
+  learningRate: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  readonly decoupledWeightDecay: boolean;
+  /** Steps taken: the bias corrections depend on it. */
+  steps = 0;
+  private readonly gpu: Gpu;
+  private readonly moments: { first: Tensor; second: Tensor }[];
+  private readonly hyperparameters = makeStructuredView(makeShaderDataDefinitions(adamSource).uniforms.hyper);
+  private readonly hyperparameterBuffer: GPUBuffer;
+
+  /** Create outside any scope: the moment buffers live as long as the optimiser. */
+  constructor(private readonly params: readonly Tensor[], options: AdamOptions) {
+    if (params.length === 0) throw new Error('Adam: no parameters given');
+    this.gpu = params[0].gpu;
+    this.learningRate = options.learningRate;
+    this.beta1 = options.beta1 ?? SETTINGS.beta1.default;
+    this.beta2 = options.beta2 ?? SETTINGS.beta2.default;
+    this.eps = options.adamEps ?? SETTINGS.adamEps.default;
+    this.weightDecay = options.weightDecay ?? 0;
+    this.decoupledWeightDecay = options.decoupledWeightDecay ?? false;
+    for (const [name, value] of Object.entries({ beta1: this.beta1, beta2: this.beta2 })) {
+      if (!(value >= 0 && value < 1)) throw new Error(`Adam: ${name} must be in [0, 1), got ${value}`);
+    }
+    for (const [name, value] of Object.entries({ learningRate: this.learningRate, eps: this.eps, weightDecay: this.weightDecay })) {
+      if (!Number.isFinite(value) || value < 0) throw new Error(`Adam: ${name} must be a finite number >= 0, got ${value}`);
+    }
+    this.moments = params.map((param) => ({ first: fill(this.gpu, param.shape, 0, `${param.label} m`), second: fill(this.gpu, param.shape, 0, `${param.label} v`) }));
+    const usage = GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST;
+    this.hyperparameterBuffer = this.gpu.pool.acquire(this.hyperparameters.arrayBuffer.byteLength, usage, 'adam hyperparameters');
+  }
+
+  step(grads: readonly Tensor[]): void {
+    if (grads.length !== this.params.length) throw new Error(`Adam.step: ${grads.length} gradients for ${this.params.length} parameters`);
+    if (!Number.isFinite(this.learningRate)) throw new Error(`Adam: learningRate must be finite, got ${this.learningRate}`);
+    this.steps += 1;
+    const { learningRate, beta1, beta2, eps, weightDecay } = this;
+    const stepSize = learningRate / (1 - beta1 ** this.steps);
+    const sqrtCorrection2 = Math.sqrt(1 - beta2 ** this.steps);
+    this.hyperparameters.set({ learningRate, beta1, beta2, eps, weightDecay, stepSize, sqrtCorrection2 });
+    this.gpu.write(this.hyperparameterBuffer, new Uint8Array(this.hyperparameters.arrayBuffer));
+    this.params.forEach((param, index) => {
+      assertSameShape(`Adam.step (${param.label})`, param, grads[index]);
+      const kernel = this.gpu.kernel('adam', adamSource, { COUNT: param.size, DECOUPLED: this.decoupledWeightDecay });
+      const { first, second } = this.moments[index];
+      this.gpu.dispatch(kernel, [this.hyperparameterBuffer, param.buffer, grads[index].buffer, first.buffer, second.buffer], gridFor(this.gpu, param.size));
+    });
+  }
+
+  dispose(): void {
+    for (const { first, second } of this.moments) {
+      first.dispose();
+      second.dispose();
+    }
+    this.gpu.pool.release(this.hyperparameterBuffer);
   }
 }

@@ -6,13 +6,13 @@ import { MetricsStage, type NetworkMetrics } from './metrics/layers';
 import { FusedLinearSteps, fusedStepUnsupported } from './fused-step';
 import { gatherRows } from './ops/gather';
 import { mseLoss, softmaxCrossEntropy } from './ops/loss';
-import { Sgd } from './optim';
+import { createOptimizer, type Optimizer, type OptimizerOptions } from './optim';
 import { Random } from './random';
 import { valueAndGrad } from './tape';
 import type { Choice } from './settings';
 import type { Tensor } from './tensor';
 
-export interface TrainOptions {
+export interface TrainOptions extends OptimizerOptions {
   loss: Choice<'loss'>;
   /** The feature multiplier of the MSE loss: sum((alpha f(x) - y)^2) / N. */
   alpha: number;
@@ -46,6 +46,8 @@ export interface TrainData {
 }
 
 export interface TrainEvents {
+  /** Once, as training starts: which path the steps take (fused, or the tape and why). */
+  onPath?: (description: string) => void;
   onLoss?: (step: number, loss: number, stepsPerSecond: number) => void;
   /** Awaited, so a caller may take further measurements of the network at the same step. */
   onMetrics?: (step: number, metrics: NetworkMetrics) => void | Promise<void>;
@@ -78,10 +80,12 @@ export class TrainingSession {
   step = 0;
   /** [step, full-batch loss] at every readback. */
   readonly losses: [number, number][] = [];
+  /** How steps are taken, and why not fused when they are not. */
+  readonly path: string;
   /** Why the run finished; null while it can go on. */
   stopReason: TrainResult['stopReason'] | null = null;
   /** The general path: the tape's gradients, then the optimiser; null when fused steps do both. */
-  private readonly sgd: Sgd | null;
+  private readonly optimizer: Optimizer | null;
   private readonly fused: FusedLinearSteps | null;
   private readonly stage: MetricsStage;
   private readonly lastFinite: Tensor[];
@@ -96,9 +100,11 @@ export class TrainingSession {
     const parameters = network.parameters;
     const N = data.inputs.shape[0];
     const batchSize = options.batchSize > 0 ? Math.min(options.batchSize, N) : N;
-    const fusable = batchSize === N && options.fusedSteps !== false && fusedStepUnsupported(network, data.inputs, options) === null;
+    const declined = batchSize < N ? 'mini-batches' : options.fusedSteps === false ? 'fused steps switched off' : fusedStepUnsupported(network, data.inputs, options);
+    const fusable = declined === null;
+    this.path = fusable ? 'fused steps (engine/fused-step.ts), many steps per dispatch' : `the tape (engine/tape.ts), not fused steps: ${declined}`;
     this.fused = fusable ? new FusedLinearSteps(gpu, network, data.inputs, data.targets, options) : null;
-    this.sgd = fusable ? null : new Sgd(parameters, options);
+    this.optimizer = fusable ? null : createOptimizer(parameters, options);
     this.stage = new MetricsStage(gpu, data.labels, data.classes);
     this.lastFinite = parameters.map((p) => gpu.tensor(p.shape, undefined, `${p.label} (last finite)`));
     this.batch =
@@ -125,13 +131,13 @@ export class TrainingSession {
       for (; this.step < end; this.step++) learningRates.push(learningRateAt(this.step, this.options));
       this.fused.run(learningRates);
     } else {
-      const sgd = this.sgd!;
+      const optimizer = this.optimizer!;
       for (; this.step < end; this.step++) {
-        sgd.learningRate = learningRateAt(this.step, this.options);
+        optimizer.learningRate = learningRateAt(this.step, this.options);
         this.gpu.scope(() => {
           const { inputs, targets } = this.nextBatch();
           const { grads } = valueAndGrad(this.network.parameters, () => this.lossOf(this.network.forward(inputs), targets));
-          sgd.step(grads);
+          optimizer.step(grads);
         });
         this.gpu.flush();
       }
@@ -157,7 +163,7 @@ export class TrainingSession {
   }
 
   dispose(): void {
-    this.sgd?.dispose();
+    this.optimizer?.dispose();
     this.fused?.dispose();
     this.stage.dispose();
     this.batch?.indices.dispose();
@@ -204,6 +210,7 @@ export class TrainingSession {
  */
 export async function train(gpu: Gpu, data: TrainData, network: Network, options: TrainOptions, events: TrainEvents = {}): Promise<TrainResult> {
   const session = new TrainingSession(gpu, data, network, options);
+  events.onPath?.(session.path);
   const started = performance.now();
   let last = { step: 0, time: started };
   const report = async (loss: number) => {

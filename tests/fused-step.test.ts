@@ -16,7 +16,7 @@ describe('fused deep-linear-network steps', () => {
     const g = gpu();
     const p = dlnProblem(label.length, shape);
     const alpha = 1.5;
-    const options = { loss: 'mse' as const, alpha, momentum: 0.9, weightDecay: 0.01, decoupledWeightDecay: decoupled };
+    const options = { loss: 'mse' as const, optimizer: 'sgd' as const, alpha, momentum: 0.9, weightDecay: 0.01, decoupledWeightDecay: decoupled };
     const inputs = toTensor(g, p.inputs, 'inputs');
     const targets = toTensor(g, p.targets, 'targets');
     const network = Network.create(g, 'linear', p.weights.map((w, l) => toTensor(g, w, `W${l + 1}`)));
@@ -41,9 +41,9 @@ describe('fused deep-linear-network steps', () => {
     targets.dispose();
   });
 
-  it('says why it cannot take a network: nonlinear, cross-entropy, uneven widths, too large', () => {
+  it('says why it cannot take a network: nonlinear, cross-entropy, Adam, uneven widths, too large', () => {
     const g = gpu();
-    const options = { loss: 'mse' as const, alpha: 1, momentum: 0, weightDecay: 0, decoupledWeightDecay: false };
+    const options = { loss: 'mse' as const, optimizer: 'sgd' as const, alpha: 1, momentum: 0, weightDecay: 0, decoupledWeightDecay: false };
     const make = (widths: number[], N: number) => {
       const random = seededRandom(1);
       const weights = widths.slice(1).map((out, l) => toTensor(g, randomMatrix(random, out, widths[l]), `W${l + 1}`));
@@ -51,8 +51,9 @@ describe('fused deep-linear-network steps', () => {
     };
     const small = make([5, 4, 4, 2], 6);
     expect(fusedStepUnsupported(Network.create(g, 'linear', small.weights), small.inputs, options)).toBeNull();
-    expect(fusedStepUnsupported(Network.create(g, 'mlp', small.weights), small.inputs, options)).toMatch(/'mlp', not 'linear'/);
-    expect(fusedStepUnsupported(Network.create(g, 'linear', small.weights), small.inputs, { ...options, loss: 'ce' })).toMatch(/'ce', not 'mse'/);
+    expect(fusedStepUnsupported(Network.create(g, 'mlp', small.weights), small.inputs, options)).toMatch(/the model is 'mlp'; fused steps implement linear/);
+    expect(fusedStepUnsupported(Network.create(g, 'linear', small.weights), small.inputs, { ...options, loss: 'ce' })).toMatch(/the loss is 'ce'; fused steps implement mse/);
+    expect(fusedStepUnsupported(Network.create(g, 'linear', small.weights), small.inputs, { ...options, optimizer: 'adamw' })).toMatch(/the optimizer is 'adamw'; fused steps implement sgd/);
     const uneven = make([5, 4, 3, 2], 6);
     expect(fusedStepUnsupported(Network.create(g, 'linear', uneven.weights), uneven.inputs, options)).toMatch(/differ in width/);
     const large = make([100, 100, 100, 10], 100);
@@ -65,7 +66,7 @@ describe('fused deep-linear-network steps', () => {
     const p = dlnProblem(5, { N: 30, d: 50, K: 3, m: 50, L: 6 });
     const labels = Array.from({ length: 30 }, (_, i) => Math.floor((i * 3) / 30));
     const options: TrainOptions = {
-      loss: 'mse', alpha: 1, learningRate: 0.05, momentum: 0.9, weightDecay: 1e-3, decoupledWeightDecay: false, schedule: 'cosine',
+      loss: 'mse', optimizer: 'sgd', alpha: 1, learningRate: 0.05, momentum: 0.9, weightDecay: 1e-3, decoupledWeightDecay: false, schedule: 'cosine',
       finalLearningRateFraction: 0.1, steps: 60, tol: 0, batchSize: 0, seed: 0, lossEvery: 20, metricsEvery: 0,
     };
     const lossesOf = async (fusedSteps: boolean) => {

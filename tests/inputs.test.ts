@@ -73,6 +73,8 @@ describe('configs that cannot work', () => {
     [{ momentum: 1 }, /--momentum must be a number in \[0, 1\), got 1/],
     [{ steps: -5 }, /--steps must be an integer >= 0, got -5/],
     [{ model: 'hybrid', hybridLayers: 6 } as const, /--hybrid-layers 6 must be below --depth 6/],
+    [{ optimizer: 'adam', momentum: 0.9 } as const, /--momentum and --decoupled-weight-decay apply to sgd; adam has --beta1 and --beta2, and --optimizer adamw decouples/],
+    [{ optimizer: 'adamw', beta2: 1 } as const, /--beta2 must be a number in \[0, 1\), got 1/],
   ])('%j', (change, message) => {
     expect(() => checkConfig({ ...referenceConfig, ...change }, 30)).toThrow(message);
   });

@@ -187,6 +187,28 @@ export function sgdStepRef(
   }
 }
 
+/** One step t (from 1) of torch.optim.Adam, or AdamW when decoupled, on float64 weights and moments, in place. */
+export function adamStepRef(
+  weights: Float64Array,
+  grad: Float64Array,
+  moments: { first: Float64Array; second: Float64Array },
+  t: number,
+  options: { learningRate: number; beta1: number; beta2: number; eps: number; weightDecay: number; decoupled: boolean },
+): void {
+  const { learningRate, beta1, beta2, eps, weightDecay, decoupled } = options;
+  const { first, second } = moments;
+  for (let i = 0; i < weights.length; i++) {
+    let g = grad[i];
+    if (decoupled) weights[i] *= 1 - learningRate * weightDecay;
+    else g += weightDecay * weights[i];
+    first[i] = beta1 * first[i] + (1 - beta1) * g;
+    second[i] = beta2 * second[i] + (1 - beta2) * g * g;
+    const mHat = first[i] / (1 - beta1 ** t);
+    const vHat = second[i] / (1 - beta2 ** t);
+    weights[i] -= (learningRate * mHat) / (Math.sqrt(vHat) + eps);
+  }
+}
+
 /** N samples of dimension d in K balanced classes, one-hot targets, and an L-layer DLN of width m (out x in). */
 export function dlnProblem(seed: number, { N, d, K, m, L }: { N: number; d: number; K: number; m: number; L: number }) {
   const random = seededRandom(seed);

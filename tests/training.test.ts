@@ -1,7 +1,7 @@
 // Whole networks: a deep linear network's gradients, optimiser steps, a loss that falls, and memory that stays flat.
 import { describe, expect, it } from 'vitest';
-import { matmul, mseLoss, Sgd, valueAndGrad, type Gpu, type Tensor } from '../engine';
-import { dlnForwardRef, dlnGradientsRef, dlnProblem, expectClose, finiteDifferenceGradient, maxAbs, mseRef, sgdStepRef } from './reference';
+import { Adam, matmul, mseLoss, Sgd, valueAndGrad, type Gpu, type Tensor } from '../engine';
+import { adamStepRef, dlnForwardRef, dlnGradientsRef, dlnProblem, expectClose, finiteDifferenceGradient, maxAbs, mseRef, sgdStepRef } from './reference';
 import { toTensor, useGpu } from './gpu';
 
 const gpu = useGpu();
@@ -57,6 +57,32 @@ describe('deep linear network', () => {
     }
     expect(maxAbs(weights[0].data.map((x, i) => x - p.weights[0].data[i]))).toBeGreaterThan(1e-3); // the steps did move the weights
     sgd.dispose();
+  });
+
+  it.each([
+    { decoupled: false, label: 'Adam (torch.optim.Adam: weight decay added to the gradient)' },
+    { decoupled: true, label: 'AdamW (torch.optim.AdamW: decoupled weight decay)' },
+  ])('10 steps of $label match float64, bias correction included', async ({ decoupled }) => {
+    const options = { learningRate: 0.01, beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 0.05, decoupled };
+    const alpha = 1.5;
+    const p = dlnProblem(29, { N: 20, d: 10, K: 4, m: 8, L: 3 });
+    const t = upload(gpu(), p);
+    const adam = new Adam(t.weights, { ...options, adamEps: options.eps, decoupledWeightDecay: decoupled });
+    const weights = p.weights.map((w) => ({ ...w, data: Float64Array.from(w.data) }));
+    const moments = weights.map((w) => ({ first: new Float64Array(w.data.length), second: new Float64Array(w.data.length) }));
+    for (let step = 1; step <= 10; step++) {
+      const { loss, grads } = valueAndGrad(t.weights, () => mseLoss(dlnForward(t.inputs, t.weights), t.targets, alpha));
+      adam.step(grads);
+      for (const tensor of [loss, ...grads]) tensor.dispose();
+      const reference = dlnGradientsRef(p.inputs, weights, p.targets, alpha);
+      weights.forEach((w, l) => adamStepRef(w.data, reference[l].data, moments[l], step, options));
+    }
+    for (let l = 0; l < weights.length; l++) {
+      expectClose(await t.weights[l].read(), weights[l].data, { atol: 1e-5 * maxAbs(weights[l].data), rtol: 1e-4 }, `W${l + 1} after 10 steps`);
+      // Each step moves a weight by about lr whatever the gradient's size: 10 steps move them by ~0.1.
+      expect(maxAbs(weights[l].data.map((x, i) => x - p.weights[l].data[i]))).toBeGreaterThan(0.05);
+    }
+    adam.dispose();
   });
 
   it('a 6-layer DLN drops its loss 100x in 100 full-batch steps', async () => {

@@ -1,0 +1,48 @@
+// One fused Adam step per parameter tensor, one invocation per weight, with PyTorch's semantics:
+//   coupled (torch.optim.Adam):   g = grad + weightDecay * w
+//   DECOUPLED (torch.optim.AdamW): w = w * (1 - lr * weightDecay);  g = grad
+//   m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2
+//   w = w - stepSize * m / (sqrt(v) / sqrtCorrection2 + eps)
+// where the host passes the bias corrections of step t: stepSize = lr / (1 - beta1^t), sqrtCorrection2 =
+// sqrt(1 - beta2^t), in PyTorch's order of operations. m and v start at zero.
+// The host dispatches ceil(COUNT / WORKGROUP_SIZE) workgroups, 2-D when large (as elementwise.wgsl).
+
+struct Hyperparameters {
+  learningRate: f32,
+  beta1: f32,
+  beta2: f32,
+  eps: f32,
+  weightDecay: f32,
+  stepSize: f32,
+  sqrtCorrection2: f32,
+}
+
+override COUNT: u32;
+override DECOUPLED: bool = false;
+override WORKGROUP_SIZE: u32 = 64;
+
+@group(0) @binding(0) var<uniform> hyper: Hyperparameters;
+@group(0) @binding(1) var<storage, read_write> weights: array<f32>;
+@group(0) @binding(2) var<storage, read> grad: array<f32>;
+@group(0) @binding(3) var<storage, read_write> firstMoment: array<f32>;
+@group(0) @binding(4) var<storage, read_write> secondMoment: array<f32>;
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let i = id.x + id.y * groups.x * WORKGROUP_SIZE;
+  if (i >= COUNT) {
+    return;
+  }
+  var w = weights[i];
+  var g = grad[i];
+  if (DECOUPLED) {
+    w = w * (1.0 - hyper.learningRate * hyper.weightDecay);
+  } else {
+    g = fma(hyper.weightDecay, w, g);
+  }
+  let m = hyper.beta1 * firstMoment[i] + (1.0 - hyper.beta1) * g;
+  let v = hyper.beta2 * secondMoment[i] + (1.0 - hyper.beta2) * g * g;
+  firstMoment[i] = m;
+  secondMoment[i] = v;
+  weights[i] = w - hyper.stepSize * m / (sqrt(v) / hyper.sqrtCorrection2 + hyper.eps);
+}

@@ -10,7 +10,7 @@ import { Random } from './random';
 import { train, type TrainData, type TrainEvents, type TrainOptions, type TrainResult } from './train';
 import { probeLayers, pvectorAngles, pvectorsOfLayers, separabilityOfLayers } from './analyses';
 import { splitDataset } from './data/split';
-import { checkSetting, flagOf, settingNames, type ExperimentConfig } from './settings';
+import { checkSetting, COSINE_FINAL_FRACTION, flagOf, settingNames, type ExperimentConfig } from './settings';
 import { sizeClass } from './pool';
 import type { ProbeAccuracy } from './metrics/probe';
 
@@ -116,7 +116,7 @@ export function trainOptions(config: ExperimentConfig): TrainOptions {
     weightDecay: config.weightDecay,
     decoupledWeightDecay: config.decoupledWeightDecay,
     schedule: config.schedule,
-    finalLearningRateFraction: 0.1,
+    finalLearningRateFraction: COSINE_FINAL_FRACTION,
     steps: config.steps,
     tol: config.tol,
     batchSize: config.batchSize,

@@ -19,6 +19,8 @@ type Spec =
   /** Comma-separated non-negative integers, possibly none. */
   | (Common & { kind: 'integers'; default: string });
 
+/** The cosine schedule ends at this share of --lr. */
+export const COSINE_FINAL_FRACTION = 0.1;
 const MAX_COUNT = 2 ** 31 - 1; // sizes and step counts: device limits and memory bound them long before this
 
 export const SETTINGS = {
@@ -45,7 +47,7 @@ export const SETTINGS = {
   weightDecay: { kind: 'number', default: 0, min: 0, max: Infinity, label: 'weight decay', help: 'L2 weight decay lambda: added to the gradient (sgd, adam), or shrinking the weights directly (adamw)' },
   decoupledWeightDecay: { kind: 'boolean', default: false, applies: 'sgd', help: 'true: shrink weights by lr*lambda directly (AdamW-style)' },
   momentum: { kind: 'number', default: 0, min: 0, max: 1, open: 'max', applies: 'sgd', label: 'momentum', help: 'heavy-ball momentum' },
-  schedule: { kind: 'choice', choices: ['cosine', 'constant'], default: 'cosine', label: 'schedule', help: 'the learning rate: cosine-annealed to lr/10, or constant' },
+  schedule: { kind: 'choice', choices: ['cosine', 'constant'], default: 'cosine', label: 'schedule', help: `the learning rate: cosine-annealed to lr * ${COSINE_FINAL_FRACTION}, or constant` },
   steps: { kind: 'integer', default: 5000, min: 0, max: MAX_COUNT, label: 'steps', help: 'the step budget' },
   tol: { kind: 'number', default: 1e-10, min: 0, max: Infinity, help: 'stop once the training loss falls below this' },
   batchSize: { kind: 'integer', default: 0, min: 0, max: MAX_COUNT, help: 'samples per step; 0 for full-batch gradient descent' },

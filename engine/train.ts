@@ -172,7 +172,14 @@ export class TrainingSession {
 
   private lossOf(prediction: Tensor, targets: Tensor): Tensor {
     const { loss, alpha } = this.options;
-    return loss === 'mse' ? mseLoss(prediction, targets, alpha) : softmaxCrossEntropy(prediction, targets);
+    switch (loss) {
+      case 'mse':
+        return mseLoss(prediction, targets, alpha);
+      case 'ce':
+        return softmaxCrossEntropy(prediction, targets);
+      default:
+        throw new Error(`unknown loss '${loss satisfies never}'`);
+    }
   }
 
   /** The whole data set, or the next mini-batch of a shuffled epoch (reshuffled as each epoch starts). */

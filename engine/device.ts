@@ -56,15 +56,22 @@ async function requestAdapter(
     throw new Error('WebGPU is not available: navigator.gpu is missing. Use a browser with WebGPU (Chrome or Edge 113+, Safari 26+, Firefox 141+), served over http://localhost or https.');
   }
   const createInstance = await nodeGpu();
-  const instance = createInstance();
-  const adapter = await instance.requestAdapter({ powerPreference });
-  if (adapter) return { instance, adapter };
-  if (process.env.VK_ICD_FILENAMES !== SWIFTSHADER_ICD && (await fileExists(SWIFTSHADER_ICD))) {
-    log(`webgpu: no GPU adapter found; retrying with SwiftShader (VK_ICD_FILENAMES=${SWIFTSHADER_ICD})`);
+  const search = async (): Promise<{ instance: GPU; adapter: GPUAdapter | null }> => {
+    const instance = createInstance();
+    return { instance, adapter: await withRuntimeDir(() => instance.requestAdapter({ powerPreference })) };
+  };
+  const swiftShader = process.env.VK_ICD_FILENAMES !== SWIFTSHADER_ICD && (await fileExists(SWIFTSHADER_ICD));
+  // Without a GPU the system's drivers have nothing to offer, and asking them makes Dawn print a warning for each
+  // one it turns down (Mesa's lavapipe: "Vulkan shaderUniform*ArrayDynamicIndexing required"): go to SwiftShader.
+  if (!swiftShader || (await mayHaveGpu())) {
+    const { instance, adapter } = await search();
+    if (adapter) return { instance, adapter };
+    if (swiftShader) log(`webgpu: no GPU adapter found; retrying with SwiftShader (VK_ICD_FILENAMES=${SWIFTSHADER_ICD})`);
+  }
+  if (swiftShader) {
     process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
-    const fallbackInstance = createInstance();
-    const fallback = await fallbackInstance.requestAdapter({ powerPreference });
-    if (fallback) return { instance: fallbackInstance, adapter: fallback };
+    const { instance, adapter } = await search();
+    if (adapter) return { instance, adapter };
   }
   throw new Error(
     'WebGPU: no adapter found in Node. Dawn needs the Vulkan loader (apt-get install -y libvulkan1) and a Vulkan driver; ' +
@@ -72,19 +79,56 @@ async function requestAdapter(
   );
 }
 
+/**
+ * False only on Linux with no GPU device node, when the user has not picked Vulkan drivers: a driver for a real GPU
+ * opens one (/dev/dri/renderD* or card*, NVIDIA's /dev/nvidiactl, WSL's /dev/dxg).
+ */
+async function mayHaveGpu(): Promise<boolean> {
+  const picked = ['VK_ICD_FILENAMES', 'VK_DRIVER_FILES', 'VK_ADD_DRIVER_FILES'].some((name) => process.env[name]);
+  if (process.platform !== 'linux' || picked) return true;
+  const fs = await nodeModule<typeof import('node:fs/promises')>('node:fs/promises');
+  const dri = await fs.readdir('/dev/dri').catch((): string[] => []);
+  if (dri.some((name) => /^(renderD|card)\d/.test(name))) return true;
+  return (await fileExists('/dev/nvidiactl')) || (await fileExists('/dev/dxg'));
+}
+
+/**
+ * Runs Dawn's adapter search with XDG_RUNTIME_DIR set to an empty private directory when it is unset (no desktop
+ * session: ssh, containers, CI). Mesa's Vulkan layer VK_LAYER_MESA_device_select, loaded whatever the driver, asks
+ * Wayland for the display's GPU while Dawn lists devices, and without the variable libwayland prints
+ * "error: XDG_RUNTIME_DIR is invalid or not set in the environment." twice. In an empty directory it finds no
+ * Wayland socket either, silently. The variable is unset and the directory removed again afterwards.
+ */
+async function withRuntimeDir<T>(search: () => Promise<T>): Promise<T> {
+  if (process.platform !== 'linux' || process.env.XDG_RUNTIME_DIR) return search();
+  const fs = await nodeModule<typeof import('node:fs/promises')>('node:fs/promises');
+  const os = await nodeModule<typeof import('node:os')>('node:os');
+  const directory = await fs.mkdtemp(`${os.tmpdir()}/webgpu-runtime-`); // mode 0700, as the XDG spec asks
+  process.env.XDG_RUNTIME_DIR = directory;
+  try {
+    return await search();
+  } finally {
+    delete process.env.XDG_RUNTIME_DIR;
+    await fs.rm(directory, { recursive: true, force: true });
+  }
+}
+
 /** Loads Dawn's Node binding and installs the WebGPU globals (GPUBufferUsage, ...) it provides. */
 async function nodeGpu(): Promise<() => GPU> {
-  const moduleName = 'webgpu'; // a variable, so browser bundlers leave this Node-only import alone
-  const dawn = await import(/* @vite-ignore */ moduleName);
+  const dawn = await nodeModule<typeof import('webgpu')>('webgpu');
   for (const [name, value] of Object.entries(dawn.globals as Record<string, unknown>)) {
     if (!(name in globalThis)) Object.assign(globalThis, { [name]: value });
   }
-  return () => dawn.create([]) as GPU;
+  return () => dawn.create([]);
+}
+
+/** Imports a Node-only module by a variable name, so browser bundlers leave the import alone. */
+async function nodeModule<T>(name: string): Promise<T> {
+  return import(/* @vite-ignore */ name);
 }
 
 async function fileExists(path: string): Promise<boolean> {
-  const fsName = 'node:fs/promises';
-  const fs = await import(/* @vite-ignore */ fsName);
+  const fs = await nodeModule<typeof import('node:fs/promises')>('node:fs/promises');
   return fs.access(path).then(() => true, () => false);
 }
 

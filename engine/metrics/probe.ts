@@ -35,7 +35,8 @@ export interface ProbeOptions {
 export async function linearProbe(gpu: Gpu, train: ProbeSplit, test: ProbeSplit, classes: number, options: ProbeOptions = {}): Promise<ProbeAccuracy> {
   const { steps = 300, learningRate = 1, momentum = 0.9 } = options;
   const [N, m] = train.features.shape;
-  const meanSquaredNorm = (await gpu.scope(() => reduceSum(mul(train.features, train.features), 1 / N)).read())[0];
+  const norm = gpu.scope(() => reduceSum(mul(train.features, train.features), 1 / N));
+  const meanSquaredNorm = (await norm.read().finally(() => norm.dispose()))[0];
   const factor = meanSquaredNorm > 0 ? 1 / Math.sqrt(meanSquaredNorm) : 1;
   const inputs = [train, test].map((split) => gpu.scope(() => scale(split.features, factor)));
   const targets = gpu.tensor([N, classes], oneHot(train.labels, classes), 'probe targets');

@@ -104,6 +104,7 @@ export async function runSweep(plan: SweepPlan, log: (line: string) => void = co
       for (const [flag, value] of Object.entries(run.settings)) applySetting(config, flag, value);
       const prepared = await prepareRun({ ...plan.base, config });
       const result = await runExperiment(gpu, prepared.dataset, prepared.weights, prepared.config);
+      gpu.trim(); // one device serves every run: give back the free buffers and the pipelines this run did not use
             await writeRun(dir, prepared.config, runContext(prepared, gpu), result);
       const { fit } = result.metrics;
       const outcome = result.stopReason === 'diverged' ? 'no result (try a smaller --lr)' : `rho ${showFit(fit.compression_ratio, 3)} (R^2 ${showFit(fit.log10C_r2, 4)})`;

@@ -7,6 +7,13 @@ import type { Tape } from './tape';
 /** A loop that never reads back still submits now and then, so one command buffer cannot grow without bound. */
 const MAX_PENDING_DISPATCHES = 4096;
 
+/**
+ * Pipelines kept by default: over three times the 74 of the most varied run (an MLP with the probes, separability
+ * and P-vectors), so no run recompiles its own. The limit bounds a process that trains again and again with new
+ * settings (override constants hold the shapes and some scalars), such as a sweep or a page.
+ */
+const PIPELINE_LIMIT = 256;
+
 /** A compiled kernel: a WGSL source specialised by its `override` constants. */
 export interface Kernel {
   pipeline: GPUComputePipeline;
@@ -14,13 +21,25 @@ export interface Kernel {
   label: string;
 }
 
+interface CachedKernel {
+  kernel: Kernel;
+  source: string;
+  /** The trim() generation it was last used in. */
+  used: number;
+}
+
 export class Gpu {
   readonly pool: BufferPool;
   /** The tape ops record onto while `valueAndGrad` runs; null otherwise. */
   tape: Tape | null = null;
+  /** Pipelines cached at most; beyond it the least recently used one is dropped (and compiled again if needed). */
+  pipelineLimit = PIPELINE_LIMIT;
 
-  private readonly modules = new Map<string, GPUShaderModule>();
-  private readonly pipelines = new Map<string, Kernel>();
+  /** Shader modules by source, with how many cached pipelines use each: the last one evicted takes its module along. */
+  private readonly modules = new Map<string, { module: GPUShaderModule; pipelines: number }>();
+  /** Least recently used first: a hit moves its entry to the end. */
+  private readonly pipelines = new Map<string, CachedKernel>();
+  private generation = 0;
   private readonly scopes: Tensor[][] = [];
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
@@ -62,20 +81,49 @@ export class Gpu {
     return this.device.features.has('subgroups' as GPUFeatureName);
   }
 
-  /** The pipeline for `source` with these override constants, compiled once and cached. */
+  /** Pipelines in the cache now. */
+  get pipelineCount(): number {
+    return this.pipelines.size;
+  }
+
+  /** Shader modules in the cache now (those of the cached pipelines). */
+  get moduleCount(): number {
+    return this.modules.size;
+  }
+
+  /** The pipeline for `source` with these override constants, compiled once and cached (see pipelineLimit). */
   kernel(label: string, source: string, constants: Record<string, number | boolean> = {}): Kernel {
     const key = `${label}|${JSON.stringify(constants)}`;
-    let kernel = this.pipelines.get(key);
-    if (!kernel) {
+    let cached = this.pipelines.get(key);
+    if (cached) {
+      this.pipelines.delete(key);
+    } else {
       const pipeline = this.device.createComputePipeline({
         label,
         layout: 'auto',
         compute: { module: this.module(label, source), entryPoint: 'main', constants: toNumbers(constants) },
       });
-      kernel = { pipeline, bindGroupLayout: pipeline.getBindGroupLayout(0), label };
-      this.pipelines.set(key, kernel);
+      cached = { kernel: { pipeline, bindGroupLayout: pipeline.getBindGroupLayout(0), label }, source, used: 0 };
+      for (const oldest of this.pipelines.keys()) {
+        if (this.pipelines.size < this.pipelineLimit) break;
+        this.evict(oldest);
+      }
     }
-    return kernel;
+    cached.used = this.generation;
+    this.pipelines.set(key, cached);
+    return cached.kernel;
+  }
+
+  /**
+   * Gives memory back between runs: destroys the pool's free buffers and drops the pipelines not used since the
+   * previous trim(). Buffers are cheap to create again, while a pipeline takes tens of milliseconds to compile and
+   * the next run most likely repeats the last one's shapes, so the last run's pipelines stay.
+   */
+  trim(): void {
+    this.flush(); // a recorded command may use a free buffer, and must reach the queue before its destroy()
+    this.pool.trim();
+    for (const [key, cached] of this.pipelines) if (cached.used < this.generation) this.evict(key);
+    this.generation += 1;
   }
 
   /** Records one dispatch; `buffers` bind to @binding(0..n-1) of @group(0) in order. Nothing runs until flush. */
@@ -204,19 +252,30 @@ export class Gpu {
     this.device.destroy();
   }
 
+  /** Drops a cached pipeline, and its module when no other cached pipeline uses it; holders of either keep working. */
+  private evict(key: string): void {
+    const { source } = this.pipelines.get(key)!;
+    this.pipelines.delete(key);
+    const entry = this.modules.get(source)!;
+    if (--entry.pipelines === 0) this.modules.delete(source);
+  }
+
+  /** The module for `source`, counted as used by one more cached pipeline. */
   private module(label: string, source: string): GPUShaderModule {
-    let module = this.modules.get(source);
-    if (!module) {
-      module = this.device.createShaderModule({ label, code: source });
-      this.modules.set(source, module);
-      module.getCompilationInfo().then((info) => {
-        const errors = info.messages.filter((message) => message.type === 'error');
-        if (errors.length) {
-          const lines = errors.map((message) => `  ${label}.wgsl:${message.lineNum}:${message.linePos} ${message.message}`);
-          this.failure ??= new Error(`WGSL compilation failed:\n${lines.join('\n')}`);
-        }
-      });
+    const cached = this.modules.get(source);
+    if (cached) {
+      cached.pipelines += 1;
+      return cached.module;
     }
+    const module = this.device.createShaderModule({ label, code: source });
+    this.modules.set(source, { module, pipelines: 1 });
+    module.getCompilationInfo().then((info) => {
+      const errors = info.messages.filter((message) => message.type === 'error');
+      if (errors.length) {
+        const lines = errors.map((message) => `  ${label}.wgsl:${message.lineNum}:${message.linePos} ${message.message}`);
+        this.failure ??= new Error(`WGSL compilation failed:\n${lines.join('\n')}`);
+      }
+    });
     return module;
   }
 

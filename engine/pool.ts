@@ -1,4 +1,5 @@
-// A buffer pool keyed by (usage, size class): released buffers are reused, so a training loop allocates nothing.
+// A buffer pool keyed by (usage, size class): released buffers are reused, so a training loop allocates nothing;
+// trim() gives the free ones back, so a process that trains again and again holds only what is in use between runs.
 
 /** Sizes round up to a power of two (at least 256 bytes), so a few classes serve every shape. */
 export function sizeClass(byteLength: number): number {
@@ -14,6 +15,10 @@ export interface PoolStats {
   inUse: number;
   /** Buffers waiting in the pool for reuse. */
   free: number;
+  /** Bytes of the buffers that exist now, handed out or free: the pool's share of GPU memory. */
+  bytesHeld: number;
+  /** Bytes of the free buffers, which trim() gives back. */
+  bytesFree: number;
 }
 
 export class BufferPool {
@@ -21,6 +26,7 @@ export class BufferPool {
   private readonly handedOut = new Set<GPUBuffer>();
   private created = 0;
   private bytesCreated = 0;
+  private bytesHeld = 0;
 
   constructor(private readonly device: GPUDevice) {}
 
@@ -42,22 +48,41 @@ export class BufferPool {
 
   stats(): PoolStats {
     let free = 0;
-    for (const list of this.freeLists.values()) free += list.length;
-    return { created: this.created, bytesCreated: this.bytesCreated, inUse: this.handedOut.size, free };
+    let bytesFree = 0;
+    for (const list of this.freeLists.values()) {
+      free += list.length;
+      for (const buffer of list) bytesFree += buffer.size;
+    }
+    return { created: this.created, bytesCreated: this.bytesCreated, inUse: this.handedOut.size, free, bytesHeld: this.bytesHeld, bytesFree };
+  }
+
+  /**
+   * Destroys every free buffer, giving its memory back; the next acquire of its size creates one again.
+   * Precondition: no recorded but unsubmitted command uses a free buffer (Gpu.trim flushes first). Submitted
+   * work may: WebGPU frees a destroyed buffer's memory only once the queue is done with it.
+   */
+  trim(): void {
+    for (const list of this.freeLists.values()) for (const buffer of list) this.drop(buffer);
+    this.freeLists.clear();
   }
 
   /** Destroys every buffer, in use or not; the pool must not be used afterwards. */
   destroy(): void {
-    for (const buffer of this.handedOut) buffer.destroy();
-    for (const list of this.freeLists.values()) for (const buffer of list) buffer.destroy();
+    for (const buffer of this.handedOut) this.drop(buffer);
     this.handedOut.clear();
-    this.freeLists.clear();
+    this.trim();
   }
 
   private create(size: number, usage: GPUBufferUsageFlags, label: string): GPUBuffer {
     this.created += 1;
     this.bytesCreated += size;
+    this.bytesHeld += size;
     return this.device.createBuffer({ size, usage, label: `${label} (pool ${size} B)` });
+  }
+
+  private drop(buffer: GPUBuffer): void {
+    this.bytesHeld -= buffer.size;
+    buffer.destroy();
   }
 }
 

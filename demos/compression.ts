@@ -82,7 +82,7 @@ async function main(): Promise<void> {
       download(name, serializer.serializeToString(svg), 'image/svg+xml');
     }
   });
-  Object.assign(window, { demo: { get run() { return run; } } }); // for the browser test and the curious console user
+  Object.assign(window, { demo: { get run() { return run; }, gpu } }); // for the browser tests and the curious console user
 }
 
 main();

@@ -20,7 +20,7 @@ export class LiveRun {
   private loop: Promise<void> | null = null;
   private stopRequested = false;
 
-  constructor(gpu: Gpu, readonly config: ExperimentConfig) {
+  constructor(private readonly gpu: Gpu, readonly config: ExperimentConfig) {
     this.dataset = syntheticDataset(config);
     this.uploaded = uploadExperiment(gpu, this.dataset, initialWeights(config, this.dataset), config);
     this.session = new TrainingSession(gpu, this.uploaded.data, this.uploaded.network, trainOptions(config));
@@ -48,10 +48,12 @@ export class LiveRun {
     await this.loop;
   }
 
+  /** Frees the run's tensors and gives their memory back to the device (Gpu.trim): the page may train for hours. */
   async dispose(): Promise<void> {
     await this.stop();
     this.session.dispose();
     this.uploaded.dispose();
+    this.gpu.trim();
   }
 
   private async trainInChunks(onUpdate: () => void): Promise<void> {

@@ -102,7 +102,7 @@ export async function runSweep(plan: SweepPlan, log: (line: string) => void = co
       }
       const config = { ...plan.base.config };
       for (const [flag, value] of Object.entries(run.settings)) applySetting(config, flag, value);
-      const prepared = await prepareRun({ ...plan.base, config });
+      const prepared = await prepareRun({ ...plan.base, config }, gpu.device.limits);
       const result = await runExperiment(gpu, prepared.dataset, prepared.weights, prepared.config);
       gpu.trim(); // one device serves every run: give back the free buffers and the pipelines this run did not use
             await writeRun(dir, prepared.config, runContext(prepared, gpu), result);

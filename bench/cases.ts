@@ -19,8 +19,14 @@ export interface MatmulCase {
   quick: boolean;
 }
 
-/** The kernel every case is compared with. */
+/**
+ * The kernel every case is compared with: one 4 x 4 block of C per invocation, straight from storage, no
+ * workgroup memory, no subgroups. It is kept as it is, so `x plain` compares across commits; the results file
+ * records its fingerprint (bench/results.ts), and tests/bench.test.ts holds it to this one.
+ */
 export const BASELINE_KERNEL: MatmulKernel = 'plain';
+export const BASELINE_SHADER = 'shaders/matmul_plain.wgsl';
+export const BASELINE_FINGERPRINT = 'b4429ae9297d';
 
 interface MatmulShapeCase {
   label: string;

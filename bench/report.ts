@@ -22,7 +22,7 @@ interface Run {
 }
 
 const directory = new URL('results/', import.meta.url);
-const files = readdirSync(directory).filter((file) => file.endsWith('.json') && !file.endsWith('-partial.json'));
+const files = readdirSync(directory).filter((file) => file.endsWith('.json') && !file.endsWith('-partial.json') && !file.endsWith('-failed.json'));
 if (files.length === 0) {
   console.error(`bench:report: no full runs in ${directory.pathname}; run npm run bench first`);
   process.exit(1);

@@ -1,125 +1,34 @@
-// `npm run bench [-- --quick] [-- --filter <substring>]`: measures the device's peaks, then every matmul case and
-// whole training steps, each beside TensorFlow.js's WebGPU backend in the same page, in headless Chromium
-// (bench/index.html); prints tables and writes bench/results/<date>-<commit>.json.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+// `npm run bench [-- --quick] [-- --filter <substring>]`: runs the CPU peer (PyTorch) alone first; then measures the
+// device's peaks, every matmul case (failing any above its roofline) and whole training steps, each beside
+// TensorFlow.js's WebGPU backend in the same page, in headless Chromium (bench/index.html); prints tables and
+// writes bench/results/<date>-<commit>.json.
 import type { Page } from 'puppeteer-core';
 import { withHeadlessPage } from '../scripts/headless';
 import { BASELINE_KERNEL, matmulCases, type MatmulCase } from './cases';
 import { Gpu } from '../engine';
 import { openSuite, type BenchSuite, type MatmulMeasurement } from './suite';
 import { MEMORY_CASES, type MemoryCase } from './memory-ops';
-import { cpuPeerVersion, measureCpuPeer, type CpuPeerMeasurement } from './peer-torch';
+import { cpuPeerSetupWarnings, cpuPeerVersion, measureCpuPeer, type CpuPeerSetup, type CpuPeerSummary } from './peer-torch';
+import { baselineRecord, cpuPeerFields, currentCommit, significant, writeResult, type BenchResult, type CaseResult, type Flags, type MemoryResult, type TrainStepResult } from './results';
 import { TRAIN_STEP_CASES, trainStepFlops, type TrainStepCase, type TrainStepMeasurement } from './train-step';
-import type { Peak } from './peak';
-import { loadsPerMultiplyAdd, rooflineGflops } from './roofline';
-import type { TimingMethod, TimingSettings } from './timing';
+import type { LoadRates, Peak } from './peak';
+import { fastestLoadRates, loadsPerMultiplyAdd, rooflineGflops, rooflineViolations, type LoadMix, type LoadSamples } from './roofline';
+import type { TimingSettings } from './timing';
 
 const USAGE = 'usage: npm run bench [-- --quick] [-- --filter <substring of a case name>] [-- --node]';
-
-interface Flags {
-  /** Fewer shapes, shorter passes, fewer samples. */
-  quick: boolean;
-  filter: string | null;
-  /** Under Node's webgpu package instead of Chromium (no TF.js peer there). */
-  node: boolean;
-}
-
-/** One entry of `cases`: the fields every op shares (name .. pct_of_peak), then matmul's own. */
-interface CaseResult {
-  name: string;
-  op: 'matmul';
-  m: number;
-  n: number;
-  k: number;
-  /** Per dispatch. */
-  ms: number;
-  gflops: number;
-  pct_of_peak: number;
-  kernel: string;
-  /** The subgroup kernel's block per quad, rowGroups x colBlocks of 16 x 16 (e.g. '2x4'); absent for other kernels. */
-  quad_block?: string;
-  transpose_a: boolean;
-  transpose_b: boolean;
-  /** Dispatches per timed pass. */
-  reps: number;
-  /** GFLOP/s over the baseline kernel's on the same shape (1 for the baseline); null when it was filtered out. */
-  vs_baseline: number | null;
-  /** The most GFLOP/s the kernel's loads allow at the measured load rates (bench/roofline.ts), and our share of it; absent for the tiled kernel. */
-  roofline_gflops?: number;
-  pct_of_roofline?: number;
-  /** The peer's GFLOP/s on the same shape, and ours over it (planned cases only). */
-  peer_gflops?: number;
-  ratio_to_peer?: number;
-}
-
-/** A whole training step: m, n, k are the samples, the width and the input dimension. */
-interface TrainStepResult {
-  name: string;
-  op: 'train_step';
-  m: number;
-  n: number;
-  k: number;
-  depth: number;
-  classes: number;
-  /** Per step. */
-  ms: number;
-  gflops: number;
-  pct_of_peak: number;
-  steps_per_s: number;
-  samples_per_s: number;
-  /** TF.js, where it ran (the browser). */
-  peer_steps_per_s?: number;
-  ratio_to_peer?: number;
-  /** PyTorch on this machine's CPU, where it is installed. */
-  cpu_peer_steps_per_s?: number;
-  ratio_to_cpu_peer?: number;
-  /** The metrics stage over every layer, and its cost in training steps. */
-  metrics_ms: number;
-  metrics_vs_step: number;
-}
-
-/** A memory-bound kernel: m is the element count; pct_of_peak is of the copy bandwidth. */
-interface MemoryResult {
-  name: string;
-  op: 'sgd' | 'reduce';
-  m: number;
-  n: 1;
-  k: 1;
-  ms: number;
-  gflops: number;
-  gbps: number;
-  pct_of_peak: number;
-}
-
-/** The results file's schema: later runs keep these fields and add their own. */
-interface BenchResult {
-  device: string;
-  runtime: string;
-  /** ISO 8601, UTC. */
-  date: string;
-  /** `git rev-parse --short HEAD`, with "+dirty" when the tree differs from it. */
-  commit: string;
-  timing: TimingMethod;
-  /** The peer library measured beside ours, in the same page; null under Node. */
-  peer: string | null;
-  /** The CPU peer of the training steps, or null when PyTorch is not installed. */
-  cpu_peer: string | null;
-  flags: Flags;
-  peak: Peak;
-  cases: (CaseResult | TrainStepResult | MemoryResult)[];
-}
 
 /** Each timed pass runs this long, and the median of this many passes is reported. */
 const FULL_TIMING: TimingSettings = { targetPassMs: 200, samples: 5 };
 const QUICK_TIMING: TimingSettings = { targetPassMs: 50, samples: 3 };
 
-const COLUMNS = ['case', 'kernel', 'M x N x K', 'reps', 'ms', 'GFLOP/s', '% peak', 'roof GF/s', '% roof', `x ${BASELINE_KERNEL}`, 'peer GF/s', 'x peer'];
-const WIDTHS = [22, 13, 16, 6, 10, 8, 7, 9, 6, 8, 9, 7];
+const COLUMNS = ['case', 'kernel', 'M x N x K', 'reps', 'ms', 'GFLOP/s', '% peak', `x ${BASELINE_KERNEL}`, 'peer GF/s', 'x peer'];
+const WIDTHS = [22, 13, 16, 6, 10, 8, 7, 8, 9, 7];
+const ROOF_COLUMNS = ['case', 'kernel', 'GFLOP/s', 'roof GF/s', '% roof'];
+const ROOF_WIDTHS = [22, 13, 8, 9, 6];
 const TRAIN_COLUMNS = ['case', 'N x d, L x m', 'ms/step', 'steps/s', 'samples/s', 'GFLOP/s', '% peak', 'peer st/s', 'x peer', 'CPU st/s', 'x CPU', 'metrics/step'];
 const TRAIN_WIDTHS = [22, 20, 10, 9, 10, 8, 7, 9, 7, 9, 7, 12];
 /** The CPU peer's timed steps per case: a few seconds of work. */
-const CPU_PEER_STEPS: Record<string, number> = { 'train step reference': 2000, 'train step ref. tape': 2000, 'train step large': 3 };
+const CPU_PEER_STEPS: Record<string, number> = { 'train step reference': 2000, 'train step ref. tape': 2000, 'train step large': 10 };
 
 function parseFlags(args: string[]): Flags {
   const flags: Flags = { quick: false, filter: null, node: false };
@@ -161,7 +70,7 @@ async function openBenchPage(page: Page, pageErrors: string[]): Promise<BenchSui
       page.evaluate((name, sent) => (window.bench as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[name](...sent), method, args) as Promise<R>;
   return {
     device, timing, peer,
-    peak: call('peak'), matmul: call('matmul'), memory: call('memory'), trainStep: call('trainStep'),
+    peak: call('peak'), loadRate: call('loadRate'), matmul: call('matmul'), memory: call('memory'), trainStep: call('trainStep'),
     peerMatmul: call('peerMatmul'), peerTrainStep: call('peerTrainStep'),
   };
 }
@@ -171,8 +80,6 @@ function matmulResult(matmulCase: MatmulCase, measured: MatmulMeasurement, peak:
   const baseline = earlier.find((result) => result.name === `${matmulCase.shape} ${BASELINE_KERNEL}`);
   const vsBaseline = matmulCase.kernel === BASELINE_KERNEL ? 1 : baseline ? gflops / baseline.gflops : null;
   const { plan } = measured;
-  const loads = loadsPerMultiplyAdd(plan);
-  const roofline = loads ? rooflineGflops(loads, peak) : null;
   return {
     name: matmulCase.name,
     op: matmulCase.op,
@@ -188,13 +95,33 @@ function matmulResult(matmulCase: MatmulCase, measured: MatmulMeasurement, peak:
     transpose_b: matmulCase.transposeB,
     reps: measured.reps,
     vs_baseline: vsBaseline === null ? null : significant(vsBaseline),
-    ...(roofline ? { roofline_gflops: significant(roofline), pct_of_roofline: significant((100 * gflops) / roofline) } : {}),
   };
 }
 
-/** Four significant digits: more than the run-to-run noise, few enough to diff results files. */
-function significant(value: number): number {
-  return Number(value.toPrecision(4));
+/**
+ * Gives each case its roofline from the fastest load rates the run measured (into `peak` too); prints them and
+ * returns the cases above their rooflines.
+ */
+function checkRooflines(peak: Peak, results: CaseResult[], loads: (LoadMix | null)[], samples: LoadSamples): string[] {
+  Object.assign(peak, roundLoadRates(fastestLoadRates(samples)));
+  const range = (rates: number[]) => `${Math.min(...rates).toFixed(3)}-${Math.max(...rates).toFixed(3)}`;
+  console.log(`\nloads   measured ${samples.floats.length + samples.vec4s.length} times: ${range(samples.floats)} G floats/s, ${range(samples.vec4s)} G vec4s/s; each roofline takes the fastest`);
+  console.log(row(ROOF_COLUMNS, ROOF_WIDTHS));
+  results.forEach((result, i) => {
+    const mix = loads[i];
+    if (!mix) return; // the tiled kernel reads workgroup memory: no roofline
+    const roofline = rooflineGflops(mix, peak);
+    Object.assign(result, { roofline_gflops: significant(roofline), pct_of_roofline: significant((100 * result.gflops) / roofline) });
+    const kernel = result.quad_block ? `${result.kernel} ${result.quad_block}` : result.kernel;
+    console.log(row([result.name, kernel, result.gflops.toFixed(2), result.roofline_gflops!.toFixed(2), result.pct_of_roofline!.toFixed(0)], ROOF_WIDTHS));
+  });
+  const failures = rooflineViolations(results);
+  for (const failure of failures) console.error(`FAIL    ${failure}`);
+  return failures;
+}
+
+function roundLoadRates(rates: LoadRates): LoadRates {
+  return { load_gfloats: significant(rates.load_gfloats), load_gvec4s: significant(rates.load_gvec4s) };
 }
 
 function row(cells: string[], widths = WIDTHS): string {
@@ -254,8 +181,6 @@ function caseRow(result: CaseResult): string {
     result.ms.toFixed(result.ms < 1 ? 4 : 2),
     result.gflops.toFixed(2),
     result.pct_of_peak.toFixed(1),
-    result.roofline_gflops === undefined ? '-' : result.roofline_gflops.toFixed(2),
-    result.pct_of_roofline === undefined ? '-' : result.pct_of_roofline.toFixed(0),
     result.vs_baseline === null ? '-' : result.vs_baseline.toFixed(2),
     result.peer_gflops === undefined ? '-' : result.peer_gflops.toFixed(2),
     result.ratio_to_peer === undefined ? '-' : result.ratio_to_peer.toFixed(1),
@@ -270,15 +195,12 @@ async function runSuite(suite: BenchSuite, runtime: string, flags: Flags, cases:
   console.log(`device  ${device}\nruntime ${runtime}\ntiming  ${timing}, median of ${settings.samples} passes of ~${settings.targetPassMs} ms\npeer    ${peer ?? 'none here (TensorFlow.js runs in the browser run)'}`);
   console.log(`CPU     ${cpuPeer ?? 'PyTorch not installed (apt-get install python3-torch): no CPU peer'}`);
   const measuredPeak = await suite.peak(settings);
-  const peak: Peak = {
-    fma_gflops: significant(measuredPeak.fma_gflops),
-    copy_gbps: significant(measuredPeak.copy_gbps),
-    load_gfloats: significant(measuredPeak.load_gfloats),
-    load_gvec4s: significant(measuredPeak.load_gvec4s),
-  };
-  console.log(`peak    FMA ${peak.fma_gflops.toFixed(1)} GFLOP/s, copy ${peak.copy_gbps.toFixed(2)} GB/s, loads from cache ${peak.load_gfloats.toFixed(3)} G floats/s, ${peak.load_gvec4s.toFixed(3)} G vec4s/s`);
+  const peak: Peak = { fma_gflops: significant(measuredPeak.fma_gflops), copy_gbps: significant(measuredPeak.copy_gbps), ...roundLoadRates(measuredPeak) };
+  console.log(`peak    FMA ${peak.fma_gflops.toFixed(1)} GFLOP/s, copy ${peak.copy_gbps.toFixed(2)} GB/s, a matmul's loads ${peak.load_gfloats.toFixed(3)} G floats/s, ${peak.load_gvec4s.toFixed(3)} G vec4s/s (fastest pass)`);
   if (cases.matmuls.length > 0) console.log(`\n${row(COLUMNS)}`);
   const results: CaseResult[] = [];
+  const loads: (LoadMix | null)[] = [];
+  const loadSamples: LoadSamples = { floats: [measuredPeak.load_gfloats], vec4s: [measuredPeak.load_gvec4s] };
   for (const matmulCase of cases.matmuls) {
     const measured = await suite.matmul(matmulCase, settings);
     const result = matmulResult(matmulCase, measured, peak, results);
@@ -288,8 +210,14 @@ async function runSuite(suite: BenchSuite, runtime: string, flags: Flags, cases:
       result.ratio_to_peer = significant(result.gflops / result.peer_gflops);
     }
     results.push(result);
+    const mix = loadsPerMultiplyAdd(measured.plan);
+    loads.push(mix);
     console.log(caseRow(result));
+    // The rates the case's loads are bounded by, again: the machine may be quieter now than at the start.
+    if (mix && mix.floats > 0) loadSamples.floats.push(await suite.loadRate(settings, false));
+    if (mix && mix.vec4s > 0) loadSamples.vec4s.push(await suite.loadRate(settings, true));
   }
+  const failures = results.length > 0 ? checkRooflines(peak, results, loads, loadSamples) : [];
   const memoryResults: MemoryResult[] = [];
   for (const memoryCase of cases.memory) {
     const measured = await suite.memory(memoryCase, settings);
@@ -302,27 +230,54 @@ async function runSuite(suite: BenchSuite, runtime: string, flags: Flags, cases:
   for (const trainCase of cases.trainSteps) {
     const ours = await suite.trainStep(trainCase, settings);
     const result = trainStepResult(trainCase, ours, suite.peerTrainStep ? await suite.peerTrainStep(trainCase, settings, ours) : null, peak);
-    const cpu = cpuPeers.get(trainCase);
+    const cpu = cpuPeers.byCase.get(trainCase);
     if (cpu) {
       const difference = Math.abs(cpu.lossAfterWarmup - ours.lossAfterWarmup) / Math.abs(ours.lossAfterWarmup);
       if (!(difference < 1e-3)) throw new Error(`${trainCase.name}: PyTorch's loss after the warm-up is ${cpu.lossAfterWarmup}, ours ${ours.lossAfterWarmup}`);
-      result.cpu_peer_steps_per_s = significant(1000 / cpu.msPerStep);
-      result.ratio_to_cpu_peer = significant(result.steps_per_s / result.cpu_peer_steps_per_s);
+      Object.assign(result, cpuPeerFields(cpu, result.steps_per_s));
     }
     trainResults.push(result);
     console.log(trainStepRow(result));
   }
-  return { device, runtime, date: new Date().toISOString(), commit: currentCommit(), timing, peer, flags, peak, cpu_peer: cpuPeer, cases: [...results, ...memoryResults, ...trainResults] };
+  return {
+    device, runtime, date: new Date().toISOString(), commit: currentCommit(), timing, peer, cpu_peer: cpuPeer, cpu_peer_setup: cpuPeers.setup,
+    baseline: baselineRecord(), flags, peak, warnings: cpuPeers.warnings, failures, cases: [...results, ...memoryResults, ...trainResults],
+  };
 }
 
-/** PyTorch's training steps per case, or none when it is not installed. */
-type CpuPeers = Map<TrainStepCase, CpuPeerMeasurement> & { description: string | null };
+/** PyTorch's training steps per case (none when it is not installed), and what they share. */
+interface CpuPeers {
+  description: string | null;
+  setup: CpuPeerSetup | null;
+  byCase: Map<TrainStepCase, CpuPeerSummary>;
+  warnings: string[];
+}
 
-/** The CPU peer runs first, alone: a browser's leftover GPU work would share its cores. */
+/**
+ * The CPU peer's phase: every PyTorch run, before the browser (or Node's GPU) starts, so nothing of ours shares
+ * the two cores with it. Each case runs in CPU_PEER_RUNS processes; the summaries say how steady they were.
+ */
 function measureCpuPeers(cases: TrainStepCase[]): CpuPeers {
   const torch = cpuPeerVersion();
-  const measured = new Map(torch ? cases.map((c) => [c, measureCpuPeer(c, CPU_PEER_STEPS[c.name] ?? 10)] as const) : []);
-  return Object.assign(measured, { description: torch ? `PyTorch ${torch} on the CPU` : null });
+  if (!torch || cases.length === 0) return { description: torch ? `PyTorch ${torch} on the CPU` : null, setup: null, byCase: new Map(), warnings: [] };
+  console.log('CPU peer, alone before the GPU work starts:');
+  const byCase = new Map<TrainStepCase, CpuPeerSummary>();
+  for (const c of cases) {
+    const summary = measureCpuPeer(c, CPU_PEER_STEPS[c.name] ?? 10);
+    const runs = summary.stepsPerSecond.map((value) => value.toPrecision(3)).join(', ');
+    const others = summary.otherCpu === null ? '' : `, other processes ${summary.otherCpu.toFixed(2)} cores`;
+    console.log(`  ${c.name.padEnd(22)} ${(1000 / summary.msPerStep).toPrecision(4)} steps/s, median of ${runs}; spread ${(100 * summary.spread).toFixed(0)}%${others}`);
+    byCase.set(c, summary);
+  }
+  const summaries = [...byCase.values()];
+  const setup = summaries[0].setup;
+  if (summaries.some((summary) => JSON.stringify(summary.setup) !== JSON.stringify(setup))) throw new Error('the CPU peer ran with different setups from case to case');
+  const environment = Object.entries(setup.env).map(([name, value]) => `${name}=${value}`).join(' ') || 'no OMP_/OPENBLAS_/MKL_ variables';
+  const description = `PyTorch ${setup.torch} on the CPU, ${setup.threads} threads, ${setup.blas} BLAS`;
+  console.log(`  ${description} (${setup.blas_libraries.join(', ') || 'no BLAS library found'}; ${environment})`);
+  const warnings = [...cpuPeerSetupWarnings(setup), ...summaries.flatMap((summary) => summary.warnings)];
+  for (const warning of warnings) console.warn(`WARNING ${warning}`);
+  return { description, setup, byCase, warnings };
 }
 
 /** The suite in headless Chromium with the TF.js peer, or under Node's webgpu package with --node. */
@@ -342,35 +297,12 @@ async function run(flags: Flags, cases: SelectedCases): Promise<BenchResult> {
   });
 }
 
-/** The short commit, with "+dirty" when anything outside bench/results differs from it (untracked files too). */
-function currentCommit(): string {
-  const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8' }).trim();
-  const dirty = git('status', '--porcelain', '--', '.', ':!bench/results') !== '';
-  return `${git('rev-parse', '--short', 'HEAD')}${dirty ? '+dirty' : ''}`;
-}
-
-/** Writes bench/results/<date>-<commit>.json; a partial run gets "-partial" so it never replaces a full one. */
-function writeResult(result: BenchResult): string {
-  const partial = result.flags.quick || result.flags.filter !== null;
-  const directory = new URL('results/', import.meta.url);
-  mkdirSync(directory, { recursive: true });
-  const file = new URL(`${result.date.slice(0, 10)}-${result.commit}${result.flags.node ? '-node' : ''}${partial ? '-partial' : ''}.json`, directory);
-  writeFileSync(file, resultsJson(result));
-  return file.pathname;
-}
-
 try {
   const flags = parseFlags(process.argv.slice(2));
   const result = await run(flags, selectCases(flags));
   console.log(`\nwrote ${writeResult(result)}`);
+  if (result.failures.length > 0) throw new Error(`the run failed its checks:\n  ${result.failures.join('\n  ')}`);
 } catch (error) {
   console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;
-}
-
-/** The results file: indented, but one line per case, so a run stays short and diffs line up case by case. */
-function resultsJson(result: BenchResult): string {
-  const { cases, ...run } = result;
-  const head = JSON.stringify(run, null, 2).replace(/\n}$/, '');
-  return `${head},\n  "cases": [\n${cases.map((c) => `    ${JSON.stringify(c)}`).join(',\n')}\n  ]\n}\n`;
 }

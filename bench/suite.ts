@@ -3,7 +3,7 @@
 import { Gpu, matmul, matmulKernel, Random, type MatmulPlan, type Tensor } from '../engine';
 import type { MatmulCase } from './cases';
 import { measureMemoryCase, type MemoryCase, type MemoryMeasurement } from './memory-ops';
-import { measurePeak, type Peak } from './peak';
+import { measureLoadRate, measurePeak, type Peak } from './peak';
 import { DispatchTimer, type TimingMethod, type TimingSettings } from './timing';
 import { measureOurTrainStep, type TrainStepCase, type TrainStepMeasurement } from './train-step';
 
@@ -21,6 +21,8 @@ export interface BenchSuite {
   /** The peer library and its backend, or null. */
   peer: string | null;
   peak(settings: TimingSettings): Promise<Peak>;
+  /** One load rate of the peak's (10^9 vec4s or floats per second), measured again after each matmul case. */
+  loadRate(settings: TimingSettings, vec4: boolean): Promise<number>;
   matmul(matmulCase: MatmulCase, settings: TimingSettings): Promise<MatmulMeasurement>;
   memory(memoryCase: MemoryCase, settings: TimingSettings): Promise<MemoryMeasurement>;
   trainStep(trainCase: TrainStepCase, settings: TimingSettings): Promise<TrainStepMeasurement>;
@@ -90,6 +92,7 @@ export function openSuite(gpu: Gpu): BenchSuite {
     timing: timer.method,
     peer: null,
     peak: (settings) => measurePeak(gpu, timer, settings),
+    loadRate: (settings, vec4) => measureLoadRate(gpu, timer, settings, vec4),
     matmul: (matmulCase, settings) => measureMatmul(gpu, timer, matmulCase, settings),
     memory: (memoryCase, settings) => measureMemoryCase(gpu, memoryCase, settings.targetPassMs),
     trainStep: (trainCase, settings) => measureOurTrainStep(gpu, trainCase, settings.targetPassMs * 5),

@@ -15,6 +15,8 @@ export interface TimingSettings {
 export interface Timing {
   /** Median over samples of the pass time divided by its dispatches. */
   msPerDispatch: number;
+  /** The fastest sample's: what a bound (bench/roofline.ts) is taken from. */
+  fastestMsPerDispatch: number;
   /** Dispatches per measured pass. */
   reps: number;
 }
@@ -71,7 +73,7 @@ export class DispatchTimer {
     const reps = Math.min(MAX_REPS, Math.max(1, Math.round(settings.targetPassMs / estimate)));
     const perDispatch: number[] = [];
     for (let sample = 0; sample < settings.samples; sample++) perDispatch.push((await run(reps)) / reps);
-    return { msPerDispatch: median(perDispatch), reps };
+    return { msPerDispatch: median(perDispatch), fastestMsPerDispatch: Math.min(...perDispatch), reps };
   }
 
   /** Total milliseconds of one pass of `reps` dispatches. */
@@ -99,7 +101,8 @@ export class DispatchTimer {
   }
 }
 
-function median(values: number[]): number {
+/** The middle value; for an even count, the mean of the two middle ones. */
+export function median(values: number[]): number {
   const sorted = [...values].sort((x, y) => x - y);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;

@@ -1,0 +1,110 @@
+// The benchmark's own logic, without a GPU or PyTorch: how the CPU peer's runs are summarised, the roofline check
+// that fails a case above its bound, and the baseline kernel held fixed so `x plain` compares across commits.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { BASELINE_FINGERPRINT, BASELINE_SHADER } from '../bench/cases';
+import { blasImplementation, cpuPeerSetupWarnings, summarizeCpuPeerRuns, type CpuPeerRun } from '../bench/peer-torch';
+import { cpuPeerFields, shaderFingerprint } from '../bench/results';
+import { fastestLoadRates, loadsPerMultiplyAdd, rooflineGflops, rooflineViolations } from '../bench/roofline';
+import type { MatmulPlan } from '../engine';
+
+const OPENBLAS = '/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so';
+const REFERENCE_BLAS = '/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0';
+
+/** One process's output as bench/peer_torch.py prints it, at `msPerStep`. */
+function run(msPerStep: number, changes: Partial<CpuPeerRun> = {}): CpuPeerRun {
+  return {
+    ms_per_step: msPerStep, steps: 3, loss_after_warmup: 1.0005, torch: '1.13.0a0', threads: 2, interop_threads: 1,
+    blas_info: 'generic', blas_libraries: [OPENBLAS], blas_threads: 2, env: { OMP_NUM_THREADS: '2' }, other_cpu: 0.01,
+    ...changes,
+  };
+}
+
+describe('the CPU peer summary', () => {
+  it('takes the median of the runs, their spread, and records threads, BLAS and environment', () => {
+    const summary = summarizeCpuPeerRuns('train step large', [run(250), run(280), run(270)]);
+    expect(1000 / summary.msPerStep).toBeCloseTo(1000 / 270, 10);
+    expect(summary.stepsPerSecond).toEqual([4, 1000 / 280, 1000 / 270]);
+    expect(summary.spread).toBeCloseTo((4 - 1000 / 280) / (1000 / 270), 10);
+    expect(summary.unsteady).toBe(false);
+    expect(summary.otherCpu).toBe(0.01);
+    expect(summary.warnings).toEqual([]);
+    expect(summary.setup).toEqual({
+      torch: '1.13.0a0', threads: 2, interop_threads: 1, blas_info: 'generic', blas_libraries: [OPENBLAS], blas: 'openblas', blas_threads: 2,
+      env: { OMP_NUM_THREADS: '2' },
+    });
+  });
+
+  it('flags a spread over 20% and says so', () => {
+    const summary = summarizeCpuPeerRuns('train step large', [run(250), run(320), run(270)]);
+    expect(summary.spread).toBeGreaterThan(0.2);
+    expect(summary.unsteady).toBe(true);
+    expect(summary.warnings).toEqual([expect.stringMatching(/train step large: .* spread by 24% \(over 20%\)/)]);
+  });
+
+  it('warns when other processes shared the cores, or when PyTorch ran on the reference BLAS', () => {
+    const busy = summarizeCpuPeerRuns('train step large', [run(270), run(270, { other_cpu: 1.6 }), run(270)]);
+    expect(busy.otherCpu).toBe(1.6);
+    expect(busy.warnings).toEqual([expect.stringMatching(/other processes used 1\.60 cores/)]);
+    const reference = summarizeCpuPeerRuns('train step large', [run(3600, { blas_libraries: [REFERENCE_BLAS], blas_threads: null })]);
+    expect(reference.setup.blas).toBe('reference');
+    expect(reference.warnings).toEqual([]); // the setup's, said once for the run
+    expect(cpuPeerSetupWarnings(reference.setup)).toEqual([expect.stringMatching(/reference BLAS .*libblas\.so\.3\.11\.0/)]);
+    expect(cpuPeerSetupWarnings(summarizeCpuPeerRuns('x', [run(270)]).setup)).toEqual([]);
+  });
+
+  it('refuses runs that disagree on their setup or their loss', () => {
+    expect(() => summarizeCpuPeerRuns('x', [run(270), run(270, { threads: 1 })])).toThrow(/setup/);
+    expect(() => summarizeCpuPeerRuns('x', [run(270), run(270, { loss_after_warmup: 1.1 })])).toThrow(/losses/);
+    expect(() => summarizeCpuPeerRuns('x', [])).toThrow(/no CPU peer runs/);
+  });
+
+  it('names the BLAS from the libraries loaded', () => {
+    expect(blasImplementation([OPENBLAS, '/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3'])).toBe('openblas');
+    expect(blasImplementation([REFERENCE_BLAS])).toBe('reference');
+    expect(blasImplementation(['/opt/intel/lib/libmkl_rt.so.2'])).toBe('mkl');
+    expect(blasImplementation([])).toBe('unknown');
+  });
+
+  it('writes the median, every run, the spread and its flag into the case', () => {
+    const fields = cpuPeerFields(summarizeCpuPeerRuns('train step large', [run(250), run(320), run(270)]), 0.365);
+    expect(fields).toEqual({
+      cpu_peer_steps_per_s: 3.704, ratio_to_cpu_peer: 0.09854, cpu_peer_runs: [4, 3.125, 3.704], cpu_peer_spread: 0.2362,
+      cpu_peer_unsteady: true, cpu_peer_other_cpu: 0.01,
+    });
+  });
+});
+
+describe('the roofline', () => {
+  const peak = { fma_gflops: 87.32, load_gfloats: 0.38, load_gvec4s: 0.1 };
+
+  it('fails a case whose GFLOP/s exceed its own bound, and only such a case', () => {
+    const violations = rooflineViolations([
+      { name: 'square 256 plain', gflops: 1.86, roofline_gflops: 1.52 },
+      { name: 'square 256 plan', gflops: 4.12, roofline_gflops: 23.4 },
+      { name: 'square 512 plain', gflops: 1.52, roofline_gflops: 1.52 },
+      { name: 'square 512 tiled', gflops: 3 },
+    ]);
+    expect(violations).toEqual(['square 256 plain: 1.86 GFLOP/s exceeds its roofline of 1.52 GFLOP/s (122%)']);
+  });
+
+  it('bounds the plain kernel by its 8 float loads per 16 multiply-adds, at the fastest rate the run measured', () => {
+    const rates = fastestLoadRates({ floats: [0.36, 0.38, 0.3], vec4s: [0.1, 0.11] });
+    expect(rates).toEqual({ load_gfloats: 0.38, load_gvec4s: 0.11 });
+    const plain = loadsPerMultiplyAdd({ kernel: 'plain' } as MatmulPlan)!;
+    expect(rooflineGflops(plain, { ...peak, ...rates })).toBeCloseTo(4 * 0.38, 10);
+  });
+});
+
+describe('the baseline', () => {
+  it('is the plain kernel as it was: a changed shader must change the pinned fingerprint, and bench/README', () => {
+    const source = readFileSync(new URL(`../${BASELINE_SHADER}`, import.meta.url), 'utf8');
+    expect(shaderFingerprint(source)).toBe(BASELINE_FINGERPRINT);
+  });
+
+  it('fingerprints code, not comments or spacing', () => {
+    const code = 'fn f(x: f32) -> f32 {\n  return x * 2.0;\n}\n';
+    expect(shaderFingerprint(`// a comment\n${code}`)).toBe(shaderFingerprint(code.replace(/\n {2}/g, '\n    ')));
+    expect(shaderFingerprint(code.replace('2.0', '3.0'))).not.toBe(shaderFingerprint(code));
+  });
+});

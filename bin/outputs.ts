@@ -44,6 +44,8 @@ export async function writeRun(dir: string, config: ExperimentConfig, context: R
     layers: metrics.layers,
     balancedness: metrics.balancedness,
     singular_values: metrics.singular_values,
+    nc3: metrics.nc3 ?? null,
+    nc4: metrics.nc4 ?? null,
     fit: metrics.fit,
     ...(result.probe ? { probe: result.probe } : {}),
     ...(result.separability ? { separability: result.separability } : {}),

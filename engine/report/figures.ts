@@ -89,6 +89,29 @@ export function compressionHistoryFigure(history: readonly { step: number; metri
   }) as SVGSVGElement;
 }
 
+/** The collapse measures that reach 0 at full neural collapse, by layer on a log scale: NC1, NC2's ETF distance, CDNV. */
+export function collapseFigure(metrics: NetworkMetrics, document: Document): SVGSVGElement {
+  const series = { NC1: 'NC1', nc2_etf_distance: 'NC2 ETF', cdnv: 'CDNV' } as const;
+  const points = metrics.layers.flatMap((layer) =>
+    Object.entries(series).map(([key, name]) => ({ layer: layer.layer, value: layer[key as keyof typeof series] ?? 0, series: name })),
+  );
+  const drawn = points.filter((point) => point.value > 0 && Number.isFinite(point.value)); // a log scale has no 0
+  return Plot.plot({
+    ...SIZE,
+    document,
+    grid: true,
+    marginRight: 72,
+    x: { label: 'layer l', ticks: metrics.layers.map((layer) => layer.layer), tickFormat: 'd' },
+    y: { label: 'neural collapse (0 when collapsed)', type: 'log', tickFormat: '.0e' },
+    marks: [
+      Plot.line(drawn, { x: 'layer', y: 'value', stroke: 'series' }),
+      Plot.dot(drawn, { x: 'layer', y: 'value', fill: 'series', r: 4 }),
+      Plot.text(drawn, Plot.selectLast({ x: 'layer', y: 'value', z: 'series', text: 'series', fill: 'series', dx: 8, textAnchor: 'start' })),
+      Plot.text(drawn.length < points.length ? [`${points.length - drawn.length} value(s) of 0 or not finite not drawn`] : [], { frameAnchor: 'top-right', dx: -8, dy: 8, fontSize: 11 }),
+    ],
+  }) as SVGSVGElement;
+}
+
 /** Per-layer values (the probe's accuracies, separability) against layer, a line per series. */
 function byLayerFigure(points: { layer: number; value: number; series: string }[], yLabel: string, document: Document): SVGSVGElement {
   return Plot.plot({
@@ -123,6 +146,7 @@ export function runFigures(run: FigureInputs, document: Document): Record<string
     'discrimination.svg': discriminationFigure(run.metrics, document),
     'loss.svg': lossFigure(run.losses, document),
   };
+  if (run.metrics.layers.every((layer) => layer.cdnv !== undefined)) figures['collapse.svg'] = collapseFigure(run.metrics, document);
   if (run.history.length > 1) figures['compression-history.svg'] = compressionHistoryFigure(run.history, document);
   if (run.probe) {
     const points = run.probe.flatMap(({ layer, train_accuracy, test_accuracy }) => [

@@ -210,12 +210,12 @@ async function runSuite(suite: BenchSuite, runtime: string, flags: Flags, cases:
       result.ratio_to_peer = significant(result.gflops / result.peer_gflops);
     }
     results.push(result);
-    const mix = loadsPerMultiplyAdd(measured.plan);
-    loads.push(mix);
+    loads.push(loadsPerMultiplyAdd(measured.plan));
     console.log(caseRow(result));
-    // The rates the case's loads are bounded by, again: the machine may be quieter now than at the start.
-    if (mix && mix.floats > 0) loadSamples.floats.push(await suite.loadRate(settings, false));
-    if (mix && mix.vec4s > 0) loadSamples.vec4s.push(await suite.loadRate(settings, true));
+    // Both rates again after every case, so each case has a measurement on either side: the machine may be
+    // quieter now than at the start, and a bound measured only in a busy moment would be no bound.
+    loadSamples.floats.push(await suite.loadRate(settings, false));
+    loadSamples.vec4s.push(await suite.loadRate(settings, true));
   }
   const failures = results.length > 0 ? checkRooflines(peak, results, loads, loadSamples) : [];
   const memoryResults: MemoryResult[] = [];

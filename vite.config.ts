@@ -1,13 +1,17 @@
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
+import { wgslModule } from './scripts/wgsl-module.mjs';
 
-/** `import source from './x.wgsl'` yields the file's text; Node gets the same from scripts/wgsl-hooks.mjs. */
+/** `import shader from './x.wgsl'` yields { name, source, sections } (scripts/wgsl-module.mjs, as in Node). */
 function wgsl(): Plugin {
   return {
     name: 'wgsl',
     transform(code, id) {
-      if (id.endsWith('.wgsl')) return { code: `export default ${JSON.stringify(code)};`, map: null };
+      if (!id.endsWith('.wgsl')) return;
+      const module = wgslModule(id, code);
+      for (const file of module.files) this.addWatchFile(file);
+      return { code: module.code, map: null };
     },
   };
 }

@@ -1,5 +1,5 @@
-/** WGSL files import as their source text (vite.config.ts in the browser, scripts/wgsl-hooks.mjs in Node). */
+/** WGSL files import as a ShaderFile (scripts/wgsl-module.mjs, for Vite and Node alike). */
 declare module '*.wgsl' {
-  const source: string;
-  export default source;
+  const shader: import('./engine/shader').ShaderFile;
+  export default shader;
 }

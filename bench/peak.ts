@@ -3,9 +3,9 @@
 // per-invocation loads from cache that, with a kernel's multiply-adds per load, bounds matmul (bench/roofline.ts).
 // Each kernel's output is checked once before it is timed.
 import type { Gpu } from '../engine';
-import fmaSource from '../shaders/peak_fma.wgsl';
-import copySource from '../shaders/peak_copy.wgsl';
-import loadSource from '../shaders/peak_load.wgsl';
+import fmaShader from '../shaders/peak_fma.wgsl';
+import copyShader from '../shaders/peak_copy.wgsl';
+import loadShader from '../shaders/peak_load.wgsl';
 import type { DispatchTimer, TimingSettings } from './timing';
 
 /** 10^9 loads per second, of a float and of a vec4, as the matmul kernels load (peak_load.wgsl). */
@@ -49,7 +49,7 @@ export async function measurePeak(gpu: Gpu, timer: DispatchTimer, settings: Timi
 /** GFLOP/s of peak_fma.wgsl, counting a multiply-add as two flops. */
 async function measureFma(gpu: Gpu, timer: DispatchTimer, settings: TimingSettings): Promise<number> {
   const invocations = FMA_WORKGROUPS * FMA_WORKGROUP_SIZE;
-  const kernel = gpu.kernel('peak_fma', fmaSource, { ITERATIONS: FMA_ITERATIONS, WORKGROUP_SIZE: FMA_WORKGROUP_SIZE });
+  const kernel = gpu.kernel(fmaShader, { ITERATIONS: FMA_ITERATIONS, WORKGROUP_SIZE: FMA_WORKGROUP_SIZE });
   const factors = gpu.tensor([2], [1, 1], 'fma factors'); // (multiplier, addend): each accumulator counts
   const out = gpu.tensor([invocations], undefined, 'fma sums');
   const workgroups: [number, number, number] = [FMA_WORKGROUPS, 1, 1];
@@ -71,7 +71,7 @@ async function measureFma(gpu: Gpu, timer: DispatchTimer, settings: TimingSettin
 /** GB/s (10^9 bytes) of peak_copy.wgsl, counting each byte once read and once written. */
 async function measureCopy(gpu: Gpu, timer: DispatchTimer, settings: TimingSettings): Promise<number> {
   const floats = 4 * COPY_VEC4S;
-  const kernel = gpu.kernel('peak_copy', copySource, { COUNT: COPY_VEC4S, WORKGROUP_SIZE: COPY_WORKGROUP_SIZE });
+  const kernel = gpu.kernel(copyShader, { COUNT: COPY_VEC4S, WORKGROUP_SIZE: COPY_WORKGROUP_SIZE });
   const values = Float32Array.from({ length: floats }, (_, i) => i); // each float its own index: exact below 2^24
   const source = gpu.tensor([floats], values, 'copy source');
   const destination = gpu.tensor([floats], undefined, 'copy destination');
@@ -96,7 +96,7 @@ async function measureCopy(gpu: Gpu, timer: DispatchTimer, settings: TimingSetti
  */
 export async function measureLoadRate(gpu: Gpu, timer: DispatchTimer, settings: TimingSettings, vec4: boolean): Promise<number> {
   const size = LOAD_SIZE;
-  const kernel = gpu.kernel('peak_load', loadSource, { SIZE: size, VEC4: vec4 });
+  const kernel = gpu.kernel(loadShader, { SIZE: size, VEC4: vec4 });
   const valuesA = Float32Array.from({ length: size * size }, (_, i) => i % 7);
   const valuesB = Float32Array.from({ length: size * size }, (_, i) => i % 5);
   const a = gpu.tensor([size, size], valuesA, 'load A');

@@ -2,7 +2,8 @@
 // add to, and how it is named and written. bench/README.md shows an example.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { matmulShaders } from '../engine/ops/matmul-plan';
 import { BASELINE_KERNEL, BASELINE_SHADER } from './cases';
 import type { Peak } from './peak';
 import type { CpuPeerSetup, CpuPeerSummary } from './peer-torch';
@@ -141,9 +142,9 @@ export function shaderFingerprint(source: string): string {
   return createHash('sha256').update(code).digest('hex').slice(0, 12);
 }
 
+/** The baseline as the engine compiles it: its file with the files it includes. */
 export function baselineRecord(): BenchResult['baseline'] {
-  const source = readFileSync(new URL(`../${BASELINE_SHADER}`, import.meta.url), 'utf8');
-  return { kernel: BASELINE_KERNEL, shader: BASELINE_SHADER, fingerprint: shaderFingerprint(source) };
+  return { kernel: BASELINE_KERNEL, shader: BASELINE_SHADER, fingerprint: shaderFingerprint(matmulShaders[BASELINE_KERNEL].source) };
 }
 
 /** The short commit, with "+dirty" when anything outside bench/results differs from it (untracked files too). */

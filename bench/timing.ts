@@ -58,7 +58,7 @@ export class DispatchTimer {
   async time(kernel: Kernel, buffers: GPUBuffer[], workgroups: [number, number, number], settings: TimingSettings): Promise<Timing> {
     const bindGroup = this.gpu.device.createBindGroup({
       label: kernel.label,
-      layout: kernel.bindGroupLayout,
+      layout: kernel.pipeline.getBindGroupLayout(0),
       entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
     });
     const run = (reps: number) => this.timePass(kernel, bindGroup, workgroups, reps);

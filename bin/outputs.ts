@@ -27,7 +27,8 @@ export interface RunContext {
   /** How nearly orthogonal the samples are (METHOD.md). */
   data_orthogonality: Orthogonality;
   initWeights: string | null;
-  device: { adapter: string; software: boolean };
+  /** The pipelines compiled by the time the results are written, and the seconds their creation took. */
+  device: { adapter: string; software: boolean; pipelines: number; compile_seconds: number };
 }
 
 export async function writeRun(dir: string, config: ExperimentConfig, context: RunContext, result: ExperimentResult): Promise<string[]> {

@@ -75,6 +75,6 @@ export function runContext(prepared: PreparedRun, gpu: Gpu): RunContext {
     data: prepared.source,
     data_orthogonality: orthogonality(prepared.dataset.inputs),
     initWeights: prepared.initWeights,
-    device: { adapter: gpu.adapterName, software: gpu.software },
+    device: { adapter: gpu.adapterName, software: gpu.software, pipelines: gpu.kernels.compiled, compile_seconds: gpu.kernels.compileSeconds },
   };
 }

@@ -8,9 +8,9 @@ import type { Network } from './model';
 import type { Choice } from './settings';
 import type { Tensor } from './tensor';
 import { fill } from './ops/fill';
-import { gridFor } from './ops/grid';
-import padSource from '../shaders/pad_rows.wgsl';
-import stepSource from '../shaders/dln_step.wgsl';
+import { launch } from './ops/launch';
+import padShader from '../shaders/pad_rows.wgsl';
+import stepShader from '../shaders/dln_step.wgsl';
 
 /** Above this many multiply-adds per step one workgroup is slower than the general path's many (measured in bench/). */
 export const FUSED_MAX_MULTIPLY_ADDS = 2_000_000;
@@ -89,7 +89,7 @@ export class FusedLinearSteps {
   private readonly workspace: Tensor;
   private readonly layout: ReturnType<typeof layoutOf>;
   private readonly kernelConstants: Record<string, number | boolean>;
-  private readonly params = makeStructuredView(makeShaderDataDefinitions(stepSource).uniforms.params);
+  private readonly params = makeStructuredView(makeShaderDataDefinitions(stepShader.source).uniforms.params);
   private readonly paramsBuffer: GPUBuffer;
   private readonly ratesBuffer: GPUBuffer;
 
@@ -125,7 +125,7 @@ export class FusedLinearSteps {
     const { gpu, workspace, layout } = this;
     const weights = this.network.weights;
     weights.forEach((w, l) => this.pad(w, layout.weights[l], false));
-    const kernel = gpu.kernel('dln step', stepSource, this.kernelConstants);
+    const kernel = gpu.kernel(stepShader, this.kernelConstants);
     const { alpha, momentum, weightDecay } = this.options;
     for (let first = 0; first < learningRates.length; first += STEPS_PER_DISPATCH) {
       const rates = Float32Array.from(learningRates.slice(first, first + STEPS_PER_DISPATCH));
@@ -140,8 +140,8 @@ export class FusedLinearSteps {
   /** Copies a matrix into its padded place in the workspace, or (unpack) back out. */
   private pad(matrix: Tensor, place: { offset: number; stride: number }, unpack: boolean): void {
     const [rows, cols] = matrix.shape;
-    const kernel = this.gpu.kernel('pad rows', padSource, { ROWS: rows, COLS: cols, STRIDE: place.stride, OFFSET: place.offset, UNPACK: unpack });
-    this.gpu.dispatch(kernel, [matrix.buffer, this.workspace.buffer], gridFor(this.gpu, matrix.size));
+    const constants = { ROWS: rows, COLS: cols, STRIDE: place.stride, OFFSET: place.offset, UNPACK: unpack };
+    launch(this.gpu, padShader, { constants, buffers: [matrix.buffer, this.workspace.buffer], items: matrix.size });
   }
 
   dispose(): void {

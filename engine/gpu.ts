@@ -1,45 +1,32 @@
-// The engine's context: one device, its pipeline cache, buffer pool, pending commands and tensor scopes.
+// The engine's context: one device, its kernels, buffer pool, pending commands and tensor scopes.
+import { makeShaderDataDefinitions, makeStructuredView, type StructuredView } from 'webgpu-utils';
 import { acquireDevice, type DeviceOptions } from './device';
+import { KernelCache, type Constants, type Kernel } from './kernels';
 import { BufferPool } from './pool';
+import type { ShaderFile } from './shader';
 import { Tensor, createTensor, validateShape } from './tensor';
 import type { Tape } from './tape';
 
 /** A loop that never reads back still submits now and then, so one command buffer cannot grow without bound. */
 const MAX_PENDING_DISPATCHES = 4096;
 
-/**
- * Pipelines kept by default: over three times the 74 of the most varied run (an MLP with the probes, separability
- * and P-vectors), so no run recompiles its own. The limit bounds a process that trains again and again with new
- * settings (override constants hold the shapes and some scalars), such as a sweep or a page.
- */
-const PIPELINE_LIMIT = 256;
-
-/** A compiled kernel: a WGSL source specialised by its `override` constants. */
-export interface Kernel {
-  pipeline: GPUComputePipeline;
-  bindGroupLayout: GPUBindGroupLayout;
-  label: string;
-}
-
-interface CachedKernel {
-  kernel: Kernel;
-  source: string;
-  /** The trim() generation it was last used in. */
-  used: number;
-}
+/** Bind groups kept at most; a training step reuses the same few dozen, so this only bounds long-lived use. */
+const BIND_GROUP_LIMIT = 4096;
+/** Distinct per-call value sets kept at most (each a small immutable uniform buffer). */
+const VALUE_SETS_LIMIT = 1024;
 
 export class Gpu {
   readonly pool: BufferPool;
   /** The tape ops record onto while `valueAndGrad` runs; null otherwise. */
   tape: Tape | null = null;
-  /** Pipelines cached at most; beyond it the least recently used one is dropped (and compiled again if needed). */
-  pipelineLimit = PIPELINE_LIMIT;
-
-  /** Shader modules by source, with how many cached pipelines use each: the last one evicted takes its module along. */
-  private readonly modules = new Map<string, { module: GPUShaderModule; pipelines: number }>();
-  /** Least recently used first: a hit moves its entry to the end. */
-  private readonly pipelines = new Map<string, CachedKernel>();
-  private generation = 0;
+  readonly kernels: KernelCache;
+  /** By kernel and buffers (and the values' buffer): a step that repeats its dispatches creates none. */
+  private readonly bindGroups = new Map<string, GPUBindGroup>();
+  private readonly bufferIds = new WeakMap<GPUBuffer, number>();
+  private nextBufferId = 0;
+  /** Immutable uniform buffers of per-call values, by shader and values; least recently used first. */
+  private readonly valueSets = new Map<string, GPUBuffer>();
+  private readonly valueViews = new Map<string, StructuredView>();
   private readonly scopes: Tensor[][] = [];
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
@@ -58,6 +45,7 @@ export class Gpu {
     readonly instance: GPU,
   ) {
     this.pool = new BufferPool(device);
+    this.kernels = new KernelCache(device);
     this.lost = device.lost.then((info) => {
       this.failure = new Error(`WebGPU device lost (${info.reason}): ${info.message}`);
       return this.failure;
@@ -81,64 +69,71 @@ export class Gpu {
     return this.device.features.has('subgroups' as GPUFeatureName);
   }
 
-  /** Pipelines in the cache now. */
-  get pipelineCount(): number {
-    return this.pipelines.size;
-  }
-
-  /** Shader modules in the cache now (those of the cached pipelines). */
-  get moduleCount(): number {
-    return this.modules.size;
-  }
-
-  /** The pipeline for `source` with these override constants, compiled once and cached (see pipelineLimit). */
-  kernel(label: string, source: string, constants: Record<string, number | boolean> = {}): Kernel {
-    const key = `${label}|${JSON.stringify(constants)}`;
-    let cached = this.pipelines.get(key);
-    if (cached) {
-      this.pipelines.delete(key);
-    } else {
-      const pipeline = this.device.createComputePipeline({
-        label,
-        layout: 'auto',
-        compute: { module: this.module(label, source), entryPoint: 'main', constants: toNumbers(constants) },
-      });
-      cached = { kernel: { pipeline, bindGroupLayout: pipeline.getBindGroupLayout(0), label }, source, used: 0 };
-      for (const oldest of this.pipelines.keys()) {
-        if (this.pipelines.size < this.pipelineLimit) break;
-        this.evict(oldest);
-      }
-    }
-    cached.used = this.generation;
-    this.pipelines.set(key, cached);
-    return cached.kernel;
+  /** The pipeline for `shader` specialised by `constants` (shapes and modes only), compiled once and cached. */
+  kernel(shader: ShaderFile, constants: Constants = {}): Kernel {
+    return this.kernels.get(shader, constants);
   }
 
   /**
-   * Gives memory back between runs: destroys the pool's free buffers and drops the pipelines not used since the
-   * previous trim(). Buffers are cheap to create again, while a pipeline takes tens of milliseconds to compile and
-   * the next run most likely repeats the last one's shapes, so the last run's pipelines stay.
+   * A uniform buffer holding `values` in the layout of the shader's `values` struct (webgpu-utils reads it from the
+   * WGSL), for @group(1) @binding(0). Numbers that change from call to call live here, not in the constants, so they
+   * compile nothing; each distinct set is made once and kept, immutable, so replaying a step writes nothing.
+   */
+  values(shader: ShaderFile, values: Record<string, number>): GPUBuffer {
+    const key = `${shader.name}|${JSON.stringify(values)}`;
+    let buffer = this.valueSets.get(key);
+    if (buffer) {
+      this.valueSets.delete(key);
+    } else {
+      let view = this.valueViews.get(shader.source);
+      if (!view) {
+        const definition = makeShaderDataDefinitions(shader.source).uniforms.values;
+        if (!definition) throw new Error(`${shader.name}: no uniform named 'values' to hold ${Object.keys(values).join(', ')}`);
+        view = makeStructuredView(definition);
+        this.valueViews.set(shader.source, view);
+      }
+      view.set(values);
+      const size = view.arrayBuffer.byteLength;
+      buffer = this.device.createBuffer({ label: `${shader.name} values`, size, usage: GPUBufferUsage.UNIFORM, mappedAtCreation: true });
+      new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(view.arrayBuffer));
+      buffer.unmap();
+      for (const [oldest, old] of this.valueSets) {
+        if (this.valueSets.size < VALUE_SETS_LIMIT) break;
+        if (this.pendingBuffers.has(old)) this.flush();
+        old.destroy();
+        this.valueSets.delete(oldest);
+      }
+    }
+    this.valueSets.set(key, buffer);
+    return buffer;
+  }
+
+  /**
+   * Gives memory back between runs: destroys the pool's free buffers, the kept value sets and bind groups, and drops
+   * the pipelines not used since the previous trim() (those of the last run stay: the next most likely repeats them).
    */
   trim(): void {
     this.flush(); // a recorded command may use a free buffer, and must reach the queue before its destroy()
     this.pool.trim();
-    for (const [key, cached] of this.pipelines) if (cached.used < this.generation) this.evict(key);
-    this.generation += 1;
+    this.kernels.trim();
+    for (const buffer of this.valueSets.values()) buffer.destroy();
+    this.valueSets.clear();
+    this.bindGroups.clear();
   }
 
-  /** Records one dispatch; `buffers` bind to @binding(0..n-1) of @group(0) in order. Nothing runs until flush. */
-  dispatch(kernel: Kernel, buffers: GPUBuffer[], workgroups: [number, number?, number?]): void {
+  /**
+   * Records one dispatch; `buffers` bind to @binding(0..n-1) of @group(0) in order, and `values` (see values()) to
+   * @group(1) @binding(0). Nothing runs until flush.
+   */
+  dispatch(kernel: Kernel, buffers: GPUBuffer[], workgroups: [number, number?, number?], values?: GPUBuffer): void {
     this.throwIfFailed();
-    const bindGroup = this.device.createBindGroup({
-      label: kernel.label,
-      layout: kernel.bindGroupLayout,
-      entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
-    });
     const pass = this.computePass();
     pass.setPipeline(kernel.pipeline);
-    pass.setBindGroup(0, bindGroup);
+    pass.setBindGroup(0, this.bindGroup(kernel, 0, buffers));
+    if (values) pass.setBindGroup(1, this.bindGroup(kernel, 1, [values]));
     pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
     for (const buffer of buffers) this.pendingBuffers.add(buffer);
+    if (values) this.pendingBuffers.add(values);
     if (++this.pendingDispatches >= MAX_PENDING_DISPATCHES) this.flush();
   }
 
@@ -174,6 +169,7 @@ export class Gpu {
 
   /** Reads several buffers with one copy pass and one map: a single round trip however many results there are. */
   async readMany(sources: { buffer: GPUBuffer; byteLength: number }[]): Promise<ArrayBuffer[]> {
+    await this.kernels.check(); // a kernel that did not compile says so, by file and line, before its results are read
     const offsets: number[] = [];
     let total = 0;
     for (const { byteLength } of sources) {
@@ -252,31 +248,26 @@ export class Gpu {
     this.device.destroy();
   }
 
-  /** Drops a cached pipeline, and its module when no other cached pipeline uses it; holders of either keep working. */
-  private evict(key: string): void {
-    const { source } = this.pipelines.get(key)!;
-    this.pipelines.delete(key);
-    const entry = this.modules.get(source)!;
-    if (--entry.pipelines === 0) this.modules.delete(source);
+  /** The bind group of `buffers` at `group` of the kernel's layout, made once per kernel and buffers. */
+  private bindGroup(kernel: Kernel, group: number, buffers: GPUBuffer[]): GPUBindGroup {
+    const key = `${kernel.id}:${group}:${buffers.map((buffer) => this.bufferId(buffer)).join(',')}`;
+    let bindGroup = this.bindGroups.get(key);
+    if (!bindGroup) {
+      bindGroup = this.device.createBindGroup({
+        label: `${kernel.label} @group(${group})`,
+        layout: kernel.pipeline.getBindGroupLayout(group),
+        entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+      });
+      if (this.bindGroups.size >= BIND_GROUP_LIMIT) this.bindGroups.delete(this.bindGroups.keys().next().value!);
+      this.bindGroups.set(key, bindGroup);
+    }
+    return bindGroup;
   }
 
-  /** The module for `source`, counted as used by one more cached pipeline. */
-  private module(label: string, source: string): GPUShaderModule {
-    const cached = this.modules.get(source);
-    if (cached) {
-      cached.pipelines += 1;
-      return cached.module;
-    }
-    const module = this.device.createShaderModule({ label, code: source });
-    this.modules.set(source, { module, pipelines: 1 });
-    module.getCompilationInfo().then((info) => {
-      const errors = info.messages.filter((message) => message.type === 'error');
-      if (errors.length) {
-        const lines = errors.map((message) => `  ${label}.wgsl:${message.lineNum}:${message.linePos} ${message.message}`);
-        this.failure ??= new Error(`WGSL compilation failed:\n${lines.join('\n')}`);
-      }
-    });
-    return module;
+  private bufferId(buffer: GPUBuffer): number {
+    let id = this.bufferIds.get(buffer);
+    if (id === undefined) this.bufferIds.set(buffer, (id = this.nextBufferId++));
+    return id;
   }
 
   /** The pending encoder with no compute pass open, for copies. */
@@ -302,10 +293,6 @@ export class Gpu {
 
 function alignTo(byteLength: number, multiple: number): number {
   return Math.ceil(byteLength / multiple) * multiple;
-}
-
-function toNumbers(constants: Record<string, number | boolean>): Record<string, number> {
-  return Object.fromEntries(Object.entries(constants).map(([name, value]) => [name, Number(value)]));
 }
 
 function tensorsIn(value: unknown): Tensor[] {

@@ -1,5 +1,7 @@
 // The public API of the engine: a device context, tensors, ops with autodiff, and an optimiser.
-export { Gpu, type Kernel } from './gpu';
+export { Gpu } from './gpu';
+export { type Kernel, type Constants } from './kernels';
+export { withCodes, type ShaderFile } from './shader';
 export { acquireDevice, type AcquiredDevice, type DeviceOptions } from './device';
 export { Tensor } from './tensor';
 export { type PoolStats } from './pool';

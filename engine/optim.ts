@@ -7,9 +7,9 @@ import { SETTINGS, type Choice } from './settings';
 import type { Tensor } from './tensor';
 import { fill } from './ops/fill';
 import { assertSameShape } from './tensor';
-import { gridFor } from './ops/grid';
-import optimSource from '../shaders/optim.wgsl';
-import adamSource from '../shaders/adam.wgsl';
+import { launch } from './ops/launch';
+import sgdShader from '../shaders/optim.wgsl';
+import adamShader from '../shaders/adam.wgsl';
 
 /** What the training loop needs of an optimiser. */
 export interface Optimizer {
@@ -56,7 +56,7 @@ export class Sgd implements Optimizer {
   readonly decoupledWeightDecay: boolean;
   private readonly gpu: Gpu;
   private readonly velocities: Tensor[];
-  private readonly hyperparameters = makeStructuredView(makeShaderDataDefinitions(optimSource).uniforms.hyper);
+  private readonly hyperparameters = makeStructuredView(makeShaderDataDefinitions(sgdShader.source).uniforms.hyper);
   private readonly hyperparameterBuffer: GPUBuffer;
   private uploaded: number[] = [];
 
@@ -81,9 +81,8 @@ export class Sgd implements Optimizer {
     this.uploadHyperparameters();
     this.params.forEach((param, index) => {
       assertSameShape(`Sgd.step (${param.label})`, param, grads[index]);
-      const kernel = this.gpu.kernel('optim', optimSource, { COUNT: param.size, DECOUPLED: this.decoupledWeightDecay });
       const buffers = [this.hyperparameterBuffer, param.buffer, grads[index].buffer, this.velocities[index].buffer];
-      this.gpu.dispatch(kernel, buffers, gridFor(this.gpu, param.size));
+      launch(this.gpu, sgdShader, { constants: { COUNT: param.size, DECOUPLED: this.decoupledWeightDecay }, buffers, items: param.size });
     });
   }
 
@@ -128,7 +127,7 @@ export class Adam implements Optimizer {
   steps = 0;
   private readonly gpu: Gpu;
   private readonly moments: { first: Tensor; second: Tensor }[];
-  private readonly hyperparameters = makeStructuredView(makeShaderDataDefinitions(adamSource).uniforms.hyper);
+  private readonly hyperparameters = makeStructuredView(makeShaderDataDefinitions(adamShader.source).uniforms.hyper);
   private readonly hyperparameterBuffer: GPUBuffer;
 
   /** Create outside any scope: the moment buffers live as long as the optimiser. */
@@ -163,9 +162,9 @@ export class Adam implements Optimizer {
     this.gpu.write(this.hyperparameterBuffer, new Uint8Array(this.hyperparameters.arrayBuffer));
     this.params.forEach((param, index) => {
       assertSameShape(`Adam.step (${param.label})`, param, grads[index]);
-      const kernel = this.gpu.kernel('adam', adamSource, { COUNT: param.size, DECOUPLED: this.decoupledWeightDecay });
       const { first, second } = this.moments[index];
-      this.gpu.dispatch(kernel, [this.hyperparameterBuffer, param.buffer, grads[index].buffer, first.buffer, second.buffer], gridFor(this.gpu, param.size));
+      const buffers = [this.hyperparameterBuffer, param.buffer, grads[index].buffer, first.buffer, second.buffer];
+      launch(this.gpu, adamShader, { constants: { COUNT: param.size, DECOUPLED: this.decoupledWeightDecay }, buffers, items: param.size });
     });
   }
 

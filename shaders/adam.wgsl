@@ -6,6 +6,7 @@
 // where the host passes the bias corrections of step t: stepSize = lr / (1 - beta1^t), sqrtCorrection2 =
 // sqrt(1 - beta2^t), in PyTorch's order of operations. m and v start at zero.
 // The host dispatches ceil(COUNT / WORKGROUP_SIZE) workgroups, 2-D when large (as elementwise.wgsl).
+//! include grid.wgsl
 
 struct Hyperparameters {
   learningRate: f32,
@@ -19,7 +20,6 @@ struct Hyperparameters {
 
 override COUNT: u32;
 override DECOUPLED: bool = false;
-override WORKGROUP_SIZE: u32 = 64;
 
 @group(0) @binding(0) var<uniform> hyper: Hyperparameters;
 @group(0) @binding(1) var<storage, read_write> weights: array<f32>;
@@ -29,7 +29,7 @@ override WORKGROUP_SIZE: u32 = 64;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = id.x + id.y * groups.x * WORKGROUP_SIZE;
+  let i = itemIndex(id, groups);
   if (i >= COUNT) {
     return;
   }

@@ -1,10 +1,10 @@
 // The gradient of batch normalisation with batch statistics (batchnorm_forward.wgsl), one invocation per column:
 //   dx = invstd / N * (N * dxhat - sum(dxhat) - xhat * sum(dxhat * xhat)),  dxhat = g * gamma,
 //   dgamma = sum(g * xhat),  dbeta = sum(g).
+//! include grid.wgsl
 
 override ROWS: u32;
 override COLS: u32;
-override WORKGROUP_SIZE: u32 = 64;
 
 @group(0) @binding(0) var<storage, read> gradOutput: array<f32>;
 @group(0) @binding(1) var<storage, read> x: array<f32>;

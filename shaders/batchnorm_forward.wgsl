@@ -2,13 +2,13 @@
 // Training: mean and biased variance of the batch, two passes (never E[x^2] - mean^2); the running
 // statistics move by MOMENTUM towards the batch's (with the unbiased variance, as PyTorch).
 // Evaluation: the running statistics. Backward: batchnorm_backward.wgsl.
+//! include grid.wgsl
 
 override ROWS: u32;
 override COLS: u32;
 override EPS: f32 = 1e-5;
 override MOMENTUM: f32 = 0.1;
 override TRAINING: bool = true;
-override WORKGROUP_SIZE: u32 = 64;
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> gamma: array<f32>;

@@ -26,7 +26,7 @@ override WIDTH: u32;
 override CLASSES: u32;
 override DEPTH: u32;
 override DECOUPLED: bool = false;
-override WORKGROUP_SIZE: u32 = 64;
+override WORKGROUP_SIZE: u32;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> learningRates: array<f32>; // one per step of this dispatch

@@ -1,43 +1,44 @@
 // Losses of a prediction (ROWS x COLS, one sample per row) against targets of the same shape (one-hot rows).
-//   MSE_TERMS:     out[i] = (ALPHA * prediction[i] - targets[i])^2                  one invocation per element
-//   MSE_BACKWARD:  out[i] = upstream[0] * 2 ALPHA / ROWS * (ALPHA * prediction[i] - targets[i])
-//   CE_ROWS:       out[r] = logsumexp(z_r) * sum(y_r) - <y_r, z_r>   (= -sum_j y_rj log softmax(z_r)_j)
-//   CE_BACKWARD:   out[r, j] = upstream[0] / ROWS * (softmax(z_r)_j * sum(y_r) - y_rj)   one invocation per row
-// The host reduces MSE_TERMS and CE_ROWS with reduce.wgsl (SCALE = 1 / ROWS). Dispatch: one invocation per
-// element or row, 2-D grid as elementwise.wgsl. Rows subtract their maximum first, so exp never overflows.
+// The modes MODE_* are generated from the table in engine/ops/loss.ts; alpha is the MSE's feature multiplier.
+//   MODE_MSE_TERMS:                out[i] = (alpha * prediction[i] - targets[i])^2       one invocation per element
+//   MODE_MSE_BACKWARD:             out[i] = upstream[0] * 2 alpha / ROWS * (alpha * prediction[i] - targets[i])
+//   MODE_CROSS_ENTROPY_ROWS:       out[r] = logsumexp(z_r) * sum(y_r) - <y_r, z_r>  (= -sum_j y_rj log softmax(z_r)_j)
+//   MODE_CROSS_ENTROPY_BACKWARD:   out[r, j] = upstream[0] / ROWS * (softmax(z_r)_j * sum(y_r) - y_rj)   one per row
+// The host reduces the terms and rows with reduce.wgsl (factor 1 / ROWS). Rows subtract their maximum first, so exp
+// never overflows.
+//! include grid.wgsl
 
-const MSE_TERMS = 0u;
-const MSE_BACKWARD = 1u;
-const CE_ROWS = 2u;
-const CE_BACKWARD = 3u;
+struct Values {
+  alpha: f32,
+}
 
 override MODE: u32;
 override ROWS: u32;
 override COLS: u32;
-override ALPHA: f32 = 1.0;
-override WORKGROUP_SIZE: u32 = 64;
 
 @group(0) @binding(0) var<storage, read> prediction: array<f32>;
 @group(0) @binding(1) var<storage, read> targets: array<f32>;
 @group(0) @binding(2) var<storage, read> upstream: array<f32>;  // the loss's gradient (backward modes)
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
+@group(1) @binding(0) var<uniform> values: Values;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = id.x + id.y * groups.x * WORKGROUP_SIZE;
+  let i = itemIndex(id, groups);
+  let alpha = values.alpha;
   switch MODE {
-    case MSE_TERMS: {
+    case MODE_MSE_TERMS: {
       if (i < ROWS * COLS) {
-        let residual = ALPHA * prediction[i] - targets[i];
+        let residual = alpha * prediction[i] - targets[i];
         out[i] = residual * residual;
       }
     }
-    case MSE_BACKWARD: {
+    case MODE_MSE_BACKWARD: {
       if (i < ROWS * COLS) {
-        out[i] = upstream[0] * 2.0 * ALPHA / f32(ROWS) * (ALPHA * prediction[i] - targets[i]);
+        out[i] = upstream[0] * 2.0 * alpha / f32(ROWS) * (alpha * prediction[i] - targets[i]);
       }
     }
-    case CE_ROWS: {
+    case MODE_CROSS_ENTROPY_ROWS: {
       if (i < ROWS) {
         let row = i * COLS;
         var targetSum = 0.0;
@@ -49,7 +50,7 @@ fn main(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) group
         out[i] = logSumExp(row) * targetSum - targetDotLogit;
       }
     }
-    case CE_BACKWARD: {
+    case MODE_CROSS_ENTROPY_BACKWARD: {
       if (i < ROWS) {
         let row = i * COLS;
         let logNormaliser = logSumExp(row);
@@ -64,7 +65,11 @@ fn main(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) group
         }
       }
     }
-    default: {}
+    default: {  // a code the table has and this switch lacks: NaN, never stale memory
+      if (i < ROWS * COLS) {
+        out[i] = sqrt(-1.0 - prediction[i] * prediction[i]);
+      }
+    }
   }
 }
 

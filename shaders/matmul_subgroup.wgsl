@@ -29,13 +29,8 @@
 // SYMMETRIC workgroups wholly below the diagonal return at once (per workgroup, so no quad is left partial);
 // the rest write their upper-triangle entries and mirror them, at stride N, below the diagonal.
 enable subgroups;
+//! include matmul_common.wgsl
 
-override M: u32;
-override N: u32;
-override K: u32;
-override TRANSPOSE_A: bool = false;
-override TRANSPOSE_B: bool = false;
-override SYMMETRIC: bool = false;  // op(A) = op(B)^T, so C = C^T: only blocks touching the upper triangle are computed
 override VEC4_A: bool = false;  // rows of the stored A are a multiple of 4 floats long
 override VEC4_B: bool = false;  // rows of the stored B are a multiple of 4 floats long
 override ROW_GROUPS: u32 = 1;  // 1 or 2 groups of 16 rows per quad; nothing else is computed right
@@ -45,7 +40,6 @@ override QUADS_Y: u32 = 1;
 
 @group(0) @binding(0) var<storage, read> a: array<vec4f>;
 @group(0) @binding(1) var<storage, read> b: array<vec4f>;
-@group(0) @binding(2) var<storage, read_write> c: array<f32>;
 
 // op(A)[row, k], zero outside the matrix. The load itself may fall past the matrix: the buffer is
 // bound whole and WebGPU clamps indices, so a select (no branch, which software GPUs pay for) suffices.
@@ -102,23 +96,6 @@ fn readBBlock(k: u32, col: u32) -> mat4x4f {
     vec4f(readB(k + 1u, col), readB(k + 1u, col + 1u), readB(k + 1u, col + 2u), readB(k + 1u, col + 3u)),
     vec4f(readB(k + 2u, col), readB(k + 2u, col + 1u), readB(k + 2u, col + 2u), readB(k + 2u, col + 3u)),
     vec4f(readB(k + 3u, col), readB(k + 3u, col + 1u), readB(k + 3u, col + 2u), readB(k + 3u, col + 3u)));
-}
-
-// C[row, col .. col + 3] = value, dropping what falls outside the matrix. A SYMMETRIC product keeps only
-// the upper triangle's entries and mirrors them below the diagonal, so each entry is written exactly once.
-fn writeC4(row: u32, col: u32, value: vec4f) {
-  if (row >= M) {
-    return;
-  }
-  for (var i = 0u; i < 4u; i++) {
-    let column = col + i;
-    if (column < N && (!SYMMETRIC || row <= column)) {
-      c[row * N + column] = value[i];
-      if (SYMMETRIC && row < column) {
-        c[column * N + row] = value[i];
-      }
-    }
-  }
 }
 
 // One row of a lane's sums: columns col .. col + 4 COL_BLOCKS - 1, the members past COL_BLOCKS unused.

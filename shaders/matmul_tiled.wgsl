@@ -11,56 +11,17 @@
 //
 // Host: dispatch ceil(N / TILE_N) x ceil(M / TILE_M) workgroups; the workgroup memory is
 // 4 * TILE_K * (TILE_M + TILE_N) bytes.
+//! include matmul_f32_inputs.wgsl
 
-override M: u32;
-override N: u32;
-override K: u32;
-override TRANSPOSE_A: bool = false;
-override TRANSPOSE_B: bool = false;
-override SYMMETRIC: bool = false;  // op(A) = op(B)^T, so C = C^T: only blocks touching the upper triangle are computed
 override WORKGROUP_X: u32 = 16;
 override WORKGROUP_Y: u32 = 16;
 override TILE_K: u32 = 16;
 
 const BLOCK = 4u;  // each invocation's block of C is BLOCK x BLOCK
 
-@group(0) @binding(0) var<storage, read> a: array<f32>;
-@group(0) @binding(1) var<storage, read> b: array<f32>;
-@group(0) @binding(2) var<storage, read_write> c: array<f32>;
-
 // tileA[k * TILE_M + row] = op(A)[row0 + row, k0 + k]; tileB[k * WORKGROUP_X + x] = op(B)[k0 + k, col0 + 4x .. 4x + 3].
 var<workgroup> tileA: array<f32, TILE_K * BLOCK * WORKGROUP_Y>;
 var<workgroup> tileB: array<vec4f, TILE_K * WORKGROUP_X>;
-
-// op(A)[row, k], zero outside the matrix. The load itself may fall past the matrix: the buffer is bound
-// whole and WebGPU clamps indices, so a select (no branch, which software GPUs pay dearly for) suffices.
-fn readA(row: u32, k: u32) -> f32 {
-  let index = select(row * K + k, k * M + row, TRANSPOSE_A);
-  return select(0.0, a[index], (row < M) & (k < K));
-}
-
-// op(B)[k, col], zero outside the matrix (as readA).
-fn readB(k: u32, col: u32) -> f32 {
-  let index = select(k * N + col, col * K + k, TRANSPOSE_B);
-  return select(0.0, b[index], (k < K) & (col < N));
-}
-
-// C[row, col .. col + 3] = value, dropping what falls outside the matrix. A SYMMETRIC product keeps only
-// the upper triangle's entries and mirrors them below the diagonal, so each entry is written exactly once.
-fn writeC4(row: u32, col: u32, value: vec4f) {
-  if (row >= M) {
-    return;
-  }
-  for (var i = 0u; i < BLOCK; i++) {
-    let column = col + i;
-    if (column < N && (!SYMMETRIC || row <= column)) {
-      c[row * N + column] = value[i];
-      if (SYMMETRIC && row < column) {
-        c[column * N + row] = value[i];
-      }
-    }
-  }
-}
 
 // Fills tileA and tileB for the slab starting at k0. Neighbouring invocations read neighbouring
 // addresses of the stored matrix: along k when A is M x K, along rows when it is stored K x M.

@@ -5,10 +5,10 @@
 //                       +(f_p / (n_a n_b)) sum_i sigmoid(-f_p (s_ip - s_jp))   for j in b, 0 otherwise.
 // One invocation per (sample, pair), looping over the other class's members. Integers are stored as f32
 // (exact below 2^24). The host dispatches ceil(SAMPLES * PAIRS / WORKGROUP_SIZE) workgroups, 2-D when large.
+//! include grid.wgsl
 
 override SAMPLES: u32;
 override PAIRS: u32;
-override WORKGROUP_SIZE: u32 = 64;
 
 @group(0) @binding(0) var<storage, read> scores: array<f32>;       // SAMPLES x PAIRS
 @group(0) @binding(1) var<storage, read> labels: array<f32>;       // each sample's class
@@ -19,7 +19,7 @@ override WORKGROUP_SIZE: u32 = 64;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let index = id.x + id.y * groups.x * WORKGROUP_SIZE;
+  let index = itemIndex(id, groups);
   if (index >= SAMPLES * PAIRS) {
     return;
   }

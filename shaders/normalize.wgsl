@@ -3,7 +3,7 @@
 // (thousands of entries), where one dispatch beats a reduction's several.
 
 override COUNT: u32;
-override WORKGROUP_SIZE: u32 = 64;  // a power of two
+override WORKGROUP_SIZE: u32;  // a power of two
 
 @group(0) @binding(0) var<storage, read_write> vector: array<f32>;
 @group(0) @binding(1) var<storage, read_write> length: array<f32>;  // [0]: the length before scaling

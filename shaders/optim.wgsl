@@ -3,6 +3,7 @@
 //   DECOUPLED (AdamW-style):    w = w * (1 - lr * weightDecay);  v = momentum * v + grad;  w = w - lr * v
 // With momentum 0, v is just g. v starts at zero, so the first step's v is g, as PyTorch's buffer.
 // The host dispatches ceil(COUNT / WORKGROUP_SIZE) workgroups, 2-D when large (as elementwise.wgsl).
+//! include grid.wgsl
 
 struct Hyperparameters {
   learningRate: f32,
@@ -12,7 +13,6 @@ struct Hyperparameters {
 
 override COUNT: u32;
 override DECOUPLED: bool = false;
-override WORKGROUP_SIZE: u32 = 64;
 
 @group(0) @binding(0) var<uniform> hyper: Hyperparameters;
 @group(0) @binding(1) var<storage, read_write> weights: array<f32>;
@@ -21,7 +21,7 @@ override WORKGROUP_SIZE: u32 = 64;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = id.x + id.y * groups.x * WORKGROUP_SIZE;
+  let i = itemIndex(id, groups);
   if (i >= COUNT) {
     return;
   }

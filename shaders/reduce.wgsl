@@ -1,15 +1,19 @@
 // Sum reduction: each workgroup adds ITEMS * WORKGROUP_SIZE consecutive elements of `input` (a strided loop,
 // then a tree in workgroup memory, which keeps float32 rounding error at O(log n)) and writes
-// SCALE * its sum to output[workgroup]. The host dispatches ceil(COUNT / (ITEMS * WORKGROUP_SIZE)) workgroups
-// (2-D when large) and repeats on the partial sums until one value is left, setting SCALE only on the last pass.
+// factor * its sum to output[workgroup]. The host dispatches ceil(COUNT / (ITEMS * WORKGROUP_SIZE)) workgroups
+// (2-D when large) and repeats on the partial sums until one value is left, with a factor other than 1 only last.
+
+struct Values {
+  factor: f32,
+}
 
 override COUNT: u32;
-override SCALE: f32 = 1.0;
-override WORKGROUP_SIZE: u32 = 256;  // a power of two
+override WORKGROUP_SIZE: u32;  // a power of two
 override ITEMS: u32 = 8;
 
 @group(0) @binding(0) var<storage, read> input: array<f32>;
 @group(0) @binding(1) var<storage, read_write> output: array<f32>;
+@group(1) @binding(0) var<uniform> values: Values;
 
 var<workgroup> partial: array<f32, WORKGROUP_SIZE>;
 
@@ -32,6 +36,6 @@ fn main(@builtin(workgroup_id) group: vec3u, @builtin(local_invocation_index) la
     workgroupBarrier();
   }
   if (lane == 0u) {
-    output[groupIndex] = SCALE * partial[0];
+    output[groupIndex] = values.factor * partial[0];
   }
 }

@@ -1,8 +1,8 @@
 // The benchmark's own logic, without a GPU or PyTorch: how the CPU peer's runs are summarised, the roofline check
 // that fails a case above its bound, and the baseline kernel held fixed so `x plain` compares across commits.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BASELINE_FINGERPRINT, BASELINE_SHADER } from '../bench/cases';
+import { BASELINE_FINGERPRINT, BASELINE_KERNEL } from '../bench/cases';
+import { matmulShaders } from '../engine/ops/matmul-plan';
 import { blasImplementation, cpuPeerSetupWarnings, summarizeCpuPeerRuns, type CpuPeerRun } from '../bench/peer-torch';
 import { cpuPeerFields, shaderFingerprint } from '../bench/results';
 import { fastestLoadRates, loadsPerMultiplyAdd, rooflineGflops, rooflineViolations } from '../bench/roofline';
@@ -98,8 +98,7 @@ describe('the roofline', () => {
 
 describe('the baseline', () => {
   it('is the plain kernel as it was: a changed shader must change the pinned fingerprint, and bench/README', () => {
-    const source = readFileSync(new URL(`../${BASELINE_SHADER}`, import.meta.url), 'utf8');
-    expect(shaderFingerprint(source)).toBe(BASELINE_FINGERPRINT);
+    expect(shaderFingerprint(matmulShaders[BASELINE_KERNEL].source)).toBe(BASELINE_FINGERPRINT);
   });
 
   it('fingerprints code, not comments or spacing', () => {

@@ -1,7 +1,9 @@
 // Bad input fails loudly, with a message that names the problem.
 import { describe, expect, it } from 'vitest';
 import { add, matmul, mseLoss, Sgd, sum, valueAndGrad } from '../engine';
+import { elementwise } from '../engine/ops/elementwise';
 import { useGpu } from './gpu';
+import fillShader from '../shaders/fill.wgsl';
 
 const gpu = useGpu();
 
@@ -41,12 +43,37 @@ describe('errors', () => {
     expect(() => valueAndGrad([], () => sum(w))).toThrow('valueAndGrad: no parameters given');
   });
 
-  it('a WGSL compilation error surfaces as a thrown error with the compiler message', async () => {
+  it('a WGSL compilation error throws with the compiler message, the file and its line, included files too', async () => {
     const g = gpu();
-    g.kernel('broken', 'fn main() { let x: f32 = ; }');
-    await g.device.queue.onSubmittedWorkDone(); // uncaptured errors arrive asynchronously in browsers
-    expect(() => g.flush()).toThrow(/WebGPU error|WGSL compilation failed/);
+    const broken = { name: 'broken.wgsl', source: '// line 1\n@compute @workgroup_size(1)\nfn main() {\n  let x: f32 = ;\n}\n', sections: [{ name: 'broken.wgsl', firstLine: 1 }] };
+    g.kernel(broken);
     const t = g.tensor([1], [1]);
+    await expect(t.read()).rejects.toThrow(/WGSL: broken\.wgsl \{\} does not compile:\n  broken\.wgsl:4:\d+ missing initializer/);
     expect(Array.from(await t.read())).toEqual([1]); // the device is still usable afterwards
+    // A line of an included file is named by that file: from line 3 on the source is part.wgsl, so line 4 is its line 2.
+    const included = { ...broken, source: `// a\n${broken.source.slice(10)}`, sections: [{ name: 'main.wgsl', firstLine: 1 }, { name: 'part.wgsl', firstLine: 3 }] };
+    g.kernel(included);
+    await expect(t.read()).rejects.toThrow(/part\.wgsl:2:\d+ /);
+  });
+
+  it('WGSL_PRINT prints each shader, with its constants, before it compiles', () => {
+    const printed: string[] = [];
+    const info = console.info;
+    console.info = (line: string) => printed.push(line);
+    Object.assign(globalThis, { WGSL_PRINT: true });
+    try {
+      gpu().kernel(fillShader, { COUNT: 12345, WORKGROUP_SIZE: 64 });
+    } finally {
+      Object.assign(globalThis, { WGSL_PRINT: undefined });
+      console.info = info;
+    }
+    expect(printed).toHaveLength(1);
+    expect(printed[0]).toMatch(/^\/\/ fill\.wgsl \{"COUNT":12345,"WORKGROUP_SIZE":64\}\n\/\/ out\[i\] = value/);
+    expect(printed[0]).toContain('fn itemIndex('); // the included grid.wgsl comes with it
+  });
+
+  it('an elementwise op the table lacks is refused, not a silent no-op', () => {
+    const a = gpu().tensor([2], [1, 2]);
+    expect(() => elementwise('frobnicate' as never, a, a)).toThrow(/elementwise: unknown op 'frobnicate'; the ops are add, sub/);
   });
 });

@@ -31,7 +31,7 @@ it(`home: trained ${TRAININGS} times with new settings, the GPU memory and the p
       return page.evaluate(() => {
         const { gpu } = (window as any).demo;
         const { bytesHeld, inUse } = gpu.pool.stats();
-        return { bytesHeld, inUse, pipelines: gpu.pipelineCount as number };
+        return { bytesHeld, inUse, pipelines: gpu.kernels.pipelineCount as number };
       });
     };
     const between: Awaited<ReturnType<typeof settle>>[] = [];

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { fill } from '../engine';
 import { initialWeights, referenceConfig, runExperiment, syntheticDataset } from '../engine/experiment';
-import fillSource from '../shaders/fill.wgsl';
+import fillShader from '../shaders/fill.wgsl';
 import { useGpu } from './gpu';
 
 const gpu = useGpu();
@@ -29,30 +29,30 @@ describe('long-lived use', () => {
     const g = gpu();
     g.trim();
     g.trim(); // nothing used since the trim before: the cache is empty
-    expect([g.pipelineCount, g.moduleCount]).toEqual([0, 0]);
-    const limit = g.pipelineLimit;
-    g.pipelineLimit = 8;
+    expect([g.kernels.pipelineCount, g.kernels.moduleCount]).toEqual([0, 0]);
+    const limit = g.kernels.limit;
+    g.kernels.limit = 8;
     try {
-      const kernel = (value: number) => g.kernel('fill', fillSource, { COUNT: 4, VALUE: value });
-      const first = kernel(0);
-      const second = kernel(1);
-      for (let value = 2; value < 20; value++) {
-        kernel(value);
-        expect(kernel(0), 'a kernel used every time stays cached').toBe(first);
+      const kernel = (count: number) => g.kernel(fillShader, { COUNT: count, WORKGROUP_SIZE: 64 });
+      const first = kernel(1);
+      const second = kernel(2);
+      for (let count = 3; count < 20; count++) {
+        kernel(count);
+        expect(kernel(1), 'a kernel used every time stays cached').toBe(first);
       }
-      expect(g.pipelineCount).toBe(8);
-      expect(g.moduleCount).toBe(1);
-      expect(kernel(1), 'an evicted kernel is compiled again').not.toBe(second);
-      const out = g.tensor([4], undefined, 'out');
-      g.dispatch(second, [out.buffer], [1]); // whoever still holds an evicted kernel can use it
-      expect(Array.from(await out.read())).toEqual([1, 1, 1, 1]);
+      expect(g.kernels.pipelineCount).toBe(8);
+      expect(g.kernels.moduleCount).toBe(1);
+      expect(kernel(2), 'an evicted kernel is compiled again').not.toBe(second);
+      const out = g.tensor([4], [0, 0, 0, 0], 'out');
+      g.dispatch(second, [out.buffer], [1], g.values(fillShader, { value: 1 })); // whoever still holds an evicted kernel can use it
+      expect(Array.from(await out.read())).toEqual([1, 1, 0, 0]);
       out.dispose();
     } finally {
-      g.pipelineLimit = limit;
+      g.kernels.limit = limit;
     }
     g.trim();
     g.trim();
-    expect([g.pipelineCount, g.moduleCount]).toEqual([0, 0]);
+    expect([g.kernels.pipelineCount, g.kernels.moduleCount]).toEqual([0, 0]);
   });
 
   it.each([
@@ -80,7 +80,7 @@ describe('long-lived use', () => {
       expect(result.stopReason).toBe('budget');
       g.trim(); // as bin/sweep.ts does after every run
       const { bytesHeld, inUse } = g.pool.stats();
-      after.push({ bytesHeld, inUse, pipelines: g.pipelineCount, modules: g.moduleCount });
+      after.push({ bytesHeld, inUse, pipelines: g.kernels.pipelineCount, modules: g.kernels.moduleCount });
     }
     const [fifth, last] = [after[4], after[49]];
     expect(last.inUse, 'buffers in use between runs').toBe(fifth.inUse);

@@ -85,7 +85,7 @@ describe.each(quadBlocks)('matmul, subgroup kernel, quad block of $rowGroups x $
     poisonPool(gpu(), K * N, NaN);
     const result = await gpu().scope(() => {
       const [aTensor, bTensor, out] = [toTensor(gpu(), a), toTensor(gpu(), b), gpu().tensor([M, N])];
-      gpu().dispatch(gpu().kernel('matmul_subgroup', matmulShaders.subgroup, plan.constants), [aTensor.buffer, bTensor.buffer, out.buffer], plan.workgroups);
+      gpu().dispatch(gpu().kernel(matmulShaders.subgroup, plan.constants), [aTensor.buffer, bTensor.buffer, out.buffer], plan.workgroups);
       return out;
     });
     const values = await result.read();

@@ -4,7 +4,7 @@
 import type { Gpu } from '../gpu';
 import { matmul } from '../ops/matmul';
 import type { Tensor } from '../tensor';
-import normalizeSource from '../../shaders/normalize.wgsl';
+import normalizeShader from '../../shaders/normalize.wgsl';
 
 export interface PVector {
   /** u, unit length, N entries. */
@@ -12,6 +12,9 @@ export interface PVector {
   /** sigma_1, the largest singular value of Z. */
   singularValue: number;
 }
+
+/** One workgroup normalises the vector: a power of two, as its tree sum needs. */
+const NORMALIZE_WORKGROUP_SIZE = 64;
 
 /**
  * Power iteration from a fixed start (all ones: not orthogonal to the top vector of features with a mean).
@@ -21,7 +24,7 @@ export async function topLeftSingularVector(gpu: Gpu, features: Tensor, iteratio
   const [N] = features.shape;
   const u = gpu.tensor([N, 1], new Float32Array(N).fill(1), 'p-vector');
   const length = gpu.tensor([1], undefined, 'p-vector length');
-  const normalize = gpu.kernel('normalize', normalizeSource, { COUNT: N });
+  const normalize = gpu.kernel(normalizeShader, { COUNT: N, WORKGROUP_SIZE: NORMALIZE_WORKGROUP_SIZE });
   try {
     gpu.dispatch(normalize, [u.buffer, length.buffer], [1]);
     for (let i = 0; i < iterations; i++) {

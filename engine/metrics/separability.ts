@@ -13,11 +13,11 @@
 // from one readback of the N x P scores.
 import type { Gpu } from '../gpu';
 import { fill } from '../ops/fill';
-import { gridFor } from '../ops/grid';
+import { launch } from '../ops/launch';
 import { matmul } from '../ops/matmul';
 import { Sgd } from '../optim';
 import { createTensor, type Tensor } from '../tensor';
-import coefficientsSource from '../../shaders/minkowski_logistic.wgsl';
+import coefficientsShader from '../../shaders/minkowski_logistic.wgsl';
 
 const STEPS = 200;
 
@@ -94,9 +94,9 @@ export function minkowskiLogisticGradient(features: Tensor, directions: Tensor, 
   const scores = matmul(features, directions, { transposeB: true });
   const [N, P] = scores.shape;
   const coefficients = createTensor(gpu, [N, P], 'separability coefficients');
-  const kernel = gpu.kernel('minkowski logistic', coefficientsSource, { SAMPLES: N, PAIRS: P });
   const { labels, members, classStart, pairs } = problem.tensors;
-  gpu.dispatch(kernel, [scores.buffer, labels.buffer, members.buffer, classStart.buffer, pairs.buffer, coefficients.buffer], gridFor(gpu, N * P));
+  const buffers = [scores.buffer, labels.buffer, members.buffer, classStart.buffer, pairs.buffer, coefficients.buffer];
+  launch(gpu, coefficientsShader, { constants: { SAMPLES: N, PAIRS: P }, buffers, items: N * P });
   return matmul(coefficients, features, { transposeA: true });
 }
 

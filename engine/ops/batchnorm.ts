@@ -5,9 +5,9 @@ import type { Gpu } from '../gpu';
 import { record } from '../tape';
 import { createTensor, type Tensor } from '../tensor';
 import { fill } from './fill';
-import { gridFor } from './grid';
-import forwardSource from '../../shaders/batchnorm_forward.wgsl';
-import backwardSource from '../../shaders/batchnorm_backward.wgsl';
+import { launch } from './launch';
+import forwardShader from '../../shaders/batchnorm_forward.wgsl';
+import backwardShader from '../../shaders/batchnorm_backward.wgsl';
 
 export interface BatchNormOptions {
   eps?: number;
@@ -51,7 +51,8 @@ export class BatchNorm {
     const y = createTensor(gpu, x.shape, 'batchnorm');
     const saved = createTensor(gpu, [2 * cols], 'batchnorm batch statistics');
     const constants = { ROWS: rows, COLS: cols, EPS: this.eps, MOMENTUM: this.momentum, TRAINING: this.training };
-    gpu.dispatch(gpu.kernel('batchnorm_forward', forwardSource, constants), [x.buffer, this.gamma.buffer, this.beta.buffer, y.buffer, saved.buffer, this.running.buffer], gridFor(gpu, cols));
+    const buffers = [x.buffer, this.gamma.buffer, this.beta.buffer, y.buffer, saved.buffer, this.running.buffer];
+    launch(gpu, forwardShader, { constants, buffers, items: cols });
     const training = this.training;
     return record(y, [x, this.gamma, this.beta], (gradOutput) => {
       if (!training) throw new Error('batchNorm: gradients are taken in training mode (set training = true)');
@@ -59,7 +60,7 @@ export class BatchNorm {
       const gradGamma = createTensor(gpu, [cols], 'batchnorm dgamma');
       const gradBeta = createTensor(gpu, [cols], 'batchnorm dbeta');
       const buffers = [gradOutput.buffer, x.buffer, this.gamma.buffer, saved.buffer, gradInput.buffer, gradGamma.buffer, gradBeta.buffer];
-      gpu.dispatch(gpu.kernel('batchnorm_backward', backwardSource, { ROWS: rows, COLS: cols }), buffers, gridFor(gpu, cols));
+      launch(gpu, backwardShader, { constants: { ROWS: rows, COLS: cols }, buffers, items: cols });
       return [gradInput, gradGamma, gradBeta];
     });
   }

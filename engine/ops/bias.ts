@@ -1,8 +1,14 @@
 // addBias: x + 1 b^T, a bias row added to every sample (shaders/bias.wgsl), forward beside backward.
+import { withCodes } from '../shader';
 import { record } from '../tape';
-import { createTensor, type Tensor } from '../tensor';
-import { gridFor } from './grid';
-import biasSource from '../../shaders/bias.wgsl';
+import type { Tensor } from '../tensor';
+import { launchInto } from './launch';
+import biasFile from '../../shaders/bias.wgsl';
+
+/** The ops of shaders/bias.wgsl: an op's code is its place here. */
+const BIAS_OPS = ['addBias', 'sumRows'] as const;
+const shader = withCodes(biasFile, 'OP', BIAS_OPS);
+const opCode = (op: (typeof BIAS_OPS)[number]) => BIAS_OPS.indexOf(op);
 
 /** out[i, j] = x[i, j] + bias[j] for x of shape N x m and bias of shape [m]. d/dx = g, d/dbias = column sums of g. */
 export function addBias(x: Tensor, bias: Tensor): Tensor {
@@ -10,19 +16,13 @@ export function addBias(x: Tensor, bias: Tensor): Tensor {
     throw new Error(`addBias: needs x of shape [N, m] and a bias of shape [m], got [${x.shape}] and [${bias.shape}]`);
   }
   const [rows, cols] = x.shape;
-  const gpu = x.gpu;
-  const out = createTensor(gpu, x.shape, 'biased');
-  const kernel = gpu.kernel('bias', biasSource, { OP: 0, ROWS: rows, COLS: cols });
-  gpu.dispatch(kernel, [x.buffer, bias.buffer, out.buffer], gridFor(gpu, rows * cols));
+  const constants = { OP: opCode('addBias'), ROWS: rows, COLS: cols };
+  const out = launchInto(x.gpu, shader, x.shape, 'biased', { inputs: [x, bias], constants, items: rows * cols });
   return record(out, [x, bias], (gradOutput, needsGrad) => [needsGrad[0] ? gradOutput : null, needsGrad[1] ? sumRows(gradOutput) : null]);
 }
 
 /** The column sums of an N x m matrix, shape [m]. */
 export function sumRows(x: Tensor): Tensor {
   const [rows, cols] = x.shape;
-  const gpu = x.gpu;
-  const out = createTensor(gpu, [cols], 'row sums');
-  const kernel = gpu.kernel('bias', biasSource, { OP: 1, ROWS: rows, COLS: cols });
-  gpu.dispatch(kernel, [x.buffer, x.buffer, out.buffer], gridFor(gpu, cols));
-  return out;
+  return launchInto(x.gpu, shader, [cols], 'row sums', { inputs: [x, x], constants: { OP: opCode('sumRows'), ROWS: rows, COLS: cols }, items: cols });
 }

@@ -1,20 +1,21 @@
 // Elementwise ops (shaders/elementwise.wgsl): add, sub, mul, scale, relu, each forward beside its backward.
+import { withCodes } from '../shader';
 import { record } from '../tape';
-import { assertSameShape, createTensor, type Tensor } from '../tensor';
-import { gridFor } from './grid';
-import elementwiseSource from '../../shaders/elementwise.wgsl';
+import { assertSameShape, type Tensor } from '../tensor';
+import { launchInto } from './launch';
+import elementwiseFile from '../../shaders/elementwise.wgsl';
 
-/** The OP codes of shaders/elementwise.wgsl. */
-const OP_CODES = { add: 0, sub: 1, mul: 2, scale: 3, relu: 4, reluBackward: 5, broadcast: 6 } as const;
-type ElementwiseOp = keyof typeof OP_CODES;
+/** The ops of shaders/elementwise.wgsl: an op's code is its place here, and the shader sees OP_<NAME>. */
+export const ELEMENTWISE_OPS = ['add', 'sub', 'mul', 'scale', 'relu', 'reluBackward', 'broadcast'] as const;
+export type ElementwiseOp = (typeof ELEMENTWISE_OPS)[number];
+const shader = withCodes(elementwiseFile, 'OP', ELEMENTWISE_OPS);
 
 /** Dispatches one elementwise kernel; unary ops pass their input as both a and b. */
 export function elementwise(op: ElementwiseOp, a: Tensor, b: Tensor, factor = 1, shape = a.shape): Tensor {
-  const gpu = a.gpu;
-  const out = createTensor(gpu, shape, op);
-  const kernel = gpu.kernel('elementwise', elementwiseSource, { OP: OP_CODES[op], COUNT: out.size, SCALE: factor });
-  gpu.dispatch(kernel, [a.buffer, b.buffer, out.buffer], gridFor(gpu, out.size));
-  return out;
+  const code = ELEMENTWISE_OPS.indexOf(op);
+  if (code < 0) throw new Error(`elementwise: unknown op '${op}'; the ops are ${ELEMENTWISE_OPS.join(', ')}`);
+  const size = shape.reduce((product, n) => product * n, 1);
+  return launchInto(a.gpu, shader, shape, op, { inputs: [a, b], constants: { OP: code, COUNT: size }, values: { factor }, items: size });
 }
 
 /** a + b, same shapes. d/da = d/db = gradOutput. */

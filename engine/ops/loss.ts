@@ -1,21 +1,24 @@
 // Losses against one-hot targets (shaders/loss.wgsl), each forward beside its backward.
 // Predictions are N x K, one sample per row; targets are N x K one-hot rows (or any rows summing to one).
 import { record } from '../tape';
-import { assertSameShape, createTensor, type Tensor } from '../tensor';
-import { gridFor } from './grid';
+import { withCodes } from '../shader';
+import { assertSameShape, type Tensor } from '../tensor';
+import { launchInto } from './launch';
 import { reduceSum } from './reduce';
-import lossSource from '../../shaders/loss.wgsl';
+import lossFile from '../../shaders/loss.wgsl';
 
-const MODES = { mseTerms: 0, mseBackward: 1, crossEntropyRows: 2, crossEntropyBackward: 3 } as const;
+/** The modes of shaders/loss.wgsl, with what each runs one invocation per: a mode's code is its place here. */
+const MODES = { mseTerms: 'element', mseBackward: 'element', crossEntropyRows: 'row', crossEntropyBackward: 'row' } as const;
+const MODE_NAMES = Object.keys(MODES) as (keyof typeof MODES)[];
+const shader = withCodes(lossFile, 'MODE', MODE_NAMES);
 
 function runLoss(mode: keyof typeof MODES, prediction: Tensor, target: Tensor, upstream: Tensor, alpha: number, outShape: number[]): Tensor {
-  const gpu = prediction.gpu;
+  const code = MODE_NAMES.indexOf(mode);
+  if (code < 0) throw new Error(`loss: unknown mode '${mode}'; the modes are ${MODE_NAMES.join(', ')}`);
   const [rows, cols] = prediction.shape;
-  const out = createTensor(gpu, outShape, mode);
-  const kernel = gpu.kernel('loss', lossSource, { MODE: MODES[mode], ROWS: rows, COLS: cols, ALPHA: alpha });
-  const invocations = mode === 'mseTerms' || mode === 'mseBackward' ? rows * cols : rows;
-  gpu.dispatch(kernel, [prediction.buffer, target.buffer, upstream.buffer, out.buffer], gridFor(gpu, invocations));
-  return out;
+  const items = MODES[mode] === 'element' ? rows * cols : rows;
+  const inputs = [prediction, target, upstream];
+  return launchInto(prediction.gpu, shader, outShape, mode, { inputs, constants: { MODE: code, ROWS: rows, COLS: cols }, values: { alpha }, items });
 }
 
 function assertRowsOfClasses(op: string, prediction: Tensor, target: Tensor): void {

@@ -2,9 +2,10 @@
 // On SwiftShader (software Vulkan, 2 cores) a load costs tens of multiply-adds and workgroup memory is no cheaper
 // than storage, so sharing operands through quad swaps wins (the subgroup kernel: about 14% of the FMA peak
 // at 512^3 with 2 x 4 blocks, against 3% for the plain kernel) and workgroup tiles lose. Real GPUs want the tiles.
-import plainSource from '../../shaders/matmul_plain.wgsl';
-import subgroupSource from '../../shaders/matmul_subgroup.wgsl';
-import tiledSource from '../../shaders/matmul_tiled.wgsl';
+import type { ShaderFile } from '../shader';
+import plainShader from '../../shaders/matmul_plain.wgsl';
+import subgroupShader from '../../shaders/matmul_subgroup.wgsl';
+import tiledShader from '../../shaders/matmul_tiled.wgsl';
 
 /** C (M x N) = op(A) (M x K) * op(B) (K x N); A is stored K x M when transposeA, B is stored N x K when transposeB. */
 export interface MatmulShape {
@@ -42,11 +43,11 @@ export interface MatmulPlan {
   quadBlock?: QuadBlock;
 }
 
-/** WGSL source of each kernel; pipelines are keyed by kernel name + constants. */
-export const matmulShaders: Record<MatmulKernel, string> = {
-  tiled: tiledSource,
-  subgroup: subgroupSource,
-  plain: plainSource,
+/** Each kernel's shader. */
+export const matmulShaders: Record<MatmulKernel, ShaderFile> = {
+  tiled: tiledShader,
+  subgroup: subgroupShader,
+  plain: plainShader,
 };
 
 /** A block of C one quad of the subgroup kernel computes: (16 rowGroups) x (16 colBlocks). */

@@ -1,6 +1,7 @@
 // matmul: C = op(A) op(B) with op a transpose or not, so backward never copies a transpose; gram: x x^T or x^T x.
 // The kernel and its tiles come from planMatmul (matmul-plan.ts); shaders/matmul_*.wgsl.
-import type { Gpu, Kernel } from '../gpu';
+import type { Gpu } from '../gpu';
+import type { Kernel } from '../kernels';
 import { record } from '../tape';
 import { add } from './elementwise';
 import { createTensor, type Tensor } from '../tensor';
@@ -82,7 +83,7 @@ function matmulForward(a: Tensor, b: Tensor, transposeA: boolean, transposeB: bo
 /** The pipeline and grid matmul dispatches for `shape` (binding A, B, C in that order); benchmarks time it alone. */
 export function matmulKernel(gpu: Gpu, shape: MatmulShape, force?: MatmulKernel, forceBlock?: QuadBlock): { kernel: Kernel; plan: MatmulPlan } {
   const plan = planMatmul(shape, matmulTraits(gpu), force, forceBlock);
-  return { kernel: gpu.kernel(`matmul_${plan.kernel}`, matmulShaders[plan.kernel], plan.constants), plan };
+  return { kernel: gpu.kernel(matmulShaders[plan.kernel], plan.constants), plan };
 }
 
 const traitsCache = new WeakMap<Gpu, MatmulDeviceTraits>();

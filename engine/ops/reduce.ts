@@ -2,8 +2,8 @@
 import { record } from '../tape';
 import { createTensor, type Tensor } from '../tensor';
 import { elementwise } from './elementwise';
-import { gridFor } from './grid';
-import reduceSource from '../../shaders/reduce.wgsl';
+import { gridFor } from './launch';
+import reduceShader from '../../shaders/reduce.wgsl';
 
 const WORKGROUP_SIZE = 64;
 /**
@@ -21,8 +21,8 @@ export function reduceSum(input: Tensor, factor = 1): Tensor {
     const groups = Math.ceil(current.size / (WORKGROUP_SIZE * ITEMS));
     const last = groups === 1;
     const out = createTensor(gpu, last ? [] : [groups], last ? 'sum' : 'partial sums');
-    const constants = { COUNT: current.size, SCALE: last ? factor : 1, WORKGROUP_SIZE, ITEMS };
-    gpu.dispatch(gpu.kernel('reduce', reduceSource, constants), [current.buffer, out.buffer], gridFor(gpu, groups, 1));
+    const kernel = gpu.kernel(reduceShader, { COUNT: current.size, WORKGROUP_SIZE, ITEMS });
+    gpu.dispatch(kernel, [current.buffer, out.buffer], gridFor(gpu, groups, 1), gpu.values(reduceShader, { factor: last ? factor : 1 }));
     if (current !== input) current.dispose(); // safe: later commands that reuse its buffer run after this one
     if (last) return out;
     current = out;

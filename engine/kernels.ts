@@ -1,0 +1,132 @@
+// Compiled kernels: a pipeline per (WGSL source, override constants), cached with least-recently-used eviction,
+// created inside an error scope so a compile error names the shader file and line with the compiler's messages.
+import { locate, type ShaderFile } from './shader';
+
+/** Constants are the shapes and modes a kernel is specialised for: never a value that changes step to step. */
+export type Constants = Record<string, number | boolean>;
+
+/** A compiled kernel: a WGSL source specialised by its `override` constants. */
+export interface Kernel {
+  pipeline: GPUComputePipeline;
+  label: string;
+  /** Distinguishes kernels in the bind-group cache's keys. */
+  id: number;
+}
+
+/**
+ * Pipelines kept by default: over three times the 74 of the most varied run (an MLP with the probes, separability
+ * and P-vectors), so no run recompiles its own, while a process that trains again and again with new shapes
+ * (a sweep, a page) stays bounded.
+ */
+const PIPELINE_LIMIT = 256;
+
+interface CachedKernel {
+  kernel: Kernel;
+  source: string;
+  /** The trim() generation it was last used in. */
+  used: number;
+}
+
+/** WGSL_PRINT=1 (Node) or globalThis.WGSL_PRINT = true (a page) prints each shader before it compiles. */
+const printShaders = () => Boolean((globalThis as { WGSL_PRINT?: unknown }).WGSL_PRINT ?? globalThis.process?.env?.WGSL_PRINT);
+
+export class KernelCache {
+  /** Pipelines cached at most; beyond it the least recently used one is dropped (and compiled again if needed). */
+  limit = PIPELINE_LIMIT;
+  /** Pipelines compiled since the cache was made, and the seconds spent creating them (the host's share). */
+  compiled = 0;
+  compileSeconds = 0;
+  /** Shader modules by source, with how many cached pipelines use each: the last one evicted takes its module along. */
+  private readonly modules = new Map<string, { module: GPUShaderModule; pipelines: number }>();
+  /** Least recently used first: a hit moves its entry to the end. */
+  private readonly pipelines = new Map<string, CachedKernel>();
+  private generation = 0;
+  /** Compile checks not yet awaited: each resolves to an error message, or null. */
+  private pending: Promise<string | null>[] = [];
+
+  constructor(private readonly device: GPUDevice) {}
+
+  get pipelineCount(): number {
+    return this.pipelines.size;
+  }
+
+  get moduleCount(): number {
+    return this.modules.size;
+  }
+
+  /** The pipeline for `shader` with these override constants, compiled once and cached. */
+  get(shader: ShaderFile, constants: Constants = {}): Kernel {
+    const key = `${JSON.stringify(constants)}|${shader.source}`;
+    let cached = this.pipelines.get(key);
+    if (cached) {
+      this.pipelines.delete(key);
+    } else {
+      cached = { kernel: this.compile(shader, constants), source: shader.source, used: 0 };
+      for (const oldest of this.pipelines.keys()) {
+        if (this.pipelines.size < this.limit) break;
+        this.evict(oldest);
+      }
+    }
+    cached.used = this.generation;
+    this.pipelines.set(key, cached);
+    return cached.kernel;
+  }
+
+  /** Throws the first compile error of the kernels made so far, naming the file and line; resolves when there is none. */
+  async check(): Promise<void> {
+    const pending = this.pending;
+    this.pending = [];
+    const failures = (await Promise.all(pending)).filter((message) => message !== null);
+    if (failures.length > 0) throw new Error(failures.join('\n'));
+  }
+
+  /** Drops the pipelines not used since the previous trim(): the last run's stay, as the next one most likely repeats them. */
+  trim(): void {
+    for (const [key, cached] of this.pipelines) if (cached.used < this.generation) this.evict(key);
+    this.generation += 1;
+  }
+
+  private compile(shader: ShaderFile, constants: Constants): Kernel {
+    const started = performance.now();
+    const label = shader.name;
+    if (printShaders()) console.info(`// ${label} ${JSON.stringify(constants)}\n${shader.source}`);
+    this.device.pushErrorScope('validation');
+    const module = this.module(shader);
+    const numbers = Object.fromEntries(Object.entries(constants).map(([name, value]) => [name, Number(value)]));
+    const pipeline = this.device.createComputePipeline({ label, layout: 'auto', compute: { module, entryPoint: 'main', constants: numbers } });
+    const scope = this.device.popErrorScope();
+    this.compiled += 1;
+    this.compileSeconds += (performance.now() - started) / 1000;
+    this.pending.push(
+      Promise.all([scope, module.getCompilationInfo()]).then(([error, info]) => {
+        if (!error) return null;
+        const messages = info.messages
+          .filter((message) => message.type === 'error')
+          .map((message) => `  ${locate(shader, message.lineNum)}:${message.linePos} ${message.message}`);
+        const detail = messages.length > 0 ? messages.join('\n') : `  ${error.message}`;
+        return `WGSL: ${label} ${JSON.stringify(constants)} does not compile:\n${detail}`;
+      }),
+    );
+    return { pipeline, label, id: this.compiled };
+  }
+
+  /** Drops a cached pipeline, and its module when no other cached pipeline uses it; holders of either keep working. */
+  private evict(key: string): void {
+    const { source } = this.pipelines.get(key)!;
+    this.pipelines.delete(key);
+    const entry = this.modules.get(source)!;
+    if (--entry.pipelines === 0) this.modules.delete(source);
+  }
+
+  /** The module for `shader`, counted as used by one more cached pipeline. */
+  private module(shader: ShaderFile): GPUShaderModule {
+    const cached = this.modules.get(shader.source);
+    if (cached) {
+      cached.pipelines += 1;
+      return cached.module;
+    }
+    const module = this.device.createShaderModule({ label: shader.name, code: shader.source });
+    this.modules.set(shader.source, { module, pipelines: 1 });
+    return module;
+  }
+}

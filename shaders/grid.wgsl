@@ -1,0 +1,10 @@
+// Included (//! include grid.wgsl) by the kernels that run one invocation per item: the host (engine/ops/launch.ts)
+// passes WORKGROUP_SIZE and dispatches ceil(items / WORKGROUP_SIZE) workgroups, folded into an x * y grid when one
+// dimension cannot hold them all.
+
+override WORKGROUP_SIZE: u32;
+
+// The item this invocation handles (possibly past the last: each kernel checks).
+fn itemIndex(id: vec3u, groups: vec3u) -> u32 {
+  return id.x + id.y * groups.x * WORKGROUP_SIZE;
+}

@@ -1,0 +1,29 @@
+// Included by the three matmul kernels (//! include matmul_common.wgsl): C (M x N) = op(A) (M x K) * op(B) (K x N),
+// all row-major f32; A is stored M x K, or K x M when TRANSPOSE_A; B is stored K x N, or N x K when TRANSPOSE_B.
+// Buffers may be longer than the matrices: every write is guarded here, every read in the kernel's readA and readB.
+
+override M: u32;
+override N: u32;
+override K: u32;
+override TRANSPOSE_A: bool = false;
+override TRANSPOSE_B: bool = false;
+override SYMMETRIC: bool = false;  // op(A) = op(B)^T, so C = C^T: only blocks touching the upper triangle are computed
+
+@group(0) @binding(2) var<storage, read_write> c: array<f32>;
+
+// C[row, col .. col + 3] = value, dropping what falls outside the matrix. A SYMMETRIC product keeps only
+// the upper triangle's entries and mirrors them below the diagonal, so each entry is written exactly once.
+fn writeC4(row: u32, col: u32, value: vec4f) {
+  if (row >= M) {
+    return;
+  }
+  for (var i = 0u; i < 4u; i++) {
+    let column = col + i;
+    if (column < N && (!SYMMETRIC || row <= column)) {
+      c[row * N + column] = value[i];
+      if (SYMMETRIC && row < column) {
+        c[column * N + row] = value[i];
+      }
+    }
+  }
+}

@@ -246,7 +246,7 @@ export async function train(gpu: Gpu, data: TrainData, network: Network, options
 export async function measure(gpu: Gpu, stage: MetricsStage, inputs: Tensor, network: Network): Promise<NetworkMetrics> {
   const features = evaluating(network, () => gpu.scope(() => network.features(inputs)));
   try {
-    return await stage.measure(features, network.weights);
+    return await stage.measure(features, network.weights, network.biases.at(-1) ?? null);
   } finally {
     for (const f of features.slice(1)) f.dispose();
   }

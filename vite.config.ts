@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { Plugin } from 'vite';
+import type { Plugin, UserConfig } from 'vite';
 import { defineConfig } from 'vitest/config';
 import { wgslModule } from './scripts/wgsl-module.mjs';
 
@@ -21,20 +21,39 @@ function repository(path: string): string {
   return fileURLToPath(new URL(path, import.meta.url));
 }
 
-export default defineConfig({
+/** The package's entry points (package.json "exports" and "bin"), built by `vite build --mode package`. */
+const PACKAGE_ENTRIES = { index: 'engine/index.ts', node: 'engine/node.ts', report: 'engine/report/index.ts', internal: 'engine/internal.ts', cli: 'bin/main.ts' };
+
+/** The demo site, or with --mode package the engine as an npm package (dist/package; types from tsconfig.package.json). */
+const build = (mode: string): UserConfig['build'] =>
+  mode === 'package'
+    ? {
+        outDir: repository('dist/package'),
+        emptyOutDir: true,
+        target: 'es2022',
+        minify: false,
+        lib: { entry: Object.fromEntries(Object.entries(PACKAGE_ENTRIES).map(([name, path]) => [name, repository(path)])), formats: ['es'] },
+        rollupOptions: {
+          external: [/^node:/, 'webgpu', 'webgpu-utils', '@observablehq/plot', 'jsdom', 'mnist'],
+          output: { banner: (chunk) => (chunk.name === 'cli' ? '#!/usr/bin/env node' : '') },
+        },
+      }
+    : {
+        outDir: repository('dist/site'),
+        emptyOutDir: true,
+        target: 'es2022',
+        rollupOptions: { input: ['index', 'geometry', 'playground'].map((page) => repository(`demos/${page}.html`)) },
+      };
+
+export default defineConfig(({ mode }) => ({
   plugins: [wgsl()],
   server: { host: '127.0.0.1' },
   base: './', // the built demo site works from any folder of any static host
-  build: {
-    outDir: repository('dist'),
-    emptyOutDir: true,
-    target: 'es2022',
-    rollupOptions: { input: ['index', 'geometry', 'playground'].map((page) => repository(`demos/${page}.html`)) },
-  },
+  build: build(mode),
   test: {
     include: ['tests/**/*.test.ts'],
     pool: 'forks', // dawn.node is a native addon: one process per test file, not worker threads
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },
-});
+}));

@@ -4,7 +4,7 @@ import { Gpu, Random } from '../engine';
 import type { MatmulCase } from './cases';
 import { measurePeerMatmul, measurePeerTrainStep, startPeer } from './peer-tfjs';
 import { checkMatmul, INPUT_SEED, openSuite, type BenchSuite } from './suite';
-import type { TimingSettings } from './timing';
+import type { TimingSettings } from '../engine/internal';
 import type { TrainStepCase, TrainStepMeasurement } from './train-step';
 
 /** The peer's matmul, checked on the same inputs and with the same bound as ours. */

@@ -7,8 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeNpy } from '../engine/io/npy';
-import { median } from './timing';
+import { writeNpy } from '../engine';
+import { median } from '../engine/internal';
 import { PROBLEM_OPTIONS, trainProblem, type TrainStepCase } from './train-step';
 
 /** Debian's interpreter: its python3-torch is not visible to other Pythons on the PATH. */

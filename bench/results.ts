@@ -3,11 +3,9 @@
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { matmulShaders } from '../engine/ops/matmul-plan';
+import { matmulShaders, type Peak, type TimingMethod } from '../engine/internal';
 import { BASELINE_KERNEL, BASELINE_SHADER } from './cases';
-import type { Peak } from './peak';
 import type { CpuPeerSetup, CpuPeerSummary } from './peer-torch';
-import type { TimingMethod } from './timing';
 
 export interface Flags {
   /** Fewer shapes, shorter passes, fewer samples. */

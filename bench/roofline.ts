@@ -6,8 +6,7 @@
 // arithmetic and stores are left out. So it is a bound: a kernel above it is measuring something other than
 // what it claims, and the run fails (rooflineViolations).
 // The subgroup kernel's guarded scalar loads (rows not a multiple of 4 long) are counted at the float rate.
-import type { MatmulPlan } from '../engine';
-import type { LoadRates, Peak } from './peak';
+import type { MatmulPlan, LoadRates, Peak } from '../engine/internal';
 
 /** Loads per multiply-add in a kernel's inner loop, by width. */
 export interface LoadMix {

@@ -11,9 +11,8 @@ import { MEMORY_CASES, type MemoryCase } from './memory-ops';
 import { cpuPeerSetupWarnings, cpuPeerVersion, measureCpuPeer, type CpuPeerSetup, type CpuPeerSummary } from './peer-torch';
 import { baselineRecord, cpuPeerFields, currentCommit, significant, writeResult, type BenchResult, type CaseResult, type Flags, type MemoryResult, type TrainStepResult } from './results';
 import { TRAIN_STEP_CASES, trainStepFlops, type TrainStepCase, type TrainStepMeasurement } from './train-step';
-import type { LoadRates, Peak } from './peak';
+import type { LoadRates, Peak, TimingSettings } from '../engine/internal';
 import { fastestLoadRates, loadsPerMultiplyAdd, rooflineGflops, rooflineViolations, type LoadMix, type LoadSamples } from './roofline';
-import type { TimingSettings } from './timing';
 
 const USAGE = 'usage: npm run bench [-- --quick] [-- --filter <substring of a case name>] [-- --node]';
 

@@ -1,10 +1,9 @@
 // The benchmark's measurements of our engine, the same in the browser (bench/page.ts) and in Node (--node):
 // one call per measurement, so bench/run.ts drives them case by case.
-import { Gpu, matmul, matmulKernel, Random, type MatmulPlan, type Tensor } from '../engine';
+import { Gpu, matmul, Random, type Tensor } from '../engine';
+import { matmulKernel, type MatmulPlan, measureLoadRate, measurePeak, type Peak, DispatchTimer, type TimingMethod, type TimingSettings } from '../engine/internal';
 import type { MatmulCase } from './cases';
 import { measureMemoryCase, type MemoryCase, type MemoryMeasurement } from './memory-ops';
-import { measureLoadRate, measurePeak, type Peak } from './peak';
-import { DispatchTimer, type TimingMethod, type TimingSettings } from './timing';
 import { measureOurTrainStep, type TrainStepCase, type TrainStepMeasurement } from './train-step';
 
 export interface MatmulMeasurement {

@@ -1,7 +1,7 @@
 // The command line's flags: every setting of engine/settings.ts is a flag, with its default, range and help, so
 // --help cannot drift from what is accepted; a few more flags name files.
 import { parseArgs } from 'node:util';
-import { allowed, flagOf, parseSetting, referenceConfig, settingNames, settingOfFlag, SETTINGS, type ExperimentConfig } from '../engine/settings';
+import { allowed, flagOf, parseSetting, referenceConfig, settingNames, settingOfFlag, SETTINGS, type ExperimentConfig } from '../engine';
 
 /** The config plus the flags that name files rather than settings. */
 export interface CommandLine {

@@ -1,14 +1,14 @@
 // Reading a run's inputs from disk: the user's dataset (.npy, IDX or CIFAR-10) and initial weights (.npy).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { datasetFromArrays } from '../engine/data/arrays';
-import { readCifarDir, readIdxFile } from '../engine/data/image-files';
-import { imageDataset, type ImageSelection } from '../engine/data/images';
-import type { Dataset } from '../engine/data/synthetic';
-import { readNpyFile } from '../engine/io/npy-file';
-import type { Matrix } from '../engine/linalg';
-import type { ExperimentConfig } from '../engine/experiment';
-import { checkChain } from '../engine/model';
+import { datasetFromArrays } from '../engine';
+import { readCifarDir, readIdxFile } from '../engine/node';
+import { imageDataset, type ImageSelection } from '../engine';
+import type { Dataset } from '../engine';
+import { readNpyFile } from '../engine/node';
+import type { Matrix } from '../engine';
+import type { ExperimentConfig } from '../engine';
+import { checkChain } from '../engine';
 import type { DataFiles } from './flags';
 
 /** The user's dataset: .npy arrays as they are; IDX and CIFAR images selected and scaled as the config says. */

@@ -1,8 +1,8 @@
 // npm start -- [flags]: train a deep linear network on the GPU, measure every layer, write the results.
 // With no flags it reproduces the reference configuration of METHOD.md. See --help.
 // `sweep ...` runs a grid of such runs (bin/sweep.ts); `sweep report DIR` merges them (bin/sweep-report.ts).
-import { Gpu } from '../engine/gpu';
-import { runExperiment } from '../engine/experiment';
+import { Gpu } from '../engine';
+import { runExperiment } from '../engine';
 import { helpText, parseCommandLine } from './flags';
 import { chooseOutDir, writeRun } from './outputs';
 import { describeRun, prepareRun, runContext } from './prepare';

@@ -2,10 +2,10 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Orthogonality } from '../engine/data/orthogonality';
-import type { ExperimentConfig, ExperimentResult } from '../engine/experiment';
-import { writeNpyFile } from '../engine/io/npy-file';
-import { renderFiguresToFiles } from '../engine/report/svg-node';
+import type { Orthogonality } from '../engine';
+import type { ExperimentConfig, ExperimentResult } from '../engine';
+import { writeNpyFile } from '../engine/node';
+import { renderFiguresToFiles } from '../engine/node';
 
 /** Where the run will go; throws before any training if that would touch earlier results. */
 export function chooseOutDir(requested: string | undefined, now = new Date()): string {

@@ -1,12 +1,12 @@
 // Turning a parsed command line into a run that can start: the dataset and initial weights loaded or built,
 // and the config completed from them. Everything that can fail on bad input fails here, before the GPU starts.
-import { orthogonality } from '../engine/data/orthogonality';
-import type { Dataset } from '../engine/data/synthetic';
-import { checkConfig, initialWeights, syntheticDataset, type BufferLimits, type ExperimentConfig } from '../engine/experiment';
-import type { Gpu } from '../engine/gpu';
-import type { Matrix } from '../engine/linalg';
+import { orthogonality } from '../engine';
+import type { Dataset } from '../engine';
+import { checkConfig, initialWeights, syntheticDataset, type BufferLimits, type ExperimentConfig } from '../engine';
+import type { Gpu } from '../engine';
+import type { Matrix } from '../engine';
 import type { CommandLine } from './flags';
-import { loadMnist } from '../engine/data/image-files';
+import { loadMnist } from '../engine/node';
 import { imageSelection, readDataset, readInitialWeights } from './inputs';
 import type { RunContext } from './outputs';
 

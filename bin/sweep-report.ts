@@ -4,8 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JSDOM } from 'jsdom';
-import { showFit } from '../engine/metrics/fits';
-import { sweepFigure, type SweepPoint } from '../engine/report/sweep-figure';
+import { showFit } from '../engine';
+import { sweepFigure, type SweepPoint } from '../engine/report';
 import { sweepRuns, type Axis } from './sweep';
 
 /** What the summary keeps of each run; a fit's figure is null where the run had too few layers for it. */

@@ -4,9 +4,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Gpu } from '../engine/gpu';
-import { runExperiment } from '../engine/experiment';
-import { showFit } from '../engine/metrics/fits';
+import { Gpu } from '../engine';
+import { runExperiment } from '../engine';
+import { showFit } from '../engine';
 import { applySetting, parseCommandLine, type CommandLine } from './flags';
 import { writeRun } from './outputs';
 import { prepareRun, runContext } from './prepare';

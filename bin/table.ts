@@ -1,6 +1,6 @@
 // The per-layer table and the fits, as printed at the end of a run.
-import { showFit } from '../engine/metrics/fits';
-import type { NetworkMetrics } from '../engine/metrics/layers';
+import { showFit } from '../engine';
+import type { NetworkMetrics } from '../engine';
 
 const format = (value: number) => (Math.abs(value) >= 1e-3 && Math.abs(value) < 1e4 ? value.toFixed(4) : value.toExponential(3));
 

@@ -1,5 +1,5 @@
 // What every demo page shares: getting the GPU (or saying plainly why not), downloads, and waiting for a frame.
-import { Gpu } from '../engine/gpu';
+import { Gpu } from '../engine';
 
 /** The engine's GPU, or null after replacing the page's <main> with an explanation of how to get WebGPU. */
 export async function startGpu(): Promise<Gpu | null> {

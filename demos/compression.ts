@@ -1,6 +1,6 @@
 // The home page: train the reference network (or any of its family) live and watch every layer compress.
-import { referenceConfig } from '../engine/experiment';
-import { compressionFigure, compressionHistoryFigure, discriminationFigure, lossFigure, runFigures } from '../engine/report/figures';
+import { referenceConfig } from '../engine';
+import { compressionFigure, compressionHistoryFigure, discriminationFigure, lossFigure, runFigures } from '../engine/report';
 import { download, show, startGpu } from './common';
 import { buildControls, readControls, setControls } from './controls';
 import { LiveRun } from './live-run';

@@ -1,6 +1,6 @@
 // The experiment's knobs as a form: a field for every setting with a demo label (engine/settings.ts), filled from
 // and read back into an ExperimentConfig.
-import { referenceConfig, SETTINGS, settingNames, parseSetting, type ExperimentConfig, type SettingName } from '../engine/settings';
+import { referenceConfig, SETTINGS, settingNames, parseSetting, type ExperimentConfig, type SettingName } from '../engine';
 
 /** MNIST is read from the mnist package in Node; a page builds only synthetic data. */
 const NODE_ONLY_CHOICES: readonly string[] = ['mnist'];

@@ -1,6 +1,6 @@
 // Feature geometry: one layer's features in 2-D, coloured by class, redrawn as the network trains.
 import * as Plot from '@observablehq/plot';
-import { compressionFigure } from '../engine/report/figures';
+import { compressionFigure } from '../engine/report';
 import { show, startGpu } from './common';
 import { buildControls, readControls } from './controls';
 import { LiveRun } from './live-run';

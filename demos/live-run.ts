@@ -1,9 +1,9 @@
 // A training run driven by a page: chunks of steps between repaints, metrics after each chunk, stop and resume.
-import type { Gpu } from '../engine/gpu';
-import type { Dataset } from '../engine/data/synthetic';
-import { initialWeights, syntheticDataset, trainOptions, uploadExperiment, type ExperimentConfig, type UploadedExperiment } from '../engine/experiment';
-import type { NetworkMetrics } from '../engine/metrics/layers';
-import { TrainingSession } from '../engine/train';
+import type { Gpu } from '../engine';
+import type { Dataset } from '../engine';
+import { initialWeights, syntheticDataset, trainOptions, uploadExperiment, type ExperimentConfig, type UploadedExperiment } from '../engine';
+import type { NetworkMetrics } from '../engine';
+import { TrainingSession } from '../engine';
 import { nextFrame } from './common';
 
 /** How long one chunk of training should take: long enough to amortise the readback, short enough to feel live. */

@@ -2,11 +2,11 @@
 // that fails a case above its bound, and the baseline kernel held fixed so `x plain` compares across commits.
 import { describe, expect, it } from 'vitest';
 import { BASELINE_FINGERPRINT, BASELINE_KERNEL } from '../bench/cases';
-import { matmulShaders } from '../engine/ops/matmul-plan';
+import { matmulShaders } from '../engine/internal';
 import { blasImplementation, cpuPeerSetupWarnings, summarizeCpuPeerRuns, type CpuPeerRun } from '../bench/peer-torch';
 import { cpuPeerFields, shaderFingerprint } from '../bench/results';
 import { fastestLoadRates, loadsPerMultiplyAdd, rooflineGflops, rooflineViolations } from '../bench/roofline';
-import type { MatmulPlan } from '../engine';
+import type { MatmulPlan } from '../engine/internal';
 
 const OPENBLAS = '/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so';
 const REFERENCE_BLAS = '/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0';

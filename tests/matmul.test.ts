@@ -1,9 +1,10 @@
 // Every matmul kernel over awkward shapes (none a multiple of a tile) and all four transpose layouts,
 // against the float64 triple loop.
 import { describe, expect, it } from 'vitest';
-import { gram, matmul, planMatmul, quadBlock, QUAD_BLOCKS, type MatmulKernel, type MatmulOptions } from '../engine';
-import { matmulTraits } from '../engine/ops/matmul';
-import { matmulShaders } from '../engine/ops/matmul-plan';
+import { gram, matmul, type MatmulKernel, type MatmulOptions } from '../engine';
+import { planMatmul, quadBlock, QUAD_BLOCKS } from '../engine/internal';
+import { matmulTraits } from '../engine/internal';
+import { matmulShaders } from '../engine/internal';
 import { expectClose, matmulRef, randomMatrix, seededRandom, transpose } from './reference';
 import { poisonPool, toTensor, useGpu } from './gpu';
 

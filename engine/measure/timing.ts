@@ -2,7 +2,8 @@
 // and readback cost is paid once per sample, not once per dispatch.
 // GPU-side timestamps ('timestamp-query') bracket the pass where the device has them; otherwise the wall
 // clock runs from submit to onSubmittedWorkDone. Chromium rounds timestamps to 100 us, so passes are long.
-import type { Gpu, Kernel } from '../engine';
+import type { Gpu } from '../gpu';
+import type { Kernel } from '../kernels';
 
 export type TimingMethod = 'timestamp-query' | 'wall-clock';
 

@@ -2,10 +2,10 @@
 // every case is a percentage of, the copy bandwidth that bounds memory-heavy kernels, and the rate of
 // per-invocation loads from cache that, with a kernel's multiply-adds per load, bounds matmul (bench/roofline.ts).
 // Each kernel's output is checked once before it is timed.
-import type { Gpu } from '../engine';
-import fmaShader from '../shaders/peak_fma.wgsl';
-import copyShader from '../shaders/peak_copy.wgsl';
-import loadShader from '../shaders/peak_load.wgsl';
+import type { Gpu } from '../gpu';
+import fmaShader from '../../shaders/peak_fma.wgsl';
+import copyShader from '../../shaders/peak_copy.wgsl';
+import loadShader from '../../shaders/peak_load.wgsl';
 import type { DispatchTimer, TimingSettings } from './timing';
 
 /** 10^9 loads per second, of a float and of a vec4, as the matmul kernels load (peak_load.wgsl). */

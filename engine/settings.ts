@@ -23,6 +23,8 @@ type Spec =
 export const COSINE_FINAL_FRACTION = 0.1;
 const MAX_COUNT = 2 ** 31 - 1; // sizes and step counts: device limits and memory bound them long before this
 
+// One row per setting: the table is laid out by hand.
+// prettier-ignore
 export const SETTINGS = {
   dataset: { kind: 'choice', choices: ['orthogonal', 'gaussian', 'uniform', 'mnist'], default: 'orthogonal', label: 'dataset', help: 'nearly orthogonal, Gaussian or uniform clusters (synthetic), or MNIST digits' },
   samples: { kind: 'integer', default: 30, min: 2, max: MAX_COUNT, applies: 'synthetic data', label: 'samples N', help: 'N, the number of samples' },

@@ -22,7 +22,13 @@ function repository(path: string): string {
 }
 
 /** The package's entry points (package.json "exports" and "bin"), built by `vite build --mode package`. */
-const PACKAGE_ENTRIES = { index: 'engine/index.ts', node: 'engine/node.ts', report: 'engine/report/index.ts', internal: 'engine/internal.ts', cli: 'bin/main.ts' };
+const PACKAGE_ENTRIES = {
+  index: 'engine/index.ts',
+  node: 'engine/node.ts',
+  report: 'engine/report/index.ts',
+  internal: 'engine/internal.ts',
+  cli: 'bin/main.ts',
+};
 
 /** The demo site, or with --mode package the engine as an npm package (dist/package; types from tsconfig.package.json). */
 const build = (mode: string): UserConfig['build'] =>

@@ -48,7 +48,8 @@ export async function measureMemoryCase(gpu: Gpu, c: MemoryCase, targetMs: numbe
     const updated = await param.read();
     for (let i = 0; i < c.count; i += 997) {
       const expected = values[i] - 0.01 * (gradient[i] + 1e-4 * values[i]);
-      if (!(Math.abs(updated[i] - expected) <= 1e-6 * (1 + Math.abs(expected)))) throw new Error(`${c.name}: parameter ${i} is ${updated[i]}, float64 gives ${expected}`);
+      if (!(Math.abs(updated[i] - expected) <= 1e-6 * (1 + Math.abs(expected))))
+        throw new Error(`${c.name}: parameter ${i} is ${updated[i]}, float64 gives ${expected}`);
     }
     const msPerCall = await timeCalls(gpu, () => sgd.step([grad]), targetMs);
     return { msPerCall, bytes: 5 * 4 * c.count }; // reads w, g, v; writes w, v

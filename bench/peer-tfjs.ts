@@ -22,7 +22,12 @@ export async function startPeer(): Promise<string> {
 }
 
 /** Times tf.matMul on the case's shape (wall clock over many calls, ended by one awaited read). */
-export async function measurePeerMatmul(c: MatmulCase, storedA: Float32Array, storedB: Float32Array, targetMs: number): Promise<{ msPerCall: number; result: Float32Array }> {
+export async function measurePeerMatmul(
+  c: MatmulCase,
+  storedA: Float32Array,
+  storedB: Float32Array,
+  targetMs: number,
+): Promise<{ msPerCall: number; result: Float32Array }> {
   const a = tf.tensor2d(storedA, c.transposeA ? [c.k, c.m] : [c.m, c.k]);
   const b = tf.tensor2d(storedB, c.transposeB ? [c.n, c.k] : [c.k, c.n]);
   const run = async (calls: number) => {

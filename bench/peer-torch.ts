@@ -116,16 +116,31 @@ export function summarizeCpuPeerRuns(name: string, runs: CpuPeerRun[]): CpuPeerS
   const others = runs.map((run) => run.other_cpu).filter((cores): cores is number => cores !== null);
   const otherCpu = others.length > 0 ? Math.max(...others) : null;
   const warnings = [
-    ...(spread > MAX_SPREAD ? [`${name}: PyTorch's ${runs.length} runs spread by ${(100 * spread).toFixed(0)}% (over ${100 * MAX_SPREAD}%): its figure is unsteady`] : []),
-    ...(otherCpu !== null && otherCpu > MAX_OTHER_CPU ? [`${name}: other processes used ${otherCpu.toFixed(2)} cores while PyTorch ran: the machine was not quiet`] : []),
+    ...(spread > MAX_SPREAD
+      ? [`${name}: PyTorch's ${runs.length} runs spread by ${(100 * spread).toFixed(0)}% (over ${100 * MAX_SPREAD}%): its figure is unsteady`]
+      : []),
+    ...(otherCpu !== null && otherCpu > MAX_OTHER_CPU
+      ? [`${name}: other processes used ${otherCpu.toFixed(2)} cores while PyTorch ran: the machine was not quiet`]
+      : []),
   ];
-  return { setup, msPerStep: 1000 / middle, stepsPerSecond, spread, unsteady: spread > MAX_SPREAD, otherCpu, lossAfterWarmup: runs[0].loss_after_warmup, warnings };
+  return {
+    setup,
+    msPerStep: 1000 / middle,
+    stepsPerSecond,
+    spread,
+    unsteady: spread > MAX_SPREAD,
+    otherCpu,
+    lossAfterWarmup: runs[0].loss_after_warmup,
+    warnings,
+  };
 }
 
 /** What in the setup all of the CPU peer's figures suffer from: the reference BLAS makes it no fair peer. */
 export function cpuPeerSetupWarnings(setup: CpuPeerSetup): string[] {
   if (setup.blas !== 'reference') return [];
-  return [`PyTorch ran on the reference BLAS (${setup.blas_libraries.join(', ')}), about ten times slower than OpenBLAS (apt-get install libopenblas0-pthread)`];
+  return [
+    `PyTorch ran on the reference BLAS (${setup.blas_libraries.join(', ')}), about ten times slower than OpenBLAS (apt-get install libopenblas0-pthread)`,
+  ];
 }
 
 function cpuPeerSetup(run: CpuPeerRun): CpuPeerSetup {

@@ -136,7 +136,10 @@ export function cpuPeerFields(summary: CpuPeerSummary, ourStepsPerSecond: number
  * space taken out, so rewording a comment keeps it and any change to the code does not.
  */
 export function shaderFingerprint(source: string): string {
-  const code = source.replace(/\/\/.*$/gm, '').replace(/\s+/g, ' ').trim();
+  const code = source
+    .replace(/\/\/.*$/gm, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   return createHash('sha256').update(code).digest('hex').slice(0, 12);
 }
 

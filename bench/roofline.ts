@@ -24,7 +24,10 @@ export function loadsPerMultiplyAdd(plan: MatmulPlan): LoadMix | null {
       const { rowGroups, colBlocks } = plan.quadBlock!;
       const multiplyAdds = 256 * rowGroups * colBlocks;
       const mix = { floats: 0, vec4s: 0 };
-      for (const [blocks, vec4] of [[rowGroups, plan.constants.VEC4_A], [colBlocks, plan.constants.VEC4_B]] as const) {
+      for (const [blocks, vec4] of [
+        [rowGroups, plan.constants.VEC4_A],
+        [colBlocks, plan.constants.VEC4_B],
+      ] as const) {
         if (vec4) mix.vec4s += (4 * blocks) / multiplyAdds;
         else mix.floats += (16 * blocks) / multiplyAdds;
       }

@@ -9,7 +9,18 @@ import { Gpu } from '../engine';
 import { openSuite, type BenchSuite, type MatmulMeasurement } from './suite';
 import { MEMORY_CASES, type MemoryCase } from './memory-ops';
 import { cpuPeerSetupWarnings, cpuPeerVersion, measureCpuPeer, type CpuPeerSetup, type CpuPeerSummary } from './peer-torch';
-import { baselineRecord, cpuPeerFields, currentCommit, significant, writeResult, type BenchResult, type CaseResult, type Flags, type MemoryResult, type TrainStepResult } from './results';
+import {
+  baselineRecord,
+  cpuPeerFields,
+  currentCommit,
+  significant,
+  writeResult,
+  type BenchResult,
+  type CaseResult,
+  type Flags,
+  type MemoryResult,
+  type TrainStepResult,
+} from './results';
 import { TRAIN_STEP_CASES, trainStepFlops, type TrainStepCase, type TrainStepMeasurement } from './train-step';
 import type { LoadRates, Peak, TimingSettings } from '../engine/internal';
 import { fastestLoadRates, loadsPerMultiplyAdd, rooflineGflops, rooflineViolations, type LoadMix, type LoadSamples } from './roofline';
@@ -24,7 +35,20 @@ const COLUMNS = ['case', 'kernel', 'M x N x K', 'reps', 'ms', 'GFLOP/s', '% peak
 const WIDTHS = [22, 13, 16, 6, 10, 8, 7, 8, 9, 7];
 const ROOF_COLUMNS = ['case', 'kernel', 'GFLOP/s', 'roof GF/s', '% roof'];
 const ROOF_WIDTHS = [22, 13, 8, 9, 6];
-const TRAIN_COLUMNS = ['case', 'N x d, L x m', 'ms/step', 'steps/s', 'samples/s', 'GFLOP/s', '% peak', 'peer st/s', 'x peer', 'CPU st/s', 'x CPU', 'metrics/step'];
+const TRAIN_COLUMNS = [
+  'case',
+  'N x d, L x m',
+  'ms/step',
+  'steps/s',
+  'samples/s',
+  'GFLOP/s',
+  '% peak',
+  'peer st/s',
+  'x peer',
+  'CPU st/s',
+  'x CPU',
+  'metrics/step',
+];
 const TRAIN_WIDTHS = [22, 20, 10, 9, 10, 8, 7, 9, 7, 9, 7, 12];
 /** The CPU peer's timed steps per case: a few seconds of work. */
 const CPU_PEER_STEPS: Record<string, number> = { 'train step reference': 2000, 'train step ref. tape': 2000, 'train step large': 10 };
@@ -66,11 +90,22 @@ async function openBenchPage(page: Page, pageErrors: string[]): Promise<BenchSui
   const call =
     <R>(method: keyof BenchSuite) =>
     (...args: unknown[]): Promise<R> =>
-      page.evaluate((name, sent) => (window.bench as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[name](...sent), method, args) as Promise<R>;
+      page.evaluate(
+        (name, sent) => (window.bench as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[name](...sent),
+        method,
+        args,
+      ) as Promise<R>;
   return {
-    device, timing, peer,
-    peak: call('peak'), loadRate: call('loadRate'), matmul: call('matmul'), memory: call('memory'), trainStep: call('trainStep'),
-    peerMatmul: call('peerMatmul'), peerTrainStep: call('peerTrainStep'),
+    device,
+    timing,
+    peer,
+    peak: call('peak'),
+    loadRate: call('loadRate'),
+    matmul: call('matmul'),
+    memory: call('memory'),
+    trainStep: call('trainStep'),
+    peerMatmul: call('peerMatmul'),
+    peerTrainStep: call('peerTrainStep'),
   };
 }
 
@@ -104,7 +139,9 @@ function matmulResult(matmulCase: MatmulCase, measured: MatmulMeasurement, peak:
 function checkRooflines(peak: Peak, results: CaseResult[], loads: (LoadMix | null)[], samples: LoadSamples): string[] {
   Object.assign(peak, roundLoadRates(fastestLoadRates(samples)));
   const range = (rates: number[]) => `${Math.min(...rates).toFixed(3)}-${Math.max(...rates).toFixed(3)}`;
-  console.log(`\nloads   measured ${samples.floats.length + samples.vec4s.length} times: ${range(samples.floats)} G floats/s, ${range(samples.vec4s)} G vec4s/s; each roofline takes the fastest`);
+  console.log(
+    `\nloads   measured ${samples.floats.length + samples.vec4s.length} times: ${range(samples.floats)} G floats/s, ${range(samples.vec4s)} G vec4s/s; each roofline takes the fastest`,
+  );
   console.log(row(ROOF_COLUMNS, ROOF_WIDTHS));
   results.forEach((result, i) => {
     const mix = loads[i];
@@ -144,7 +181,9 @@ function trainStepResult(c: TrainStepCase, ours: TrainStepMeasurement, peer: Tra
     pct_of_peak: significant((100 * gflops) / peak.fma_gflops),
     steps_per_s: significant(stepsPerSecond),
     samples_per_s: significant(stepsPerSecond * c.samples),
-    ...(peerStepsPerSecond === undefined ? {} : { peer_steps_per_s: significant(peerStepsPerSecond), ratio_to_peer: significant(stepsPerSecond / peerStepsPerSecond) }),
+    ...(peerStepsPerSecond === undefined
+      ? {}
+      : { peer_steps_per_s: significant(peerStepsPerSecond), ratio_to_peer: significant(stepsPerSecond / peerStepsPerSecond) }),
     metrics_ms: significant(ours.metricsMs),
     metrics_vs_step: significant(ours.metricsMs / ours.msPerStep),
   };
@@ -191,11 +230,15 @@ async function runSuite(suite: BenchSuite, runtime: string, flags: Flags, cases:
   const settings = flags.quick ? QUICK_TIMING : FULL_TIMING;
   const { device, timing, peer } = suite;
   const cpuPeer = cpuPeers.description;
-  console.log(`device  ${device}\nruntime ${runtime}\ntiming  ${timing}, median of ${settings.samples} passes of ~${settings.targetPassMs} ms\npeer    ${peer ?? 'none here (TensorFlow.js runs in the browser run)'}`);
+  console.log(
+    `device  ${device}\nruntime ${runtime}\ntiming  ${timing}, median of ${settings.samples} passes of ~${settings.targetPassMs} ms\npeer    ${peer ?? 'none here (TensorFlow.js runs in the browser run)'}`,
+  );
   console.log(`CPU     ${cpuPeer ?? 'PyTorch not installed (apt-get install python3-torch): no CPU peer'}`);
   const measuredPeak = await suite.peak(settings);
   const peak: Peak = { fma_gflops: significant(measuredPeak.fma_gflops), copy_gbps: significant(measuredPeak.copy_gbps), ...roundLoadRates(measuredPeak) };
-  console.log(`peak    FMA ${peak.fma_gflops.toFixed(1)} GFLOP/s, copy ${peak.copy_gbps.toFixed(2)} GB/s, a matmul's loads ${peak.load_gfloats.toFixed(3)} G floats/s, ${peak.load_gvec4s.toFixed(3)} G vec4s/s (fastest pass)`);
+  console.log(
+    `peak    FMA ${peak.fma_gflops.toFixed(1)} GFLOP/s, copy ${peak.copy_gbps.toFixed(2)} GB/s, a matmul's loads ${peak.load_gfloats.toFixed(3)} G floats/s, ${peak.load_gvec4s.toFixed(3)} G vec4s/s (fastest pass)`,
+  );
   if (cases.matmuls.length > 0) console.log(`\n${row(COLUMNS)}`);
   const results: CaseResult[] = [];
   const loads: (LoadMix | null)[] = [];
@@ -221,8 +264,20 @@ async function runSuite(suite: BenchSuite, runtime: string, flags: Flags, cases:
   for (const memoryCase of cases.memory) {
     const measured = await suite.memory(memoryCase, settings);
     const gbps = measured.bytes / (measured.msPerCall * 1e6);
-    memoryResults.push({ name: memoryCase.name, op: memoryCase.op, m: memoryCase.count, n: 1, k: 1, ms: significant(measured.msPerCall), gflops: 0, gbps: significant(gbps), pct_of_peak: significant((100 * gbps) / peak.copy_gbps) });
-    console.log(`${memoryCase.name.padEnd(22)}  ${measured.msPerCall.toPrecision(4).padStart(8)} ms  ${gbps.toFixed(2).padStart(6)} GB/s  ${((100 * gbps) / peak.copy_gbps).toFixed(1).padStart(5)}% of copy`);
+    memoryResults.push({
+      name: memoryCase.name,
+      op: memoryCase.op,
+      m: memoryCase.count,
+      n: 1,
+      k: 1,
+      ms: significant(measured.msPerCall),
+      gflops: 0,
+      gbps: significant(gbps),
+      pct_of_peak: significant((100 * gbps) / peak.copy_gbps),
+    });
+    console.log(
+      `${memoryCase.name.padEnd(22)}  ${measured.msPerCall.toPrecision(4).padStart(8)} ms  ${gbps.toFixed(2).padStart(6)} GB/s  ${((100 * gbps) / peak.copy_gbps).toFixed(1).padStart(5)}% of copy`,
+    );
   }
   const trainResults: TrainStepResult[] = [];
   if (cases.trainSteps.length > 0) console.log(`\n${row(TRAIN_COLUMNS, TRAIN_WIDTHS)}`);
@@ -239,8 +294,20 @@ async function runSuite(suite: BenchSuite, runtime: string, flags: Flags, cases:
     console.log(trainStepRow(result));
   }
   return {
-    device, runtime, date: new Date().toISOString(), commit: currentCommit(), timing, peer, cpu_peer: cpuPeer, cpu_peer_setup: cpuPeers.setup,
-    baseline: baselineRecord(), flags, peak, warnings: cpuPeers.warnings, failures, cases: [...results, ...memoryResults, ...trainResults],
+    device,
+    runtime,
+    date: new Date().toISOString(),
+    commit: currentCommit(),
+    timing,
+    peer,
+    cpu_peer: cpuPeer,
+    cpu_peer_setup: cpuPeers.setup,
+    baseline: baselineRecord(),
+    flags,
+    peak,
+    warnings: cpuPeers.warnings,
+    failures,
+    cases: [...results, ...memoryResults, ...trainResults],
   };
 }
 
@@ -265,13 +332,19 @@ function measureCpuPeers(cases: TrainStepCase[]): CpuPeers {
     const summary = measureCpuPeer(c, CPU_PEER_STEPS[c.name] ?? 10);
     const runs = summary.stepsPerSecond.map((value) => value.toPrecision(3)).join(', ');
     const others = summary.otherCpu === null ? '' : `, other processes ${summary.otherCpu.toFixed(2)} cores`;
-    console.log(`  ${c.name.padEnd(22)} ${(1000 / summary.msPerStep).toPrecision(4)} steps/s, median of ${runs}; spread ${(100 * summary.spread).toFixed(0)}%${others}`);
+    console.log(
+      `  ${c.name.padEnd(22)} ${(1000 / summary.msPerStep).toPrecision(4)} steps/s, median of ${runs}; spread ${(100 * summary.spread).toFixed(0)}%${others}`,
+    );
     byCase.set(c, summary);
   }
   const summaries = [...byCase.values()];
   const setup = summaries[0].setup;
-  if (summaries.some((summary) => JSON.stringify(summary.setup) !== JSON.stringify(setup))) throw new Error('the CPU peer ran with different setups from case to case');
-  const environment = Object.entries(setup.env).map(([name, value]) => `${name}=${value}`).join(' ') || 'no OMP_/OPENBLAS_/MKL_ variables';
+  if (summaries.some((summary) => JSON.stringify(summary.setup) !== JSON.stringify(setup)))
+    throw new Error('the CPU peer ran with different setups from case to case');
+  const environment =
+    Object.entries(setup.env)
+      .map(([name, value]) => `${name}=${value}`)
+      .join(' ') || 'no OMP_/OPENBLAS_/MKL_ variables';
   const description = `PyTorch ${setup.torch} on the CPU, ${setup.threads} threads, ${setup.blas} BLAS`;
   console.log(`  ${description} (${setup.blas_libraries.join(', ') || 'no BLAS library found'}; ${environment})`);
   const warnings = [...cpuPeerSetupWarnings(setup), ...summaries.flatMap((summary) => summary.warnings)];

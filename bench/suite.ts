@@ -1,7 +1,16 @@
 // The benchmark's measurements of our engine, the same in the browser (bench/page.ts) and in Node (--node):
 // one call per measurement, so bench/run.ts drives them case by case.
 import { Gpu, matmul, Random, type Tensor } from '../engine';
-import { matmulKernel, type MatmulPlan, measureLoadRate, measurePeak, type Peak, DispatchTimer, type TimingMethod, type TimingSettings } from '../engine/internal';
+import {
+  matmulKernel,
+  type MatmulPlan,
+  measureLoadRate,
+  measurePeak,
+  type Peak,
+  DispatchTimer,
+  type TimingMethod,
+  type TimingSettings,
+} from '../engine/internal';
 import type { MatmulCase } from './cases';
 import { measureMemoryCase, type MemoryCase, type MemoryMeasurement } from './memory-ops';
 import { measureOurTrainStep, type TrainStepCase, type TrainStepMeasurement } from './train-step';
@@ -67,7 +76,12 @@ export function checkMatmul(matmulCase: MatmulCase, storedA: Float32Array, store
   const { m: M, n: N, k: K, transposeA, transposeB } = matmulCase;
   const opA = (row: number, k: number) => storedA[transposeA ? k * M + row : row * K + k];
   const opB = (k: number, col: number) => storedB[transposeB ? col * K + k : k * N + col];
-  const corners: [number, number][] = [[0, 0], [0, N - 1], [M - 1, 0], [M - 1, N - 1]];
+  const corners: [number, number][] = [
+    [0, 0],
+    [0, N - 1],
+    [M - 1, 0],
+    [M - 1, N - 1],
+  ];
   const sampled = Array.from({ length: CHECKED_RANDOM_ENTRIES }, (): [number, number] => [random.integer(M), random.integer(N)]);
   for (const [row, col] of [...corners, ...sampled]) {
     let exact = 0;

@@ -71,9 +71,21 @@ export async function measureOurTrainStep(gpu: Gpu, c: TrainStepCase, targetMs: 
   const weights = problem.weights.map((w, l) => gpu.tensor([w.rows, w.cols], Float32Array.from(w.data), `W${l + 1}`));
   const network = Network.create(gpu, 'linear', weights);
   const options: TrainOptions = {
-    loss: 'mse', alpha: PROBLEM_OPTIONS.alpha, learningRate: PROBLEM_OPTIONS.learningRate, momentum: PROBLEM_OPTIONS.momentum,
-    optimizer: 'sgd', weightDecay: 0, decoupledWeightDecay: false, schedule: 'constant', finalLearningRateFraction: 1,
-    steps: Number.MAX_SAFE_INTEGER, tol: 0, batchSize: 0, seed: 0, lossEvery: Number.MAX_SAFE_INTEGER, metricsEvery: 0,
+    loss: 'mse',
+    alpha: PROBLEM_OPTIONS.alpha,
+    learningRate: PROBLEM_OPTIONS.learningRate,
+    momentum: PROBLEM_OPTIONS.momentum,
+    optimizer: 'sgd',
+    weightDecay: 0,
+    decoupledWeightDecay: false,
+    schedule: 'constant',
+    finalLearningRateFraction: 1,
+    steps: Number.MAX_SAFE_INTEGER,
+    tol: 0,
+    batchSize: 0,
+    seed: 0,
+    lossEvery: Number.MAX_SAFE_INTEGER,
+    metricsEvery: 0,
     fusedSteps: c.fusedSteps,
   };
   const labels = Array.from({ length: c.samples }, (_, i) => i % c.classes);

@@ -16,9 +16,7 @@ export interface CommandLine {
 }
 
 export type DataFiles =
-  | { kind: 'npy'; features: string; labels: string }
-  | { kind: 'idx'; images: string; labels: string }
-  | { kind: 'cifar'; directory: string };
+  { kind: 'npy'; features: string; labels: string } | { kind: 'idx'; images: string; labels: string } | { kind: 'cifar'; directory: string };
 
 /** Flags that name files or switch behaviour. */
 const FILES = {
@@ -49,7 +47,10 @@ export function parseCommandLine(args: string[]): CommandLine {
   const file = (flag: keyof typeof FILES) => (typeof values[flag] === 'string' ? (values[flag] as string) : undefined);
   const data = dataFiles(file);
   const synthetic = ['dataset', 'samples', 'dim', 'classes'].filter((flag) => values[flag] !== undefined);
-  if (data && synthetic.length > 0) throw new Error(`--${data.kind === 'npy' ? 'data' : data.kind === 'idx' ? 'idx-images' : 'cifar'} replaces the synthetic data: drop ${synthetic.map((f) => `--${f}`).join(', ')}`);
+  if (data && synthetic.length > 0)
+    throw new Error(
+      `--${data.kind === 'npy' ? 'data' : data.kind === 'idx' ? 'idx-images' : 'cifar'} replaces the synthetic data: drop ${synthetic.map((f) => `--${f}`).join(', ')}`,
+    );
   if (file('init-weights') && (values.depth !== undefined || values.width !== undefined)) {
     throw new Error('--init-weights takes depth and widths from the files: drop --depth and --width');
   }

@@ -20,7 +20,9 @@ async function main(args: string[]): Promise<number> {
   if (args[0] === 'sweep') {
     const plan = parseSweep(args.slice(1));
     const trained = await runSweep(plan);
-    console.log(`shard ${plan.shard.index}/${plan.shard.count}: trained ${trained} runs into ${plan.out}/runs; merge with: npm start -- sweep report ${plan.out}`);
+    console.log(
+      `shard ${plan.shard.index}/${plan.shard.count}: trained ${trained} runs into ${plan.out}/runs; merge with: npm start -- sweep report ${plan.out}`,
+    );
     return 0;
   }
   const commandLine = parseCommandLine(args);
@@ -36,7 +38,10 @@ async function main(args: string[]): Promise<number> {
     const { config, dataset, weights } = prepared;
     console.log(describeRun(prepared));
     const progress = new Progress(config.steps);
-    const result = await runExperiment(gpu, dataset, weights, config, { onPath: (path) => console.log(`steps: ${path}`), onLoss: (step, loss, speed) => progress.update(step, loss, speed) });
+    const result = await runExperiment(gpu, dataset, weights, config, {
+      onPath: (path) => console.log(`steps: ${path}`),
+      onLoss: (step, loss, speed) => progress.update(step, loss, speed),
+    });
     progress.done();
     console.log(`\n${layerTable(result.metrics)}\n\n${fitSummary(result.metrics)}\n`);
     await writeRun(out, config, runContext(prepared, gpu), result);

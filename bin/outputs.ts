@@ -51,7 +51,12 @@ export async function writeRun(dir: string, config: ExperimentConfig, context: R
     ...(result.probe ? { probe: result.probe } : {}),
     ...(result.separability ? { separability: result.separability } : {}),
     ...(result.pvector_angles ? { pvector_angles: result.pvector_angles } : {}),
-    history: result.history.map(({ step, metrics, separability }) => ({ step, layers: metrics.layers, fit: metrics.fit, ...(separability ? { separability } : {}) })),
+    history: result.history.map(({ step, metrics, separability }) => ({
+      step,
+      layers: metrics.layers,
+      fit: metrics.fit,
+      ...(separability ? { separability } : {}),
+    })),
   };
   const written = [join(dir, 'loss.csv')];
   await writeFile(written[0], `step,loss\n${result.losses.map(([step, loss]) => `${step},${loss}`).join('\n')}\n`);

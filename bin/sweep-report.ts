@@ -56,29 +56,55 @@ export async function reportSweep(dir: string, log: (line: string) => void = con
 
   await writeFile(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   const flags = axes.map((axis) => axis.flag);
-  const csv = [[...flags, 'steps', 'stop_reason', ...MEASURES].join(','), ...summary.runs.map((run) => [...flags.map((f) => run.settings[f]), run.steps, run.stop_reason, ...MEASURES.map((m) => run[m] ?? '')].join(','))];
+  const csv = [
+    [...flags, 'steps', 'stop_reason', ...MEASURES].join(','),
+    ...summary.runs.map((run) => [...flags.map((f) => run.settings[f]), run.steps, run.stop_reason, ...MEASURES.map((m) => run[m] ?? '')].join(',')),
+  ];
   await writeFile(join(dir, 'summary.csv'), `${csv.join('\n')}\n`);
   if (groupAxes.length > 0 && summary.runs.length > 0) {
     const points: SweepPoint[] = summary.runs.flatMap((run) =>
       run.stop_reason === 'diverged' || run.compression_ratio === null
         ? []
-        : [{ x: Number(run.settings[groupAxes[0].flag]), series: groupAxes[1] ? `${groupAxes[1].flag} ${run.settings[groupAxes[1].flag]}` : 'all', value: run.compression_ratio }],
+        : [
+            {
+              x: Number(run.settings[groupAxes[0].flag]),
+              series: groupAxes[1] ? `${groupAxes[1].flag} ${run.settings[groupAxes[1].flag]}` : 'all',
+              value: run.compression_ratio,
+            },
+          ],
     );
     const { window } = new JSDOM('');
     const svg = sweepFigure(points, groupAxes[0].flag, 'compression ratio rho (fitted)', window.document);
     await writeFile(join(dir, 'summary.svg'), `${new window.XMLSerializer().serializeToString(svg)}\n`);
   }
 
-  log(`${summary.runs.length} of ${summary.runs.length + summary.missing.length} runs present${summary.missing.length ? `; missing: ${summary.missing.join(', ')}` : ''}`);
+  log(
+    `${summary.runs.length} of ${summary.runs.length + summary.missing.length} runs present${summary.missing.length ? `; missing: ${summary.missing.join(', ')}` : ''}`,
+  );
   const header = [...groupAxes.map((axis) => axis.flag), 'results', 'diverged', 'rho mean', 'rho std', 'slope mean', 'R^2 mean'];
   log(header.join('\t'));
   for (const group of summary.groups) {
     const { mean, std } = group;
-    log([...groupAxes.map((axis) => group.settings[axis.flag]), group.count, group.diverged, showFit(mean.compression_ratio, 4), showFit(std.compression_ratio, 4), showFit(mean.log10C_slope, 4), showFit(mean.log10C_r2, 5)].join('\t'));
+    log(
+      [
+        ...groupAxes.map((axis) => group.settings[axis.flag]),
+        group.count,
+        group.diverged,
+        showFit(mean.compression_ratio, 4),
+        showFit(std.compression_ratio, 4),
+        showFit(mean.log10C_slope, 4),
+        showFit(mean.log10C_r2, 5),
+      ].join('\t'),
+    );
   }
   const results = summary.runs.filter((run) => run.stop_reason !== 'diverged');
   for (const note of new Set(results.flatMap((run) => (run.fit_note ? [run.fit_note] : [])))) {
-    log(`n/a (${results.filter((run) => run.fit_note === note).map((run) => run.name).join(', ')}): ${note}`);
+    log(
+      `n/a (${results
+        .filter((run) => run.fit_note === note)
+        .map((run) => run.name)
+        .join(', ')}): ${note}`,
+    );
   }
   if (summary.diverged.length) log(`diverged, so left out of the means (try a smaller --lr): ${summary.diverged.join(', ')}`);
   log(`wrote ${join(dir, 'summary.json')}, summary.csv${groupAxes.length ? ', summary.svg' : ''}`);

@@ -76,7 +76,13 @@ function parseShard(text: string): { index: number; count: number } {
 /** Every run of the grid, the last axis varying fastest. */
 export function sweepRuns(axes: Axis[]): SweepRun[] {
   return axes.reduce<SweepRun[]>(
-    (runs, axis) => runs.flatMap((run) => axis.values.map((value) => ({ name: [run.name, `${axis.flag}-${value}`].filter(Boolean).join('_'), settings: { ...run.settings, [axis.flag]: value } }))),
+    (runs, axis) =>
+      runs.flatMap((run) =>
+        axis.values.map((value) => ({
+          name: [run.name, `${axis.flag}-${value}`].filter(Boolean).join('_'),
+          settings: { ...run.settings, [axis.flag]: value },
+        })),
+      ),
     [{ name: '', settings: {} }],
   );
 }
@@ -105,9 +111,10 @@ export async function runSweep(plan: SweepPlan, log: (line: string) => void = co
       const prepared = await prepareRun({ ...plan.base, config }, gpu.device.limits);
       const result = await runExperiment(gpu, prepared.dataset, prepared.weights, prepared.config);
       gpu.trim(); // one device serves every run: give back the free buffers and the pipelines this run did not use
-            await writeRun(dir, prepared.config, runContext(prepared, gpu), result);
+      await writeRun(dir, prepared.config, runContext(prepared, gpu), result);
       const { fit } = result.metrics;
-      const outcome = result.stopReason === 'diverged' ? 'no result (try a smaller --lr)' : `rho ${showFit(fit.compression_ratio, 3)} (R^2 ${showFit(fit.log10C_r2, 4)})`;
+      const outcome =
+        result.stopReason === 'diverged' ? 'no result (try a smaller --lr)' : `rho ${showFit(fit.compression_ratio, 3)} (R^2 ${showFit(fit.log10C_r2, 4)})`;
       log(`${label}: ${result.stopReason} at step ${result.steps}, loss ${result.finalLoss.toExponential(2)}, ${outcome}, ${result.seconds.toFixed(1)} s`);
       trained++;
     }

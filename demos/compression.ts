@@ -72,7 +72,16 @@ async function main(): Promise<void> {
   element('export-json').addEventListener('click', () => {
     if (!run?.latest) return;
     const { session, latest, history, config } = run;
-    const summary = { config, device: { adapter: gpu.adapterName, software: gpu.software }, steps: session.step, stop_reason: session.stopReason, final_loss: session.losses.at(-1)?.[1], loss: session.losses, ...latest, history: history.map(({ step, metrics }) => ({ step, layers: metrics.layers, fit: metrics.fit })) };
+    const summary = {
+      config,
+      device: { adapter: gpu.adapterName, software: gpu.software },
+      steps: session.step,
+      stop_reason: session.stopReason,
+      final_loss: session.losses.at(-1)?.[1],
+      loss: session.losses,
+      ...latest,
+      history: history.map(({ step, metrics }) => ({ step, layers: metrics.layers, fit: metrics.fit })),
+    };
     download('metrics.json', JSON.stringify(summary, null, 2), 'application/json');
   });
   element('export-svg').addEventListener('click', () => {
@@ -82,7 +91,14 @@ async function main(): Promise<void> {
       download(name, serializer.serializeToString(svg), 'image/svg+xml');
     }
   });
-  Object.assign(window, { demo: { get run() { return run; }, gpu } }); // for the browser tests and the curious console user
+  Object.assign(window, {
+    demo: {
+      get run() {
+        return run;
+      },
+      gpu,
+    },
+  }); // for the browser tests and the curious console user
 }
 
 main();

@@ -90,7 +90,14 @@ async function main(): Promise<void> {
     else reset();
   });
   layerSlider.addEventListener('input', () => (drawing = drawing.then(drawFeatures)));
-  Object.assign(window, { demo: { get run() { return run; }, redraw: () => (drawing = drawing.then(drawFeatures)) } });
+  Object.assign(window, {
+    demo: {
+      get run() {
+        return run;
+      },
+      redraw: () => (drawing = drawing.then(drawFeatures)),
+    },
+  });
 }
 
 main();

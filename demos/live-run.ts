@@ -20,7 +20,10 @@ export class LiveRun {
   private loop: Promise<void> | null = null;
   private stopRequested = false;
 
-  constructor(private readonly gpu: Gpu, readonly config: ExperimentConfig) {
+  constructor(
+    private readonly gpu: Gpu,
+    readonly config: ExperimentConfig,
+  ) {
     this.dataset = syntheticDataset(config);
     this.uploaded = uploadExperiment(gpu, this.dataset, initialWeights(config, this.dataset), config);
     this.session = new TrainingSession(gpu, this.uploaded.data, this.uploaded.network, trainOptions(config));

@@ -34,7 +34,16 @@ let peak: Peak | null = null;
 function addResult(result: Result): void {
   results.push(result);
   const row = element<HTMLTableElement>('results').insertRow();
-  const cells = [result.op, result.size, result.kernel, result.maxError.toExponential(2), result.passed ? 'agrees' : 'WRONG', result.ms.toFixed(3), result.rate, result.ofPeak === null ? '–' : `${result.ofPeak.toFixed(1)}%`];
+  const cells = [
+    result.op,
+    result.size,
+    result.kernel,
+    result.maxError.toExponential(2),
+    result.passed ? 'agrees' : 'WRONG',
+    result.ms.toFixed(3),
+    result.rate,
+    result.ofPeak === null ? '–' : `${result.ofPeak.toFixed(1)}%`,
+  ];
   for (const text of cells) row.insertCell().textContent = text;
   row.cells[4].className = result.passed ? 'ok' : 'bad';
 }
@@ -73,7 +82,16 @@ async function runMatmul(gpu: Gpu, timer: DispatchTimer): Promise<void> {
     const gflops = (2 * M * N * K) / (msPerDispatch * 1e6);
     const size = `${M}x${N}x${K}${transposeA ? ' Aᵀ' : ''}${transposeB ? ' Bᵀ' : ''}`;
     const { kernel, quadBlock } = planned.plan;
-    addResult({ op: 'matmul', size, kernel: quadBlock ? `${kernel} ${quadBlock.rowGroups}x${quadBlock.colBlocks}` : kernel, maxError, passed: maxError < 1e-5, ms: msPerDispatch, rate: `${gflops.toFixed(2)} GFLOP/s`, ofPeak: peak ? (100 * gflops) / peak.fma_gflops : null });
+    addResult({
+      op: 'matmul',
+      size,
+      kernel: quadBlock ? `${kernel} ${quadBlock.rowGroups}x${quadBlock.colBlocks}` : kernel,
+      maxError,
+      passed: maxError < 1e-5,
+      ms: msPerDispatch,
+      rate: `${gflops.toFixed(2)} GFLOP/s`,
+      ofPeak: peak ? (100 * gflops) / peak.fma_gflops : null,
+    });
   } finally {
     for (const t of [a, b, c]) t.dispose();
   }
@@ -110,7 +128,16 @@ async function runSgd(gpu: Gpu): Promise<void> {
     await gpu.device.queue.onSubmittedWorkDone();
     const ms = (performance.now() - started) / steps;
     const gbps = (5 * 4 * count) / (ms * 1e6); // reads w, g, v and writes w, v
-    addResult({ op: 'sgd step', size: `${count}`, kernel: 'optim', maxError, passed: maxError < 1e-5, ms, rate: `${gbps.toFixed(2)} GB/s`, ofPeak: peak ? (100 * gbps) / peak.copy_gbps : null });
+    addResult({
+      op: 'sgd step',
+      size: `${count}`,
+      kernel: 'optim',
+      maxError,
+      passed: maxError < 1e-5,
+      ms,
+      rate: `${gbps.toFixed(2)} GB/s`,
+      ofPeak: peak ? (100 * gbps) / peak.copy_gbps : null,
+    });
   } finally {
     sgd.dispose();
     param.dispose();
@@ -122,7 +149,14 @@ function describeDevice(gpu: Gpu): void {
   const features = [...gpu.device.features].sort().join(', ');
   element('adapter').textContent = `${gpu.adapterName}${gpu.software ? ' (software: no GPU in use)' : ''}. Features: ${features}.`;
   const limits = gpu.device.limits;
-  const shown: (keyof GPUSupportedLimits)[] = ['maxBufferSize', 'maxStorageBufferBindingSize', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX', 'maxComputeWorkgroupsPerDimension'];
+  const shown: (keyof GPUSupportedLimits)[] = [
+    'maxBufferSize',
+    'maxStorageBufferBindingSize',
+    'maxComputeWorkgroupStorageSize',
+    'maxComputeInvocationsPerWorkgroup',
+    'maxComputeWorkgroupSizeX',
+    'maxComputeWorkgroupsPerDimension',
+  ];
   for (const name of shown) {
     const row = element<HTMLTableElement>('limits').insertRow();
     row.insertCell().textContent = name;
@@ -148,15 +182,31 @@ async function main(): Promise<void> {
       buttons.forEach((button) => (button.disabled = false));
     }
   };
-  buttons[0].addEventListener('click', action(() => runMatmul(gpu, timer)));
-  buttons[1].addEventListener('click', action(() => runSgd(gpu)));
-  buttons[2].addEventListener('click', action(async () => {
-    peak = await measurePeak(gpu, timer, { targetPassMs: 100, samples: 3 });
-    element('peak').textContent =
-      `Measured peak: ${peak.fma_gflops.toFixed(1)} GFLOP/s multiply-add, ${peak.copy_gbps.toFixed(2)} GB/s copy; ` +
-      `loads from cache, each invocation its own: ${peak.load_gfloats.toFixed(2)} G floats/s, ${peak.load_gvec4s.toFixed(2)} G vec4s/s.`;
-  }));
-  Object.assign(window, { playground: { results, get peak() { return peak; } } });
+  buttons[0].addEventListener(
+    'click',
+    action(() => runMatmul(gpu, timer)),
+  );
+  buttons[1].addEventListener(
+    'click',
+    action(() => runSgd(gpu)),
+  );
+  buttons[2].addEventListener(
+    'click',
+    action(async () => {
+      peak = await measurePeak(gpu, timer, { targetPassMs: 100, samples: 3 });
+      element('peak').textContent =
+        `Measured peak: ${peak.fma_gflops.toFixed(1)} GFLOP/s multiply-add, ${peak.copy_gbps.toFixed(2)} GB/s copy; ` +
+        `loads from cache, each invocation its own: ${peak.load_gfloats.toFixed(2)} G floats/s, ${peak.load_gvec4s.toFixed(2)} G vec4s/s.`;
+    }),
+  );
+  Object.assign(window, {
+    playground: {
+      results,
+      get peak() {
+        return peak;
+      },
+    },
+  });
 }
 
 main();

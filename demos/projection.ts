@@ -66,7 +66,8 @@ export function planeCompression(points: ProjectedPoint[], classes: number): num
   const global = mean(points);
   const groups = Array.from({ length: classes }, (_, k) => points.filter((p) => p.label === k));
   const classMeans = groups.map(mean);
-  const within = groups.reduce((s, group, k) => s + group.reduce((t, p) => t + (p.x - classMeans[k].x) ** 2 + (p.y - classMeans[k].y) ** 2, 0), 0) / points.length;
+  const within =
+    groups.reduce((s, group, k) => s + group.reduce((t, p) => t + (p.x - classMeans[k].x) ** 2 + (p.y - classMeans[k].y) ** 2, 0), 0) / points.length;
   const between = classMeans.reduce((s, c) => s + (c.x - global.x) ** 2 + (c.y - global.y) ** 2, 0) / classes;
   return within / between;
 }

@@ -50,10 +50,14 @@ async function requestAdapter(
   if (typeof navigator !== 'undefined' && navigator.gpu) {
     const adapter = await navigator.gpu.requestAdapter({ powerPreference });
     if (adapter) return { instance: navigator.gpu, adapter };
-    throw new Error('WebGPU: navigator.gpu found no adapter. Enable hardware acceleration, or in Chrome open chrome://flags and enable "Unsafe WebGPU Support".');
+    throw new Error(
+      'WebGPU: navigator.gpu found no adapter. Enable hardware acceleration, or in Chrome open chrome://flags and enable "Unsafe WebGPU Support".',
+    );
   }
   if (typeof process === 'undefined' || !process.versions?.node) {
-    throw new Error('WebGPU is not available: navigator.gpu is missing. Use a browser with WebGPU (Chrome or Edge 113+, Safari 26+, Firefox 141+), served over http://localhost or https.');
+    throw new Error(
+      'WebGPU is not available: navigator.gpu is missing. Use a browser with WebGPU (Chrome or Edge 113+, Safari 26+, Firefox 141+), served over http://localhost or https.',
+    );
   }
   const createInstance = await nodeGpu();
   const search = async (): Promise<{ instance: GPU; adapter: GPUAdapter | null }> => {
@@ -129,7 +133,10 @@ async function nodeModule<T>(name: string): Promise<T> {
 
 async function fileExists(path: string): Promise<boolean> {
   const fs = await nodeModule<typeof import('node:fs/promises')>('node:fs/promises');
-  return fs.access(path).then(() => true, () => false);
+  return fs.access(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Every numeric limit of the adapter, so the device gets the real buffer and workgroup sizes, not the defaults. */

@@ -69,7 +69,9 @@ export function checkConfig(config: ExperimentConfig, samples: number, limits?: 
   for (const name of settingNames) checkSetting(name, config[name]);
   if (config.batchSize > samples) throw new Error(`--batch-size ${config.batchSize} exceeds the ${samples} samples`);
   if (config.optimizer !== 'sgd' && (config.momentum !== 0 || config.decoupledWeightDecay)) {
-    throw new Error(`--momentum and --decoupled-weight-decay apply to sgd; ${config.optimizer} has --beta1 and --beta2${config.optimizer === 'adam' ? ', and --optimizer adamw decouples the weight decay' : ''}`);
+    throw new Error(
+      `--momentum and --decoupled-weight-decay apply to sgd; ${config.optimizer} has --beta1 and --beta2${config.optimizer === 'adam' ? ', and --optimizer adamw decouples the weight decay' : ''}`,
+    );
   }
   if (config.model === 'hybrid' && config.hybridLayers >= config.depth) {
     throw new Error(`--hybrid-layers ${config.hybridLayers} must be below --depth ${config.depth} (the nonlinear layers are hidden ones)`);
@@ -84,14 +86,15 @@ function largestBuffers({ samples: N, dim: d, width: m, classes: K, depth }: Exp
     { what: 'the targets (N x K)', settings: ['samples', 'classes'] as const, floats: N * K },
     { what: "a layer's features (N x m)", settings: ['samples', 'width'] as const, floats: N * m },
     { what: 'W1 (m x d)', settings: ['width', 'dim'] as const, floats: m * d },
-    ...(depth >= 3 ? [{ what: 'a hidden layer\'s weights (m x m)', settings: ['width'] as const, floats: m * m }] : []),
+    ...(depth >= 3 ? [{ what: "a hidden layer's weights (m x m)", settings: ['width'] as const, floats: m * m }] : []),
   ];
 }
 
 function checkBufferSizes(config: ExperimentConfig, limits: BufferLimits): void {
-  const [limitName, limit] = limits.maxStorageBufferBindingSize <= limits.maxBufferSize
-    ? ['maxStorageBufferBindingSize', limits.maxStorageBufferBindingSize]
-    : ['maxBufferSize', limits.maxBufferSize];
+  const [limitName, limit] =
+    limits.maxStorageBufferBindingSize <= limits.maxBufferSize
+      ? ['maxStorageBufferBindingSize', limits.maxStorageBufferBindingSize]
+      : ['maxBufferSize', limits.maxBufferSize];
   for (const { what, settings, floats } of largestBuffers(config).sort((a, b) => b.floats - a.floats)) {
     const bytes = sizeClass(floats * 4); // the pool rounds every buffer up to its size class
     if (bytes <= limit) continue;
@@ -156,7 +159,11 @@ export interface UploadedExperiment {
 export function uploadExperiment(gpu: Gpu, dataset: Dataset, initial: readonly Matrix[], config: ExperimentConfig): UploadedExperiment {
   const N = dataset.inputs.rows;
   checkConfig(config, N, gpu.device.limits);
-  checkChain(initial.map((w) => ({ shape: [w.rows, w.cols] })), dataset.inputs.cols, dataset.classes);
+  checkChain(
+    initial.map((w) => ({ shape: [w.rows, w.cols] })),
+    dataset.inputs.cols,
+    dataset.classes,
+  );
   const inputs = gpu.tensor([N, dataset.inputs.cols], Float32Array.from(dataset.inputs.data), 'inputs');
   const targets = gpu.tensor([N, dataset.classes], Float32Array.from(oneHot(dataset.labels, dataset.classes).data), 'targets');
   const weights = initial.map((w, l) => gpu.tensor([w.rows, w.cols], Float32Array.from(w.data), `W${l + 1}`));
@@ -203,7 +210,9 @@ export async function runExperiment(
       },
     });
     const analyses = {
-      ...(split && testInputs ? { probe: await probeLayers(gpu, network, { inputs, labels }, { inputs: testInputs, labels: split.test.labels }, classes) } : {}),
+      ...(split && testInputs
+        ? { probe: await probeLayers(gpu, network, { inputs, labels }, { inputs: testInputs, labels: split.test.labels }, classes) }
+        : {}),
       ...(config.separability ? { separability: await separabilityOfLayers(gpu, network, inputs, labels, classes) } : {}),
       ...(config.pvectors ? { pvector_angles: pvectorAngles(checkpoints, await pvectorsOfLayers(gpu, network, inputs)) } : {}),
     };

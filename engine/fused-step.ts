@@ -110,7 +110,11 @@ export class FusedLinearSteps {
     this.pad(targets, this.layout.targets, false);
     const limits = gpu.device.limits;
     this.kernelConstants = {
-      SAMPLES: shape.samples, INPUTS: shape.inputs, WIDTH: shape.width, CLASSES: shape.classes, DEPTH: shape.depth,
+      SAMPLES: shape.samples,
+      INPUTS: shape.inputs,
+      WIDTH: shape.width,
+      CLASSES: shape.classes,
+      DEPTH: shape.depth,
       DECOUPLED: options.decoupledWeightDecay,
       // A software adapter runs a workgroup on one core, where more invocations only make each barrier dearer.
       WORKGROUP_SIZE: Math.min(gpu.software ? 16 : 256, limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX),

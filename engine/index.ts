@@ -32,10 +32,29 @@ export { imageDataset, type ImageSelection, type Normalization } from './data/im
 export { orthogonality, type Orthogonality } from './data/orthogonality';
 export type { Matrix } from './linalg';
 export {
-  SETTINGS, referenceConfig, settingNames, flagOf, settingOfFlag, allowed, isAllowed, checkSetting, parseSetting, COSINE_FINAL_FRACTION,
-  type ExperimentConfig, type SettingName, type Choice,
+  SETTINGS,
+  referenceConfig,
+  settingNames,
+  flagOf,
+  settingOfFlag,
+  allowed,
+  isAllowed,
+  checkSetting,
+  parseSetting,
+  COSINE_FINAL_FRACTION,
+  type ExperimentConfig,
+  type SettingName,
+  type Choice,
 } from './settings';
 export {
-  runExperiment, uploadExperiment, syntheticDataset, initialWeights, initialBiases, trainOptions, checkConfig,
-  type ExperimentResult, type UploadedExperiment, type BufferLimits,
+  runExperiment,
+  uploadExperiment,
+  syntheticDataset,
+  initialWeights,
+  initialBiases,
+  trainOptions,
+  checkConfig,
+  type ExperimentResult,
+  type UploadedExperiment,
+  type BufferLimits,
 } from './experiment';

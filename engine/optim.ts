@@ -61,7 +61,10 @@ export class Sgd implements Optimizer {
   private uploaded: number[] = [];
 
   /** Create outside any scope: the momentum buffers live as long as the optimiser. */
-  constructor(private readonly params: readonly Tensor[], options: SgdOptions) {
+  constructor(
+    private readonly params: readonly Tensor[],
+    options: SgdOptions,
+  ) {
     if (params.length === 0) throw new Error('Sgd: no parameters given');
     this.gpu = params[0].gpu;
     this.learningRate = options.learningRate;
@@ -131,7 +134,10 @@ export class Adam implements Optimizer {
   private readonly hyperparameterBuffer: GPUBuffer;
 
   /** Create outside any scope: the moment buffers live as long as the optimiser. */
-  constructor(private readonly params: readonly Tensor[], options: AdamOptions) {
+  constructor(
+    private readonly params: readonly Tensor[],
+    options: AdamOptions,
+  ) {
     if (params.length === 0) throw new Error('Adam: no parameters given');
     this.gpu = params[0].gpu;
     this.learningRate = options.learningRate;
@@ -146,7 +152,10 @@ export class Adam implements Optimizer {
     for (const [name, value] of Object.entries({ learningRate: this.learningRate, eps: this.eps, weightDecay: this.weightDecay })) {
       if (!Number.isFinite(value) || value < 0) throw new Error(`Adam: ${name} must be a finite number >= 0, got ${value}`);
     }
-    this.moments = params.map((param) => ({ first: fill(this.gpu, param.shape, 0, `${param.label} m`), second: fill(this.gpu, param.shape, 0, `${param.label} v`) }));
+    this.moments = params.map((param) => ({
+      first: fill(this.gpu, param.shape, 0, `${param.label} m`),
+      second: fill(this.gpu, param.shape, 0, `${param.label} v`),
+    }));
     const usage = GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST;
     this.hyperparameterBuffer = this.gpu.pool.acquire(this.hyperparameters.arrayBuffer.byteLength, usage, 'adam hyperparameters');
   }

@@ -63,7 +63,13 @@ export const SETTINGS = {
 } as const satisfies Record<string, Spec>;
 
 export type SettingName = keyof typeof SETTINGS;
-type ValueOf<S> = S extends { kind: 'choice'; choices: readonly (infer C)[] } ? C : S extends { kind: 'boolean' } ? boolean : S extends { kind: 'integers' } ? string : number;
+type ValueOf<S> = S extends { kind: 'choice'; choices: readonly (infer C)[] }
+  ? C
+  : S extends { kind: 'boolean' }
+    ? boolean
+    : S extends { kind: 'integers' }
+      ? string
+      : number;
 
 /** Everything that defines a run. */
 export type ExperimentConfig = { -readonly [K in SettingName]: ValueOf<(typeof SETTINGS)[K]> };
@@ -74,7 +80,9 @@ const spec = (name: SettingName): Spec => SETTINGS[name];
 export const settingNames = Object.keys(SETTINGS) as SettingName[];
 
 /** The paper's reference configuration (METHOD.md): every setting's default. */
-export const referenceConfig: Readonly<ExperimentConfig> = Object.freeze(Object.fromEntries(settingNames.map((name) => [name, SETTINGS[name].default])) as ExperimentConfig);
+export const referenceConfig: Readonly<ExperimentConfig> = Object.freeze(
+  Object.fromEntries(settingNames.map((name) => [name, SETTINGS[name].default])) as ExperimentConfig,
+);
 
 export const flagOf = (name: SettingName): string => `--${name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
 const byFlag = new Map(settingNames.map((name) => [flagOf(name), name]));

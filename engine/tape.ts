@@ -36,7 +36,10 @@ export class Tape {
     for (const { output, inputs, backward } of [...this.entries].reverse()) {
       const gradOutput = grads.get(output);
       if (!gradOutput) continue;
-      const inputGrads = backward(gradOutput, inputs.map((input) => this.dependsOnParams.has(input)));
+      const inputGrads = backward(
+        gradOutput,
+        inputs.map((input) => this.dependsOnParams.has(input)),
+      );
       inputs.forEach((input, index) => {
         const grad = inputGrads[index];
         if (!grad) return;

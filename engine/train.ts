@@ -100,7 +100,8 @@ export class TrainingSession {
     const parameters = network.parameters;
     const N = data.inputs.shape[0];
     const batchSize = options.batchSize > 0 ? Math.min(options.batchSize, N) : N;
-    const declined = batchSize < N ? 'mini-batches' : options.fusedSteps === false ? 'fused steps switched off' : fusedStepUnsupported(network, data.inputs, options);
+    const declined =
+      batchSize < N ? 'mini-batches' : options.fusedSteps === false ? 'fused steps switched off' : fusedStepUnsupported(network, data.inputs, options);
     const fusable = declined === null;
     this.path = fusable ? 'fused steps (engine/fused-step.ts), many steps per dispatch' : `the tape (engine/tape.ts), not fused steps: ${declined}`;
     this.fused = fusable ? new FusedLinearSteps(gpu, network, data.inputs, data.targets, options) : null;

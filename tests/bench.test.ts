@@ -14,8 +14,17 @@ const REFERENCE_BLAS = '/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0';
 /** One process's output as bench/peer_torch.py prints it, at `msPerStep`. */
 function run(msPerStep: number, changes: Partial<CpuPeerRun> = {}): CpuPeerRun {
   return {
-    ms_per_step: msPerStep, steps: 3, loss_after_warmup: 1.0005, torch: '1.13.0a0', threads: 2, interop_threads: 1,
-    blas_info: 'generic', blas_libraries: [OPENBLAS], blas_threads: 2, env: { OMP_NUM_THREADS: '2' }, other_cpu: 0.01,
+    ms_per_step: msPerStep,
+    steps: 3,
+    loss_after_warmup: 1.0005,
+    torch: '1.13.0a0',
+    threads: 2,
+    interop_threads: 1,
+    blas_info: 'generic',
+    blas_libraries: [OPENBLAS],
+    blas_threads: 2,
+    env: { OMP_NUM_THREADS: '2' },
+    other_cpu: 0.01,
     ...changes,
   };
 }
@@ -30,7 +39,13 @@ describe('the CPU peer summary', () => {
     expect(summary.otherCpu).toBe(0.01);
     expect(summary.warnings).toEqual([]);
     expect(summary.setup).toEqual({
-      torch: '1.13.0a0', threads: 2, interop_threads: 1, blas_info: 'generic', blas_libraries: [OPENBLAS], blas: 'openblas', blas_threads: 2,
+      torch: '1.13.0a0',
+      threads: 2,
+      interop_threads: 1,
+      blas_info: 'generic',
+      blas_libraries: [OPENBLAS],
+      blas: 'openblas',
+      blas_threads: 2,
       env: { OMP_NUM_THREADS: '2' },
     });
   });
@@ -69,8 +84,12 @@ describe('the CPU peer summary', () => {
   it('writes the median, every run, the spread and its flag into the case', () => {
     const fields = cpuPeerFields(summarizeCpuPeerRuns('train step large', [run(250), run(320), run(270)]), 0.365);
     expect(fields).toEqual({
-      cpu_peer_steps_per_s: 3.704, ratio_to_cpu_peer: 0.09854, cpu_peer_runs: [4, 3.125, 3.704], cpu_peer_spread: 0.2362,
-      cpu_peer_unsteady: true, cpu_peer_other_cpu: 0.01,
+      cpu_peer_steps_per_s: 3.704,
+      ratio_to_cpu_peer: 0.09854,
+      cpu_peer_runs: [4, 3.125, 3.704],
+      cpu_peer_spread: 0.2362,
+      cpu_peer_unsteady: true,
+      cpu_peer_other_cpu: 0.01,
     });
   });
 });

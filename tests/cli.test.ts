@@ -42,12 +42,17 @@ describe('npm start', () => {
     expect(metrics.final_loss).toBe(metrics.loss.at(-1)[1]);
 
     const shapes = await Promise.all([1, 2, 3, 4].map(async (l) => (await readNpyFile(join(out, `W${l}.npy`))).shape));
-    expect(shapes).toEqual([[50, 50], [50, 50], [50, 50], [3, 50]]);
+    expect(shapes).toEqual([
+      [50, 50],
+      [50, 50],
+      [50, 50],
+      [3, 50],
+    ]);
     expect(readFileSync(join(out, 'loss.csv'), 'utf8').split('\n')[0]).toBe('step,loss');
     expect(readdirSync(out).filter((file) => file.endsWith('.svg')).length).toBeGreaterThanOrEqual(3);
   });
 
-  it('starts from saved weights: zero steps from a run\'s W*.npy measure what that run measured', async () => {
+  it("starts from saved weights: zero steps from a run's W*.npy measure what that run measured", async () => {
     const again = join(directory, 'again');
     const { code, stderr } = await start(['--init-weights', out, '--steps', '0', '--out', again]);
     expect(code, stderr).toBe(0);

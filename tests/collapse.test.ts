@@ -51,7 +51,11 @@ function randomLayer(random: () => number, K: number, perClass: number, m: numbe
 }
 
 /** The K x m matrix `rows` as a Matrix, times `factor`. */
-const matrixOf = (rows: number[][], factor = 1): Matrix => ({ rows: rows.length, cols: rows[0].length, data: Float64Array.from(rows.flat(), (x) => factor * x) });
+const matrixOf = (rows: number[][], factor = 1): Matrix => ({
+  rows: rows.length,
+  cols: rows[0].length,
+  data: Float64Array.from(rows.flat(), (x) => factor * x),
+});
 
 /** Measures a network whose last features are `features` (also its input unless `input` is given) and classifier W. */
 async function measureLayer(features: Matrix, labels: number[], K: number, W: Matrix, bias?: number[]): Promise<NetworkMetrics> {
@@ -89,7 +93,7 @@ describe('neural collapse beyond NC1', () => {
     expect(metrics.nc4).toBe(1);
   });
 
-  it('a classifier whose rows are the next class\'s means disagrees everywhere: NC4 = 0, NC3 = sqrt(2 + 2/(K-1))', async () => {
+  it("a classifier whose rows are the next class's means disagrees everywhere: NC4 = 0, NC3 = sqrt(2 + 2/(K-1))", async () => {
     const K = 3;
     const { features, labels, centred } = simplexLayer(9, K, 10, 4);
     const rolled = centred.map((_, k) => centred[(k + 1) % K]); // row k scores class k + 1's mean: every sample goes to class k - 1
@@ -101,14 +105,18 @@ describe('neural collapse beyond NC1', () => {
   it.each([
     { label: 'moderate spread', spread: 0.3, rtol: 1e-4 },
     { label: 'deep-layer regime: spread 1e-4 of the means', spread: 1e-4, rtol: 0.01 },
-    { label: 'overlapping classes: some samples nearer another class\'s mean', spread: 2, rtol: 1e-4 },
+    { label: "overlapping classes: some samples nearer another class's mean", spread: 2, rtol: 1e-4 },
   ])('random data match float64 from the definitions ($label)', async ({ spread, rtol }) => {
     const K = 4;
     const m = 20;
     const random = seededRandom(21);
     const { features, labels, means } = randomLayer(random, K, 12, m, spread);
     // A classifier near the means, with a bias, so that the predictions and nearest means agree on some samples only.
-    const W: Matrix = { rows: K, cols: m, data: means.data.map((x) => Math.fround(0.3 * x + Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()))) };
+    const W: Matrix = {
+      rows: K,
+      cols: m,
+      data: means.data.map((x) => Math.fround(0.3 * x + Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()))),
+    };
     const bias = Array.from({ length: K }, () => Math.fround(2 * random() - 1));
     const expected = collapseRef(features, labels, K, W, bias);
     const metrics = await measureLayer(features, labels, K, W, bias);
@@ -137,7 +145,7 @@ describe('neural collapse beyond NC1', () => {
     expect((await measureLayer(features, labels, K, matrixOf(means), bias)).nc4).toBe(1);
   });
 
-  it('the classifier\'s bias enters NC4\'s predictions', async () => {
+  it("the classifier's bias enters NC4's predictions", async () => {
     const K = 3;
     const { features, labels, centred } = simplexLayer(4, K, 8, 4);
     const bias = [1000, 0, 0]; // every prediction is class 0, a third of the samples' nearest mean
@@ -145,7 +153,7 @@ describe('neural collapse beyond NC1', () => {
     expect(metrics.nc4).toBeCloseTo(1 / 3, 12);
   });
 
-  it('at depth 1 the input is the classifier\'s input: NC3 and NC4 follow W_L however often the input is measured', async () => {
+  it("at depth 1 the input is the classifier's input: NC3 and NC4 follow W_L however often the input is measured", async () => {
     const K = 3;
     const { features, labels } = simplexLayer(11, K, 10, 4);
     const random = seededRandom(2);
@@ -170,9 +178,19 @@ describe('neural collapse beyond NC1', () => {
     expect(metrics.layers[1].cdnv).toBeDefined();
   });
 
-  it('collapse.svg draws NC1, NC2\'s ETF distance and CDNV of every layer', () => {
+  it("collapse.svg draws NC1, NC2's ETF distance and CDNV of every layer", () => {
     const { document } = new JSDOM('').window;
-    const layers = [0, 1, 2, 3].map((layer) => ({ layer, C: 1, D: 1, NC1: 10 ** -layer, trace_within: 1, trace_between: 1, rank: 3, nc2_etf_distance: 0.1, cdnv: layer === 0 ? 0 : 10 ** (-2 * layer) }));
+    const layers = [0, 1, 2, 3].map((layer) => ({
+      layer,
+      C: 1,
+      D: 1,
+      NC1: 10 ** -layer,
+      trace_within: 1,
+      trace_between: 1,
+      rank: 3,
+      nc2_etf_distance: 0.1,
+      cdnv: layer === 0 ? 0 : 10 ** (-2 * layer),
+    }));
     const metrics: NetworkMetrics = { layers, balancedness: [], singular_values: [], fit: fitLayers(layers) };
     const svg = runFigures({ metrics, losses: [], history: [] }, document)['collapse.svg'];
     expect(svg.querySelectorAll('circle')).toHaveLength(3 * 4 - 1); // CDNV = 0 at layer 0 has no place on a log scale

@@ -29,82 +29,117 @@ async function trainToTheEnd(page: Page): Promise<void> {
 
 describe('demo site (built)', () => {
   it('has the three pages', () => {
-    expect(readdirSync(site).filter((file) => file.endsWith('.html')).sort()).toEqual(['geometry.html', 'index.html', 'playground.html']);
+    expect(
+      readdirSync(site)
+        .filter((file) => file.endsWith('.html'))
+        .sort(),
+    ).toEqual(['geometry.html', 'index.html', 'playground.html']);
   });
 
   it('home: the loss shown falls while it trains, and after training C_l falls with depth', async () => {
-    await withHeadlessPage('index.html', async ({ page, pageErrors }) => {
-      await page.setViewport({ width: 1400, height: 1000 });
-      await page.waitForFunction(() => 'demo' in window, { timeout: 30_000 });
-      await page.click('#train');
-      await page.waitForFunction(() => ((window as any).demo.run?.history.length ?? 0) >= 3, { timeout: 60_000 });
-      const shownEarly = Number(await page.$eval('#loss', (e) => e.textContent));
-      await page.waitForFunction(() => /^Done/.test(document.getElementById('status')!.textContent ?? ''), { timeout: 120_000 });
-      const shownLast = Number(await page.$eval('#loss', (e) => e.textContent));
-      expect(shownLast).toBeLessThan(shownEarly / 100);
+    await withHeadlessPage(
+      'index.html',
+      async ({ page, pageErrors }) => {
+        await page.setViewport({ width: 1400, height: 1000 });
+        await page.waitForFunction(() => 'demo' in window, { timeout: 30_000 });
+        await page.click('#train');
+        await page.waitForFunction(() => ((window as any).demo.run?.history.length ?? 0) >= 3, { timeout: 60_000 });
+        const shownEarly = Number(await page.$eval('#loss', (e) => e.textContent));
+        await page.waitForFunction(() => /^Done/.test(document.getElementById('status')!.textContent ?? ''), { timeout: 120_000 });
+        const shownLast = Number(await page.$eval('#loss', (e) => e.textContent));
+        expect(shownLast).toBeLessThan(shownEarly / 100);
 
-      const state = await page.evaluate(() => {
-        const run = (window as any).demo.run;
-        return { losses: run.session.losses as [number, number][], C: run.latest.layers.map((l: { C: number }) => l.C) as number[], updates: run.history.length as number };
-      });
-      expect(state.updates).toBeGreaterThanOrEqual(3);
-      expect(state.losses.at(-1)![1]).toBeLessThan(state.losses[0][1] / 1e6);
-      expect(state.C.every(Number.isFinite)).toBe(true);
-      for (let l = 1; l < state.C.length; l++) expect(state.C[l], `C_${l}`).toBeLessThan(state.C[l - 1]);
-      expect(await page.$$eval('.chart svg', (svgs) => svgs.length)).toBe(4);
-      await page.screenshot({ path: join(artifacts, 'home.png'), fullPage: true });
-      expect(realErrors(pageErrors)).toEqual([]);
-    }, { site });
+        const state = await page.evaluate(() => {
+          const run = (window as any).demo.run;
+          return {
+            losses: run.session.losses as [number, number][],
+            C: run.latest.layers.map((l: { C: number }) => l.C) as number[],
+            updates: run.history.length as number,
+          };
+        });
+        expect(state.updates).toBeGreaterThanOrEqual(3);
+        expect(state.losses.at(-1)![1]).toBeLessThan(state.losses[0][1] / 1e6);
+        expect(state.C.every(Number.isFinite)).toBe(true);
+        for (let l = 1; l < state.C.length; l++) expect(state.C[l], `C_${l}`).toBeLessThan(state.C[l - 1]);
+        expect(await page.$$eval('.chart svg', (svgs) => svgs.length)).toBe(4);
+        await page.screenshot({ path: join(artifacts, 'home.png'), fullPage: true });
+        expect(realErrors(pageErrors)).toEqual([]);
+      },
+      { site },
+    );
   });
 
   it('feature geometry: the classes collapse more in the last layer than in the input', async () => {
-    await withHeadlessPage('geometry.html', async ({ page, pageErrors }) => {
-      await page.setViewport({ width: 1400, height: 900 });
-      await trainToTheEnd(page);
-      const planeC = async (layer: number) => {
-        await page.$eval('#layer', (slider, value) => ((slider as HTMLInputElement).value = String(value)), layer);
-        await page.evaluate(() => (window as any).demo.redraw());
-        await page.waitForFunction((value) => (window as any).geometry?.layer === value, { timeout: 30_000 }, layer);
-        return page.evaluate(() => (window as any).geometry.planeC as number);
-      };
-      const [input, last] = [await planeC(0), await planeC(5)];
-      expect(last).toBeLessThan(input / 100);
-      expect(await page.$$eval('#chart-features circle', (dots) => dots.length)).toBe(30);
-      await page.screenshot({ path: join(artifacts, 'geometry.png'), fullPage: true });
-      expect(realErrors(pageErrors)).toEqual([]);
-    }, { site });
+    await withHeadlessPage(
+      'geometry.html',
+      async ({ page, pageErrors }) => {
+        await page.setViewport({ width: 1400, height: 900 });
+        await trainToTheEnd(page);
+        const planeC = async (layer: number) => {
+          await page.$eval('#layer', (slider, value) => ((slider as HTMLInputElement).value = String(value)), layer);
+          await page.evaluate(() => (window as any).demo.redraw());
+          await page.waitForFunction((value) => (window as any).geometry?.layer === value, { timeout: 30_000 }, layer);
+          return page.evaluate(() => (window as any).geometry.planeC as number);
+        };
+        const [input, last] = [await planeC(0), await planeC(5)];
+        expect(last).toBeLessThan(input / 100);
+        expect(await page.$$eval('#chart-features circle', (dots) => dots.length)).toBe(30);
+        await page.screenshot({ path: join(artifacts, 'geometry.png'), fullPage: true });
+        expect(realErrors(pageErrors)).toEqual([]);
+      },
+      { site },
+    );
   });
 
   it('playground: matmul and the SGD update agree with float64', async () => {
-    await withHeadlessPage('playground.html', async ({ page, pageErrors }) => {
-      await page.setViewport({ width: 1400, height: 800 });
-      await page.waitForFunction(() => 'playground' in window, { timeout: 30_000 });
-      for (const [id, value] of [['m', '33'], ['n', '65'], ['k', '17'], ['count', '10000']]) {
-        await page.$eval(`#${id}`, (input, text) => ((input as HTMLInputElement).value = text), value);
-      }
-      await page.click('#transpose-a');
-      await page.click('#run-peak'); // so each result is also given as a share of the device's measured peak
-      await page.waitForFunction(() => (window as any).playground.peak !== null, { timeout: 60_000 });
-      for (const [button, count] of [['run-matmul', 1], ['run-sgd', 2]] as const) {
-        await page.waitForSelector(`#${button}:not([disabled])`);
-        await page.click(`#${button}`);
-        await page.waitForFunction((n) => (window as any).playground.results.length >= n, { timeout: 60_000 }, count);
-      }
-      const results = await page.evaluate(() => (window as any).playground.results as { op: string; passed: boolean; ofPeak: number | null }[]);
-      expect(results.map((r) => [r.op, r.passed])).toEqual([['matmul', true], ['sgd step', true]]);
-      for (const { ofPeak } of results) expect(ofPeak).toBeGreaterThan(0);
-      await page.screenshot({ path: join(artifacts, 'playground.png'), fullPage: true });
-      expect(realErrors(pageErrors)).toEqual([]);
-    }, { site });
+    await withHeadlessPage(
+      'playground.html',
+      async ({ page, pageErrors }) => {
+        await page.setViewport({ width: 1400, height: 800 });
+        await page.waitForFunction(() => 'playground' in window, { timeout: 30_000 });
+        for (const [id, value] of [
+          ['m', '33'],
+          ['n', '65'],
+          ['k', '17'],
+          ['count', '10000'],
+        ]) {
+          await page.$eval(`#${id}`, (input, text) => ((input as HTMLInputElement).value = text), value);
+        }
+        await page.click('#transpose-a');
+        await page.click('#run-peak'); // so each result is also given as a share of the device's measured peak
+        await page.waitForFunction(() => (window as any).playground.peak !== null, { timeout: 60_000 });
+        for (const [button, count] of [
+          ['run-matmul', 1],
+          ['run-sgd', 2],
+        ] as const) {
+          await page.waitForSelector(`#${button}:not([disabled])`);
+          await page.click(`#${button}`);
+          await page.waitForFunction((n) => (window as any).playground.results.length >= n, { timeout: 60_000 }, count);
+        }
+        const results = await page.evaluate(() => (window as any).playground.results as { op: string; passed: boolean; ofPeak: number | null }[]);
+        expect(results.map((r) => [r.op, r.passed])).toEqual([
+          ['matmul', true],
+          ['sgd step', true],
+        ]);
+        for (const { ofPeak } of results) expect(ofPeak).toBeGreaterThan(0);
+        await page.screenshot({ path: join(artifacts, 'playground.png'), fullPage: true });
+        expect(realErrors(pageErrors)).toEqual([]);
+      },
+      { site },
+    );
   });
 
   it('says plainly that WebGPU is missing, and how to get it', async () => {
-    await withHeadlessPage('index.html', async ({ page }) => {
-      await page.waitForSelector('#no-webgpu', { timeout: 30_000 });
-      const text = await page.$eval('#no-webgpu', (e) => e.textContent ?? '');
-      expect(text).toMatch(/needs WebGPU/);
-      expect(text).toMatch(/navigator\.gpu is missing/);
-      await page.screenshot({ path: join(artifacts, 'no-webgpu.png') });
-    }, { site, beforeLoad: () => Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined }) });
+    await withHeadlessPage(
+      'index.html',
+      async ({ page }) => {
+        await page.waitForSelector('#no-webgpu', { timeout: 30_000 });
+        const text = await page.$eval('#no-webgpu', (e) => e.textContent ?? '');
+        expect(text).toMatch(/needs WebGPU/);
+        expect(text).toMatch(/navigator\.gpu is missing/);
+        await page.screenshot({ path: join(artifacts, 'no-webgpu.png') });
+      },
+      { site, beforeLoad: () => Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined }) },
+    );
   });
 });

@@ -45,13 +45,24 @@ describe('errors', () => {
 
   it('a WGSL compilation error throws with the compiler message, the file and its line, included files too', async () => {
     const g = gpu();
-    const broken = { name: 'broken.wgsl', source: '// line 1\n@compute @workgroup_size(1)\nfn main() {\n  let x: f32 = ;\n}\n', sections: [{ name: 'broken.wgsl', firstLine: 1 }] };
+    const broken = {
+      name: 'broken.wgsl',
+      source: '// line 1\n@compute @workgroup_size(1)\nfn main() {\n  let x: f32 = ;\n}\n',
+      sections: [{ name: 'broken.wgsl', firstLine: 1 }],
+    };
     g.kernel(broken);
     const t = g.tensor([1], [1]);
     await expect(t.read()).rejects.toThrow(/WGSL: broken\.wgsl \{\} does not compile:\n  broken\.wgsl:4:\d+ missing initializer/);
     expect(Array.from(await t.read())).toEqual([1]); // the device is still usable afterwards
     // A line of an included file is named by that file: from line 3 on the source is part.wgsl, so line 4 is its line 2.
-    const included = { ...broken, source: `// a\n${broken.source.slice(10)}`, sections: [{ name: 'main.wgsl', firstLine: 1 }, { name: 'part.wgsl', firstLine: 3 }] };
+    const included = {
+      ...broken,
+      source: `// a\n${broken.source.slice(10)}`,
+      sections: [
+        { name: 'main.wgsl', firstLine: 1 },
+        { name: 'part.wgsl', firstLine: 3 },
+      ],
+    };
     g.kernel(included);
     await expect(t.read()).rejects.toThrow(/part\.wgsl:2:\d+ /);
   });

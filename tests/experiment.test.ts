@@ -41,7 +41,12 @@ describe('training on the GPU', () => {
     expect(result.stopReason).toBe('budget');
 
     const inputs = { ...dataset.inputs, data: dataset.inputs.data.map(Math.fround) }; // the GPU sees float32 data
-    const trained = trainRef(config, inputs, oneHot(dataset.labels, dataset.classes), initial.map((w) => ({ ...w, data: w.data.map(Math.fround) })));
+    const trained = trainRef(
+      config,
+      inputs,
+      oneHot(dataset.labels, dataset.classes),
+      initial.map((w) => ({ ...w, data: w.data.map(Math.fround) })),
+    );
     const expected = featuresRef(inputs, trained).map((z) => metricsRef(z, Array.from(dataset.labels), dataset.classes).C);
     const measured = result.metrics.layers.map((layer) => layer.C);
     expect(measured).toHaveLength(config.depth);
@@ -91,14 +96,29 @@ describe('training on the GPU', () => {
       z = { ...h, data: l === weights.length - 1 ? biased : biased.map((v) => Math.max(0, v)) };
     });
     const uploaded = uploadExperiment(gpu(), dataset, weights, config);
-    const output = await gpu().scope(() => uploaded.network.forward(uploaded.data.inputs)).read();
+    const output = await gpu()
+      .scope(() => uploaded.network.forward(uploaded.data.inputs))
+      .read();
     uploaded.dispose();
     const largest = z.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     output.forEach((v, i) => expect(Math.abs(v - z.data[i])).toBeLessThan(1e-5 * largest));
   });
 
   it.each(['mlp', 'hybrid'] as const)('%s: trains on Gaussian clusters, loss down 10x, every layer measured', async (model) => {
-    const config: ExperimentConfig = { ...referenceConfig, dataset: 'gaussian', model, init: 'default', alpha: 1, lr: 0.05, momentum: 0.9, depth: 4, steps: 200, tol: 0, lossEvery: 50, hybridLayers: 2 };
+    const config: ExperimentConfig = {
+      ...referenceConfig,
+      dataset: 'gaussian',
+      model,
+      init: 'default',
+      alpha: 1,
+      lr: 0.05,
+      momentum: 0.9,
+      depth: 4,
+      steps: 200,
+      tol: 0,
+      lossEvery: 50,
+      hybridLayers: 2,
+    };
     const dataset = syntheticDataset(config);
     const weights = initialWeights(config, dataset);
     const result = await runExperiment(gpu(), dataset, weights, config);
@@ -108,13 +128,25 @@ describe('training on the GPU', () => {
   });
 
   it('adds probes on a held-out split, separability and P-vector angles when asked', async () => {
-    const config: ExperimentConfig = { ...referenceConfig, steps: 40, tol: 0, metricsEvery: 20, probe: true, testFraction: 0.2, separability: true, pvectors: true };
+    const config: ExperimentConfig = {
+      ...referenceConfig,
+      steps: 40,
+      tol: 0,
+      metricsEvery: 20,
+      probe: true,
+      testFraction: 0.2,
+      separability: true,
+      pvectors: true,
+    };
     const dataset = syntheticDataset(config);
     const result = await runExperiment(gpu(), dataset, initialWeights(config, dataset), config);
     expect(result.probe!.map((p) => p.layer)).toEqual([0, 1, 2, 3, 4, 5]);
     for (const p of result.probe!) expect(p.train_accuracy).toBe(1); // 24 nearly orthogonal samples in 50 dimensions
     expect(result.separability).toHaveLength(6);
-    expect(result.history.map((h) => [h.step, h.separability?.length])).toEqual([[0, 6], [20, 6]]);
+    expect(result.history.map((h) => [h.step, h.separability?.length])).toEqual([
+      [0, 6],
+      [20, 6],
+    ]);
     expect(result.pvector_angles!.map((a) => a.step)).toEqual([0, 20]);
     for (const { angles } of result.pvector_angles!) for (const angle of angles) expect(angle).toBeGreaterThanOrEqual(0);
     expect(result.pvector_angles![0].angles[0]).toBeCloseTo(0, 3); // layer 0 is the data: it never moves

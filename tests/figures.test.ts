@@ -43,11 +43,13 @@ describe('figures', () => {
     const ends = [...path.matchAll(/[ML]\s*(-?[\d.]+)[ ,](-?[\d.]+)/g)].map((match) => ({ x: Number(match[1]), y: Number(match[2]) }));
     expect(ends).toHaveLength(2);
     const { fit } = run;
-    fit.layers.filter((_, i) => i === 0 || i === fit.layers.length - 1).forEach((layer, i) => {
-      const expected = toPixel(layer, fit.log10C_slope! * layer + fit.log10C_intercept!);
-      expect(ends[i].x).toBeCloseTo(expected.x, 0);
-      expect(ends[i].y).toBeCloseTo(expected.y, 0);
-    });
+    fit.layers
+      .filter((_, i) => i === 0 || i === fit.layers.length - 1)
+      .forEach((layer, i) => {
+        const expected = toPixel(layer, fit.log10C_slope! * layer + fit.log10C_intercept!);
+        expect(ends[i].x).toBeCloseTo(expected.x, 0);
+        expect(ends[i].y).toBeCloseTo(expected.y, 0);
+      });
     expect(svg.textContent).toContain(`slope ${fit.log10C_slope!.toFixed(3)}`);
   });
 
@@ -64,9 +66,25 @@ describe('figures', () => {
 
   it('writes standalone SVG files that parse', async () => {
     const probe = [0, 1, 2, 3, 4, 5].map((layer) => ({ layer, train_accuracy: 1, test_accuracy: 0.9 - 0.05 * layer }));
-    const run = { metrics: metrics(), losses: [[0, 1], [50, 1e-3], [100, 1e-9]] as [number, number][], history: [], probe, separability: [0.7, 0.8, 0.9, 1, 1, 1] };
+    const run = {
+      metrics: metrics(),
+      losses: [
+        [0, 1],
+        [50, 1e-3],
+        [100, 1e-9],
+      ] as [number, number][],
+      history: [],
+      probe,
+      separability: [0.7, 0.8, 0.9, 1, 1, 1],
+    };
     const paths = await renderFiguresToFiles(directory, run);
-    expect(paths.map((path) => path.slice(directory.length + 1))).toEqual(['compression.svg', 'discrimination.svg', 'loss.svg', 'probe.svg', 'separability.svg']);
+    expect(paths.map((path) => path.slice(directory.length + 1))).toEqual([
+      'compression.svg',
+      'discrimination.svg',
+      'loss.svg',
+      'probe.svg',
+      'separability.svg',
+    ]);
     const { window } = new JSDOM('');
     for (const path of paths) {
       const parsed = new window.DOMParser().parseFromString(readFileSync(path, 'utf8'), 'image/svg+xml');

@@ -16,6 +16,9 @@ it('prints one line about the adapter and no line starting with "error" or "warn
   const command = ['--import', 'tsx', '--import', './scripts/register-wgsl.mjs', 'bin/main.ts', '--steps', '20', '--out', join(directory, 'run')];
   const { stdout, stderr } = await promisify(execFile)(process.execPath, command, { env, timeout: 120_000 });
   const lines = `${stdout}\n${stderr}`.split('\n').map((line) => line.trim());
-  expect(lines.filter((line) => /^(error|warning)/i.test(line)), stderr).toEqual([]);
+  expect(
+    lines.filter((line) => /^(error|warning)/i.test(line)),
+    stderr,
+  ).toEqual([]);
   expect(lines.filter((line) => line.startsWith('webgpu:'))).toHaveLength(1);
 });

@@ -19,7 +19,11 @@ describe('fused deep-linear-network steps', () => {
     const options = { loss: 'mse' as const, optimizer: 'sgd' as const, alpha, momentum: 0.9, weightDecay: 0.01, decoupledWeightDecay: decoupled };
     const inputs = toTensor(g, p.inputs, 'inputs');
     const targets = toTensor(g, p.targets, 'targets');
-    const network = Network.create(g, 'linear', p.weights.map((w, l) => toTensor(g, w, `W${l + 1}`)));
+    const network = Network.create(
+      g,
+      'linear',
+      p.weights.map((w, l) => toTensor(g, w, `W${l + 1}`)),
+    );
     const fused = new FusedLinearSteps(g, network, inputs, targets, options);
     const rates = Array.from({ length: 200 }, (_, s) => 0.02 * (1 - s / 400)); // 200 steps: more than one dispatch holds
     fused.run(rates.slice(0, 150));
@@ -52,8 +56,12 @@ describe('fused deep-linear-network steps', () => {
     const small = make([5, 4, 4, 2], 6);
     expect(fusedStepUnsupported(Network.create(g, 'linear', small.weights), small.inputs, options)).toBeNull();
     expect(fusedStepUnsupported(Network.create(g, 'mlp', small.weights), small.inputs, options)).toMatch(/the model is 'mlp'; fused steps implement linear/);
-    expect(fusedStepUnsupported(Network.create(g, 'linear', small.weights), small.inputs, { ...options, loss: 'ce' })).toMatch(/the loss is 'ce'; fused steps implement mse/);
-    expect(fusedStepUnsupported(Network.create(g, 'linear', small.weights), small.inputs, { ...options, optimizer: 'adamw' })).toMatch(/the optimizer is 'adamw'; fused steps implement sgd/);
+    expect(fusedStepUnsupported(Network.create(g, 'linear', small.weights), small.inputs, { ...options, loss: 'ce' })).toMatch(
+      /the loss is 'ce'; fused steps implement mse/,
+    );
+    expect(fusedStepUnsupported(Network.create(g, 'linear', small.weights), small.inputs, { ...options, optimizer: 'adamw' })).toMatch(
+      /the optimizer is 'adamw'; fused steps implement sgd/,
+    );
     const uneven = make([5, 4, 3, 2], 6);
     expect(fusedStepUnsupported(Network.create(g, 'linear', uneven.weights), uneven.inputs, options)).toMatch(/differ in width/);
     const large = make([100, 100, 100, 10], 100);
@@ -66,13 +74,30 @@ describe('fused deep-linear-network steps', () => {
     const p = dlnProblem(5, { N: 30, d: 50, K: 3, m: 50, L: 6 });
     const labels = Array.from({ length: 30 }, (_, i) => Math.floor((i * 3) / 30));
     const options: TrainOptions = {
-      loss: 'mse', optimizer: 'sgd', alpha: 1, learningRate: 0.05, momentum: 0.9, weightDecay: 1e-3, decoupledWeightDecay: false, schedule: 'cosine',
-      finalLearningRateFraction: 0.1, steps: 60, tol: 0, batchSize: 0, seed: 0, lossEvery: 20, metricsEvery: 0,
+      loss: 'mse',
+      optimizer: 'sgd',
+      alpha: 1,
+      learningRate: 0.05,
+      momentum: 0.9,
+      weightDecay: 1e-3,
+      decoupledWeightDecay: false,
+      schedule: 'cosine',
+      finalLearningRateFraction: 0.1,
+      steps: 60,
+      tol: 0,
+      batchSize: 0,
+      seed: 0,
+      lossEvery: 20,
+      metricsEvery: 0,
     };
     const lossesOf = async (fusedSteps: boolean) => {
       const inputs = toTensor(g, p.inputs, 'inputs');
       const targets = toTensor(g, p.targets, 'targets');
-      const network = Network.create(g, 'linear', p.weights.map((w, l) => toTensor(g, w, `W${l + 1}`)));
+      const network = Network.create(
+        g,
+        'linear',
+        p.weights.map((w, l) => toTensor(g, w, `W${l + 1}`)),
+      );
       const session = new TrainingSession(g, { inputs, targets, labels, classes: 3 }, network, { ...options, fusedSteps });
       expect(session.usesFusedSteps).toBe(fusedSteps);
       await session.advance(0);

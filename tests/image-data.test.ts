@@ -74,9 +74,7 @@ describe('IDX reader', () => {
     );
     expect(reject(idxBytes(0x08, [], []))).toThrow('train-images: rank 0: an IDX array needs at least one dimension');
     expect(reject(uint8Matrix.subarray(0, 10))).toThrow('train-images: truncated header: rank 2 needs 8 bytes of dimensions, but only 6 follow');
-    expect(reject(uint8Matrix.subarray(0, 17))).toThrow(
-      'train-images: truncated: shape (2, 3) of uint8 needs 6 data bytes, but only 5 follow the header',
-    );
+    expect(reject(uint8Matrix.subarray(0, 17))).toThrow('train-images: truncated: shape (2, 3) of uint8 needs 6 data bytes, but only 5 follow the header');
     expect(reject(idxBytes(0x0b, [1], [0, 1, 2]))).toThrow('train-images: 1 extra bytes after the 2 data bytes of shape (1) of int16');
   });
 });
@@ -128,12 +126,18 @@ describe('CIFAR-10 reader', () => {
 describe('imageDataset', () => {
   // Six 2 x 2 images; pixel 3 is always 255, so it is constant.
   const pixels = [
-    [0, 10, 20, 255], [1, 11, 21, 255], [2, 12, 22, 255], [3, 13, 23, 255], [4, 14, 24, 255], [5, 15, 26, 255],
+    [0, 10, 20, 255],
+    [1, 11, 21, 255],
+    [2, 12, 22, 255],
+    [3, 13, 23, 255],
+    [4, 14, 24, 255],
+    [5, 15, 26, 255],
   ];
   const images: IdxArray = { dtype: 'uint8', shape: [6, 2, 2], data: new Uint8Array(pixels.flat()) };
   const labels: IdxArray = { dtype: 'uint8', shape: [6], data: new Uint8Array([3, 1, 3, 0, 1, 3]) };
   const names = { images: 'images.idx', labels: 'labels.idx' };
-  const build = (selection: ImageSelection, imageArray: IdxArray = images, labelArray: IdxArray = labels) => imageDataset(imageArray, labelArray, selection, names);
+  const build = (selection: ImageSelection, imageArray: IdxArray = images, labelArray: IdxArray = labels) =>
+    imageDataset(imageArray, labelArray, selection, names);
 
   it('keeps the chosen classes in the given order, relabelled, the first perClass of each, bytes scaled to [0, 1]', () => {
     const dataset = build({ classes: [3, 1], perClass: 2, normalize: 'none' });
@@ -193,10 +197,7 @@ describe('MNIST from the mnist package', () => {
   let raw: Dataset;
   let standardized: Dataset;
   beforeAll(async () => {
-    [raw, standardized] = await Promise.all([
-      loadMnist({ classes, perClass, normalize: 'none' }),
-      loadMnist({ classes, perClass, normalize: 'standardize' }),
-    ]);
+    [raw, standardized] = await Promise.all([loadMnist({ classes, perClass, normalize: 'none' }), loadMnist({ classes, perClass, normalize: 'standardize' })]);
   });
 
   it('loads the first 100 digits of each of 4 classes, balanced, pixels in [0, 1] and exactly bytes / 255', () => {
@@ -209,7 +210,11 @@ describe('MNIST from the mnist package', () => {
 
     // The package's own accessor mnist[digit].get(i) gives the same digits, rounded to 3 decimals.
     const mnist = createRequire(import.meta.url)('mnist') as { get(index: number): number[] }[];
-    for (const [row, digit, index] of [[0, 0, 0], [150, 1, 50], [399, 3, 99]]) {
+    for (const [row, digit, index] of [
+      [0, 0, 0],
+      [150, 1, 50],
+      [399, 3, 99],
+    ]) {
       const actual = raw.inputs.data.subarray(row * 784, (row + 1) * 784);
       const difference = mnist[digit].get(index).reduce((largest, value, j) => Math.max(largest, Math.abs(value - actual[j])), 0);
       expect(difference).toBeLessThanOrEqual(0.0005 + 1e-12);

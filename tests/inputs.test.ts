@@ -13,7 +13,8 @@ import { writeNpy, type NpyArray } from '../engine/io/npy';
 const directory = mkdtempSync(join(tmpdir(), 'inputs-test-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 const names = { features: 'X.npy', labels: 'y.npy' };
-const features = (rows: number, cols: number, fillValue = 0.5): NpyArray & { dtype: 'float32' } => ({ dtype: 'float32', shape: [rows, cols], data: new Float32Array(rows * cols).fill(fillValue) }) as const;
+const features = (rows: number, cols: number, fillValue = 0.5): NpyArray & { dtype: 'float32' } =>
+  ({ dtype: 'float32', shape: [rows, cols], data: new Float32Array(rows * cols).fill(fillValue) }) as const;
 const labels = (values: number[]): NpyArray => ({ dtype: 'int32', shape: [values.length], data: Int32Array.from(values) });
 
 describe('flags', () => {
@@ -73,7 +74,10 @@ describe('configs that cannot work', () => {
     [{ momentum: 1 }, /--momentum must be a number in \[0, 1\), got 1/],
     [{ steps: -5 }, /--steps must be an integer >= 0, got -5/],
     [{ model: 'hybrid', hybridLayers: 6 } as const, /--hybrid-layers 6 must be below --depth 6/],
-    [{ optimizer: 'adam', momentum: 0.9 } as const, /--momentum and --decoupled-weight-decay apply to sgd; adam has --beta1 and --beta2, and --optimizer adamw decouples/],
+    [
+      { optimizer: 'adam', momentum: 0.9 } as const,
+      /--momentum and --decoupled-weight-decay apply to sgd; adam has --beta1 and --beta2, and --optimizer adamw decouples/,
+    ],
     [{ optimizer: 'adamw', beta2: 1 } as const, /--beta2 must be a number in \[0, 1\), got 1/],
   ])('%j', (change, message) => {
     expect(() => checkConfig({ ...referenceConfig, ...change }, 30)).toThrow(message);
@@ -81,9 +85,18 @@ describe('configs that cannot work', () => {
 
   const limits = { maxStorageBufferBindingSize: 2 ** 27, maxBufferSize: 2 ** 28 };
   it.each([
-    [{ width: 2_000_000_000 }, /--width 2000000000: a hidden layer's weights \(m x m\) would take .* GiB, over the device's maxStorageBufferBindingSize of 128 MiB/],
-    [{ width: 2_000_000_000, depth: 2 }, /--width 2000000000 x --dim 50: W1 \(m x d\) would take 512 GiB, over the device's maxStorageBufferBindingSize of 128 MiB/],
-    [{ samples: 300_000, dim: 200 }, /--samples 300000 x --dim 200: the inputs \(N x d\) would take 256 MiB, over the device's maxStorageBufferBindingSize of 128 MiB/],
+    [
+      { width: 2_000_000_000 },
+      /--width 2000000000: a hidden layer's weights \(m x m\) would take .* GiB, over the device's maxStorageBufferBindingSize of 128 MiB/,
+    ],
+    [
+      { width: 2_000_000_000, depth: 2 },
+      /--width 2000000000 x --dim 50: W1 \(m x d\) would take 512 GiB, over the device's maxStorageBufferBindingSize of 128 MiB/,
+    ],
+    [
+      { samples: 300_000, dim: 200 },
+      /--samples 300000 x --dim 200: the inputs \(N x d\) would take 256 MiB, over the device's maxStorageBufferBindingSize of 128 MiB/,
+    ],
     [{ width: 6000 }, /--width 6000: a hidden layer's weights \(m x m\) would take 256 MiB/],
   ])('%j is refused against the device limits, before anything is allocated', (change, message) => {
     expect(() => checkConfig({ ...referenceConfig, ...change }, referenceConfig.samples, limits)).toThrow(message);
@@ -103,11 +116,31 @@ describe('user data', () => {
   });
 
   it.each([
-    ['NaN in the data', () => datasetFromArrays({ ...features(3, 2), data: Float32Array.of(0, 1, 2, Number.NaN, 4, 5) }, labels([0, 1, 0]), names), /X\.npy: NaN at row 1, column 1; features must be finite/],
-    ['Inf in the data', () => datasetFromArrays({ ...features(2, 2), data: Float32Array.of(0, Infinity, 2, 3) }, labels([0, 1]), names), /X\.npy: Infinity at row 0, column 1/],
-    ['integer features', () => datasetFromArrays({ dtype: 'int32', shape: [2, 1], data: Int32Array.of(1, 2) }, labels([0, 1]), names), /X\.npy: features must be float32 or float64, got int32/],
-    ['1-d features', () => datasetFromArrays({ dtype: 'float64', shape: [3], data: new Float64Array(3) }, labels([0, 1, 0]), names), /X\.npy: features must be a 2-d array/],
-    ['float labels', () => datasetFromArrays(features(2, 2), { dtype: 'float32', shape: [2], data: Float32Array.of(0, 1) }, names), /y\.npy: labels must be integers \(int32 or int64\), got float32/],
+    [
+      'NaN in the data',
+      () => datasetFromArrays({ ...features(3, 2), data: Float32Array.of(0, 1, 2, Number.NaN, 4, 5) }, labels([0, 1, 0]), names),
+      /X\.npy: NaN at row 1, column 1; features must be finite/,
+    ],
+    [
+      'Inf in the data',
+      () => datasetFromArrays({ ...features(2, 2), data: Float32Array.of(0, Infinity, 2, 3) }, labels([0, 1]), names),
+      /X\.npy: Infinity at row 0, column 1/,
+    ],
+    [
+      'integer features',
+      () => datasetFromArrays({ dtype: 'int32', shape: [2, 1], data: Int32Array.of(1, 2) }, labels([0, 1]), names),
+      /X\.npy: features must be float32 or float64, got int32/,
+    ],
+    [
+      '1-d features',
+      () => datasetFromArrays({ dtype: 'float64', shape: [3], data: new Float64Array(3) }, labels([0, 1, 0]), names),
+      /X\.npy: features must be a 2-d array/,
+    ],
+    [
+      'float labels',
+      () => datasetFromArrays(features(2, 2), { dtype: 'float32', shape: [2], data: Float32Array.of(0, 1) }, names),
+      /y\.npy: labels must be integers \(int32 or int64\), got float32/,
+    ],
     ['too few labels', () => datasetFromArrays(features(3, 2), labels([0, 1]), names), /y\.npy: 2 labels for 3 samples in X\.npy/],
     ['a skipped class', () => datasetFromArrays(features(3, 2), labels([0, 2, 2]), names), /y\.npy: class 1 has no samples, but labels go up to 2/],
     ['a negative label', () => datasetFromArrays(features(2, 2), labels([0, -1]), names), /y\.npy: label -1 at index 1/],
@@ -122,7 +155,14 @@ describe('user data', () => {
       return Uint8Array.from([...header, ...values]);
     };
     const [images, labelFile] = [join(directory, 'images.idx'), join(directory, 'labels.idx')];
-    writeFileSync(images, idx(0x08, [5, 2, 2], Array.from({ length: 20 }, (_, i) => i * 10)));
+    writeFileSync(
+      images,
+      idx(
+        0x08,
+        [5, 2, 2],
+        Array.from({ length: 20 }, (_, i) => i * 10),
+      ),
+    );
     writeFileSync(labelFile, idx(0x08, [5], [3, 1, 3, 1, 7]));
     const config = { ...referenceConfig, imageClasses: '3,1', perClass: 2 };
     const dataset = await readDataset({ kind: 'idx', images, labels: labelFile }, config);
@@ -147,12 +187,24 @@ describe('--init-weights', () => {
 
   it('reads W1..WL and checks that they chain', async () => {
     const good = join(directory, 'good');
-    save(good, [[8, 5], [8, 8], [3, 8]]);
+    save(good, [
+      [8, 5],
+      [8, 8],
+      [3, 8],
+    ]);
     const weights = await readInitialWeights(good, 5, 3);
-    expect(weights.map((w) => [w.rows, w.cols])).toEqual([[8, 5], [8, 8], [3, 8]]);
+    expect(weights.map((w) => [w.rows, w.cols])).toEqual([
+      [8, 5],
+      [8, 8],
+      [3, 8],
+    ]);
 
     const broken = join(directory, 'broken');
-    save(broken, [[8, 5], [7, 6], [3, 7]]);
+    save(broken, [
+      [8, 5],
+      [7, 6],
+      [3, 7],
+    ]);
     await expect(readInitialWeights(broken, 5, 3)).rejects.toThrow(/broken\/W2\.npy: shape \[7,6\] takes 6 inputs, but the layer before gives 8/);
     await expect(readInitialWeights(good, 6, 3)).rejects.toThrow(/good\/W1\.npy: shape \[8,5\] takes 5 inputs, but the layer before gives 6/);
     await expect(readInitialWeights(good, 5, 4)).rejects.toThrow(/good\/W3\.npy: the last layer gives 3 outputs, but there are 4 classes/);
@@ -164,7 +216,12 @@ describe('Fortran-order .npy files (what np.save of a transpose writes)', () => 
   it('read as the same matrices through --data and --init-weights', async () => {
     // .npy bytes for shape [rows, cols] whose data are the columns one after another.
     const fortranNpy = (columns: number[], shape: [number, number]) =>
-      Buffer.from(Buffer.from(writeNpy(Float32Array.from(columns), shape)).toString('latin1').replace("'fortran_order': False,", "'fortran_order': True, "), 'latin1');
+      Buffer.from(
+        Buffer.from(writeNpy(Float32Array.from(columns), shape))
+          .toString('latin1')
+          .replace("'fortran_order': False,", "'fortran_order': True, "),
+        'latin1',
+      );
     const dir = join(directory, 'fortran');
     mkdirSync(dir);
     writeFileSync(join(dir, 'X.npy'), fortranNpy([1, 2, 3, 4, 5, 6, 7, 8], [4, 2])); // X = [[1, 5], [2, 6], [3, 7], [4, 8]]

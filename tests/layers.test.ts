@@ -43,7 +43,9 @@ describe('addBias', () => {
     const expectedBias = finiteDifferenceGradient((b) => weighted(addBiasRef(x, b)), bias);
     expectClose(await grads[0].read(), expectedX, { atol: 1e-5 }, 'd/dx');
     expectClose(await grads[1].read(), expectedBias, { atol: 1e-5 }, 'd/dbias');
-    expect(() => addBias(xT, g.tensor([m + 1], new Float32Array(m + 1)))).toThrow(/addBias: needs x of shape \[N, m\] and a bias of shape \[m\], got \[6,4\] and \[5\]/);
+    expect(() => addBias(xT, g.tensor([m + 1], new Float32Array(m + 1)))).toThrow(
+      /addBias: needs x of shape \[N, m\] and a bias of shape \[m\], got \[6,4\] and \[5\]/,
+    );
   });
 });
 

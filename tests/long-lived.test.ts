@@ -61,7 +61,21 @@ describe('long-lived use', () => {
     { model: 'hybrid', loss: 'mse', batchSize: 8 },
   ] as const)('$model, every analysis: a run leaves no tensor behind', async (settings) => {
     const g = gpu();
-    const config = { ...referenceConfig, ...settings, samples: 30, dim: 10, classes: 3, width: 8, depth: 3, steps: 20, tol: 0, metricsEvery: 10, probe: true, separability: true, pvectors: true };
+    const config = {
+      ...referenceConfig,
+      ...settings,
+      samples: 30,
+      dim: 10,
+      classes: 3,
+      width: 8,
+      depth: 3,
+      steps: 20,
+      tol: 0,
+      metricsEvery: 10,
+      probe: true,
+      separability: true,
+      pvectors: true,
+    };
     const dataset = syntheticDataset(config);
     const before = g.pool.stats().inUse;
     await runExperiment(g, dataset, initialWeights(config, dataset), config);
@@ -74,7 +88,19 @@ describe('long-lived use', () => {
     for (let run = 1; run <= 50; run++) {
       // As a grid would: the width (so every shape) changes every 10 runs; alpha (an override constant), the
       // learning rate and the seed every run.
-      const config = { ...referenceConfig, samples: 12, dim: 10, classes: 3, depth: 3, steps: 20, tol: 0, width: 8 * Math.ceil(run / 10), alpha: 10 + run, lr: 0.01 * (1 + (run % 4)), seed: run };
+      const config = {
+        ...referenceConfig,
+        samples: 12,
+        dim: 10,
+        classes: 3,
+        depth: 3,
+        steps: 20,
+        tol: 0,
+        width: 8 * Math.ceil(run / 10),
+        alpha: 10 + run,
+        lr: 0.01 * (1 + (run % 4)),
+        seed: run,
+      };
       const dataset = syntheticDataset(config);
       const result = await runExperiment(g, dataset, initialWeights(config, dataset), config);
       expect(result.stopReason).toBe('budget');

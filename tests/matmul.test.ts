@@ -127,7 +127,9 @@ describe.each(kernels)('gram, %s kernel', (kernel) => {
 });
 
 describe('gram, subgroup kernel, quad block of 2 x 2', () => {
-  it.each(gramShapes.slice(-3))('x %i x %i: x x^T and x^T x agree with float64', (rows, cols) => checkGrams(rows, cols, { kernel: 'subgroup', quadBlock: { rowGroups: 2, colBlocks: 2 } }));
+  it.each(gramShapes.slice(-3))('x %i x %i: x x^T and x^T x agree with float64', (rows, cols) =>
+    checkGrams(rows, cols, { kernel: 'subgroup', quadBlock: { rowGroups: 2, colBlocks: 2 } }),
+  );
 });
 
 describe('matmul plan', () => {

@@ -103,8 +103,14 @@ export function collapseRef(z: Matrix, labels: number[], K: number, W: Matrix, b
   let nearestOwn = 0;
   let smallestMargin = Infinity;
   for (let i = 0; i < N; i++) {
-    const predicted = argBest(classifier.map((row, k) => dot(row, sample(i)) + bias[k]), (a, b) => a > b);
-    const nearest = argBest(means.map((mean) => norm(minus(sample(i), mean))), (a, b) => a < b);
+    const predicted = argBest(
+      classifier.map((row, k) => dot(row, sample(i)) + bias[k]),
+      (a, b) => a > b,
+    );
+    const nearest = argBest(
+      means.map((mean) => norm(minus(sample(i), mean))),
+      (a, b) => a < b,
+    );
     if (predicted.index === nearest.index) agreeing += 1;
     if (nearest.index === labels[i]) nearestOwn += 1;
     smallestMargin = Math.min(smallestMargin, predicted.margin, nearest.margin);

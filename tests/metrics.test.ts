@@ -132,7 +132,13 @@ describe('metrics stage', () => {
 
   it('the tridiagonal QL eigenvalues match Jacobi, repeated and zero eigenvalues included', () => {
     const random = seededRandom(8);
-    for (const [n, rank] of [[1, 1], [2, 1], [7, 7], [40, 40], [50, 3]]) {
+    for (const [n, rank] of [
+      [1, 1],
+      [2, 1],
+      [7, 7],
+      [40, 40],
+      [50, 3],
+    ]) {
       const x = randomMatrix(random, n, rank);
       const a = matmulRef(x, transpose(x)); // rank-deficient when rank < n: n - rank zero eigenvalues
       const jacobi = symmetricEigen(a.data, n).values;

@@ -30,17 +30,48 @@ describe('known bytes', () => {
   // (the dict, 20 spaces NumPy keeps for the first axis to grow, 38 spaces to reach 128, '\n'), 24 data bytes.
   const matrixBytes = new Uint8Array([
     ...MAGIC_V1,
-    0x76, 0x00, // header length 118, little-endian uint16
+    0x76,
+    0x00, // header length 118, little-endian uint16
     ...ascii("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }" + ' '.repeat(58) + '\n'),
-    0x00, 0x00, 0x80, 0x3f, 0x00, 0x00, 0x00, 0x40, 0x00, 0x00, 0x40, 0x40, // 1, 2, 3
-    0x00, 0x00, 0x80, 0x40, 0x00, 0x00, 0xa0, 0x40, 0x00, 0x00, 0xc0, 0x40, // 4, 5, 6
+    0x00,
+    0x00,
+    0x80,
+    0x3f,
+    0x00,
+    0x00,
+    0x00,
+    0x40,
+    0x00,
+    0x00,
+    0x40,
+    0x40, // 1, 2, 3
+    0x00,
+    0x00,
+    0x80,
+    0x40,
+    0x00,
+    0x00,
+    0xa0,
+    0x40,
+    0x00,
+    0x00,
+    0xc0,
+    0x40, // 4, 5, 6
   ]);
   // np.save(f, np.float64(1.5)): 0-d, no growth room, 62 spaces of padding.
   const scalarBytes = new Uint8Array([
     ...MAGIC_V1,
-    0x76, 0x00,
+    0x76,
+    0x00,
     ...ascii("{'descr': '<f8', 'fortran_order': False, 'shape': (), }" + ' '.repeat(62) + '\n'),
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xf8, 0x3f, // 1.5
+    0x00,
+    0x00,
+    0x00,
+    0x00,
+    0x00,
+    0x00,
+    0xf8,
+    0x3f, // 1.5
   ]);
 
   it('writes a 2x3 float32 array byte for byte', () => {
@@ -123,7 +154,12 @@ print(json.dumps(values))
       const python = spawnSync('python3', ['-c', script, directory], { encoding: 'utf8' });
       expect(python.stderr).toBe('');
       const values: Record<string, number[][]> = JSON.parse(python.stdout);
-      const cases: [string, NpyDtype][] = [['f4', 'float32'], ['f8', 'float64'], ['i4', 'int32'], ['i8', 'int64']];
+      const cases: [string, NpyDtype][] = [
+        ['f4', 'float32'],
+        ['f8', 'float64'],
+        ['i4', 'int32'],
+        ['i8', 'int64'],
+      ];
       for (const [name, dtype] of cases) {
         expect(readFileSync(join(directory, `${name}.npy`), 'latin1'), name).toContain("'fortran_order': True, 'shape': (5, 3)");
         const parsed = await readNpyFile(join(directory, `${name}.npy`));

@@ -1,7 +1,19 @@
 // Every op's forward against the float64 reference, and its gradient against float64 central differences.
 import { describe, expect, it } from 'vitest';
 import { add, gatherRows, gram, matmul, mean, mseLoss, mul, relu, scale, softmaxCrossEntropy, sub, sum, valueAndGrad, type Tensor } from '../engine';
-import { crossEntropyRef, expectClose, finiteDifferenceGradient, matmulRef, maxAbs, mseRef, oneHot, randomMatrix, seededRandom, transpose, type Matrix } from './reference';
+import {
+  crossEntropyRef,
+  expectClose,
+  finiteDifferenceGradient,
+  matmulRef,
+  maxAbs,
+  mseRef,
+  oneHot,
+  randomMatrix,
+  seededRandom,
+  transpose,
+  type Matrix,
+} from './reference';
 import { toTensor, useGpu } from './gpu';
 
 const gpu = useGpu();
@@ -20,7 +32,10 @@ interface OpCase {
 
 const labels = [0, 2, 1, 1, 0];
 const targets = oneHot(labels, 3);
-const elementwiseInputs: [number, number][] = [[4, 5], [4, 5]];
+const elementwiseInputs: [number, number][] = [
+  [4, 5],
+  [4, 5],
+];
 const map2 = (f: (x: number, y: number) => number) => (a: Matrix, b: Matrix) => a.data.map((x, i) => f(x, b.data[i]));
 
 const cases: OpCase[] = [
@@ -31,23 +46,63 @@ const cases: OpCase[] = [
   { name: 'relu', inputs: [[6, 6]], gpuOp: relu, cpuOp: (a) => a.data.map((x) => Math.max(x, 0)) },
   { name: 'sum', inputs: [[37, 91]], gpuOp: sum, cpuOp: (a) => Float64Array.of(a.data.reduce((s, x) => s + x, 0)) },
   { name: 'mean', inputs: [[50, 70]], gpuOp: mean, cpuOp: (a) => Float64Array.of(a.data.reduce((s, x) => s + x, 0) / a.data.length) },
-  { name: 'matmul', inputs: [[5, 7], [7, 3]], gpuOp: (a, b) => matmul(a, b), cpuOp: (a, b) => matmulRef(a, b).data },
-  { name: 'matmul A^T', inputs: [[7, 5], [7, 3]], gpuOp: (a, b) => matmul(a, b, { transposeA: true }), cpuOp: (a, b) => matmulRef(transpose(a), b).data },
-  { name: 'matmul B^T', inputs: [[5, 7], [3, 7]], gpuOp: (a, b) => matmul(a, b, { transposeB: true }), cpuOp: (a, b) => matmulRef(a, transpose(b)).data },
   {
-    name: 'matmul A^T B^T', inputs: [[7, 5], [3, 7]],
+    name: 'matmul',
+    inputs: [
+      [5, 7],
+      [7, 3],
+    ],
+    gpuOp: (a, b) => matmul(a, b),
+    cpuOp: (a, b) => matmulRef(a, b).data,
+  },
+  {
+    name: 'matmul A^T',
+    inputs: [
+      [7, 5],
+      [7, 3],
+    ],
+    gpuOp: (a, b) => matmul(a, b, { transposeA: true }),
+    cpuOp: (a, b) => matmulRef(transpose(a), b).data,
+  },
+  {
+    name: 'matmul B^T',
+    inputs: [
+      [5, 7],
+      [3, 7],
+    ],
+    gpuOp: (a, b) => matmul(a, b, { transposeB: true }),
+    cpuOp: (a, b) => matmulRef(a, transpose(b)).data,
+  },
+  {
+    name: 'matmul A^T B^T',
+    inputs: [
+      [7, 5],
+      [3, 7],
+    ],
     gpuOp: (a, b) => matmul(a, b, { transposeA: true, transposeB: true }),
     cpuOp: (a, b) => matmulRef(transpose(a), transpose(b)).data,
   },
   { name: 'gram of rows', inputs: [[5, 7]], gpuOp: (x) => gram(x, 'rows'), cpuOp: (x) => matmulRef(x, transpose(x)).data },
   { name: 'gram of columns', inputs: [[7, 5]], gpuOp: (x) => gram(x, 'columns'), cpuOp: (x) => matmulRef(transpose(x), x).data },
   {
-    name: 'mseLoss (alpha 3)', inputs: [[5, 3], [5, 3]], constant: [1],
-    gpuOp: (p, y) => mseLoss(p, y, 3), cpuOp: (p, y) => Float64Array.of(mseRef(p, y, 3)),
+    name: 'mseLoss (alpha 3)',
+    inputs: [
+      [5, 3],
+      [5, 3],
+    ],
+    constant: [1],
+    gpuOp: (p, y) => mseLoss(p, y, 3),
+    cpuOp: (p, y) => Float64Array.of(mseRef(p, y, 3)),
   },
   {
-    name: 'softmaxCrossEntropy', inputs: [[5, 3], [5, 3]], constant: [1],
-    gpuOp: softmaxCrossEntropy, cpuOp: (z, y) => Float64Array.of(crossEntropyRef(z, y)),
+    name: 'softmaxCrossEntropy',
+    inputs: [
+      [5, 3],
+      [5, 3],
+    ],
+    constant: [1],
+    gpuOp: softmaxCrossEntropy,
+    cpuOp: (z, y) => Float64Array.of(crossEntropyRef(z, y)),
   },
 ];
 
@@ -57,7 +112,9 @@ describe.each(cases)('$name', ({ name, inputs, gpuOp, cpuOp, constant = [] }) =>
 
   it('forward matches float64', async () => {
     const expected = cpuOp(...values);
-    const actual = await gpu().scope(() => gpuOp(...values.map((m) => toTensor(gpu(), m)))).read();
+    const actual = await gpu()
+      .scope(() => gpuOp(...values.map((m) => toTensor(gpu(), m))))
+      .read();
     expectClose(actual, expected, { atol: 1e-5 * maxAbs(expected), rtol: 1e-5 }, `${name} forward`);
   });
 

@@ -32,7 +32,16 @@ describe('the package', () => {
   it('installs from npm pack into a fresh project, and the README example type-checks and runs there', () => {
     const tarball = run('npm', ['pack', '--silent', '--pack-destination', project], root).trim().split('\n').at(-1)!;
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'fresh', private: true, type: 'module' }));
-    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(project, tarball), `typescript@${require_version('typescript')}`, `@webgpu/types@${require_version('@webgpu/types')}`, `@types/node@${require_version('@types/node')}`]);
+    run('npm', [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      join(project, tarball),
+      `typescript@${require_version('typescript')}`,
+      `@webgpu/types@${require_version('@webgpu/types')}`,
+      `@types/node@${require_version('@types/node')}`,
+    ]);
 
     const example = readmeExample();
     const [imports, ...body] = example.split('\n');
@@ -40,7 +49,19 @@ describe('the package', () => {
     writeFileSync(join(project, 'example.ts'), `${imports}\n${DATA}\n${body.join('\n')}`);
     writeFileSync(
       join(project, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: false, outDir: 'out', types: ['@webgpu/types', 'node'], skipLibCheck: false }, files: ['example.ts'] }),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          noEmit: false,
+          outDir: 'out',
+          types: ['@webgpu/types', 'node'],
+          skipLibCheck: false,
+        },
+        files: ['example.ts'],
+      }),
     );
     run(join(project, 'node_modules/.bin/tsc'), ['-p', '.']); // the package's types, checked as a user's compiler checks them
     const output = run(process.execPath, [join(project, 'out/example.js')]);

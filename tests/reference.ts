@@ -213,7 +213,10 @@ export function adamStepRef(
 export function dlnProblem(seed: number, { N, d, K, m, L }: { N: number; d: number; K: number; m: number; L: number }) {
   const random = seededRandom(seed);
   const inputs = randomMatrix(random, N, d, 1 / Math.sqrt(d));
-  const targets = oneHot(Array.from({ length: N }, (_, i) => Math.floor((i * K) / N)), K);
+  const targets = oneHot(
+    Array.from({ length: N }, (_, i) => Math.floor((i * K) / N)),
+    K,
+  );
   const widths = [d, ...Array(L - 1).fill(m), K];
   const weights = widths.slice(1).map((out, l) => randomMatrix(random, out, widths[l], 1 / Math.sqrt(widths[l])));
   return { inputs, targets, weights };

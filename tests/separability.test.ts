@@ -19,7 +19,11 @@ async function measure(separation: number, classes = 2, dim = 2) {
 describe('linear separability (Minkowski difference)', () => {
   it('is 1 for separable classes, for every pair', async () => {
     const { mean, pairs } = await measure(8, 3, 10);
-    expect(pairs.map((pair) => pair.classes)).toEqual([[0, 1], [0, 2], [1, 2]]);
+    expect(pairs.map((pair) => pair.classes)).toEqual([
+      [0, 1],
+      [0, 2],
+      [1, 2],
+    ]);
     expect(mean).toBe(1);
   });
 
@@ -42,7 +46,11 @@ describe('linear separability (Minkowski difference)', () => {
     const labels = Array.from({ length: N }, (_, i) => [0, 1, 2, 0, 2][i % 5]); // unequal classes: 6, 3, 4
     const z = randomMatrix(random, N, m);
     const w = randomMatrix(random, K, m); // one direction per pair: (0,1), (0,2), (1,2)
-    const pairs = [[0, 1], [0, 2], [1, 2]];
+    const pairs = [
+      [0, 1],
+      [0, 2],
+      [1, 2],
+    ];
     const members = (k: number) => labels.flatMap((label, i) => (label === k ? [i] : []));
     const row = (x: ArrayLike<number>, i: number) => Array.from({ length: m }, (_, k) => x[i * m + k]);
     // f_p by brute force over every difference, then the loss summed over pairs, in float64.

@@ -42,10 +42,15 @@ describe('sweep', () => {
     const [a, b] = [await reportSweep(whole, quiet), await reportSweep(sharded, quiet)];
     expect(b).toEqual(a);
     expect(a.missing).toEqual([]);
-    expect(a.groups.map((group) => [group.settings.depth, group.count])).toEqual([['3', 2], ['4', 2]]);
+    expect(a.groups.map((group) => [group.settings.depth, group.count])).toEqual([
+      ['3', 2],
+      ['4', 2],
+    ]);
     const rhoOfDepth4 = a.runs.filter((run) => run.settings.depth === '4').map((run) => run.compression_ratio);
     expect(a.groups[1].mean.compression_ratio).toBeCloseTo((rhoOfDepth4[0]! + rhoOfDepth4[1]!) / 2, 12);
-    expect(readFileSync(join(whole, 'summary.csv'), 'utf8').split('\n')[0]).toBe('depth,seed,steps,stop_reason,final_loss,log10C_slope,log10C_r2,compression_ratio,D_slope,D_r2');
+    expect(readFileSync(join(whole, 'summary.csv'), 'utf8').split('\n')[0]).toBe(
+      'depth,seed,steps,stop_reason,final_loss,log10C_slope,log10C_r2,compression_ratio,D_slope,D_r2',
+    );
     expect(existsSync(join(whole, 'summary.svg'))).toBe(true);
   });
 

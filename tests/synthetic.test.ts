@@ -156,7 +156,12 @@ describe('initialisation', () => {
   const eps = 0.3;
 
   it('has the out x in shapes of nn.Linear', () => {
-    expect(layerShapes(shape)).toEqual([[40, 50], [40, 40], [40, 40], [3, 40]]);
+    expect(layerShapes(shape)).toEqual([
+      [40, 50],
+      [40, 40],
+      [40, 40],
+      [3, 40],
+    ]);
     expect(layerShapes({ ...shape, layers: 1 })).toEqual([[3, 50]]);
     expect(() => layerShapes({ ...shape, layers: 0 })).toThrow('layers must be a positive integer, got 0');
   });
@@ -224,7 +229,11 @@ describe('orthogonality', () => {
 
 describe('splitDataset', () => {
   it('sends every k-th sample of each class to the test part, rows intact', () => {
-    const dataset: Dataset = { inputs: { rows: 10, cols: 2, data: Float64Array.from({ length: 20 }, (_, i) => i) }, labels: Int32Array.from([0, 1, 0, 1, 0, 1, 0, 1, 0, 1]), classes: 2 };
+    const dataset: Dataset = {
+      inputs: { rows: 10, cols: 2, data: Float64Array.from({ length: 20 }, (_, i) => i) },
+      labels: Int32Array.from([0, 1, 0, 1, 0, 1, 0, 1, 0, 1]),
+      classes: 2,
+    };
     const { train, test } = splitDataset(dataset, 0.2);
     expect(Array.from(test.labels)).toEqual([0, 1]);
     expect(Array.from(test.inputs.data)).toEqual([16, 17, 18, 19]); // rows 8 and 9: the fifth of each class

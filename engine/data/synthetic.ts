@@ -26,7 +26,11 @@ export interface DatasetSize {
 
 /** Throws unless the sizes are positive integers and N splits into K equal classes. */
 function checkSize({ samples, dim, classes }: DatasetSize): void {
-  for (const [name, value] of [['samples', samples], ['dim', dim], ['classes', classes]] as const) {
+  for (const [name, value] of [
+    ['samples', samples],
+    ['dim', dim],
+    ['classes', classes],
+  ] as const) {
     if (!Number.isInteger(value) || value < 1) throw new Error(`synthetic data: ${name} must be a positive integer, got ${value}`);
   }
   if (samples % classes !== 0) {
@@ -101,12 +105,7 @@ export function uniformData(size: DatasetSize, seed: SeedOrRandom, options: Clus
 }
 
 /** mu_k + noise per sample, with `draw(random, std)` a zero-mean draw of standard deviation std. */
-function clusteredData(
-  size: DatasetSize,
-  seed: SeedOrRandom,
-  options: ClusterOptions,
-  draw: (random: Random, std: number) => number,
-): Dataset {
+function clusteredData(size: DatasetSize, seed: SeedOrRandom, options: ClusterOptions, draw: (random: Random, std: number) => number): Dataset {
   checkSize(size);
   const { samples, dim, classes } = size;
   const separation = options.separation ?? 1;

@@ -147,8 +147,8 @@ function parseHeader(text: string, fail: (message: string) => never): NpyHeader 
     const next = peek();
     if (next === "'" || next === '"') return parseString();
     if (next === '(') return parseTuple();
-    if (text.startsWith('True', position)) return (position += 4), true;
-    if (text.startsWith('False', position)) return (position += 5), false;
+    if (text.startsWith('True', position)) return ((position += 4), true);
+    if (text.startsWith('False', position)) return ((position += 5), false);
     return malformed(`unexpected value at position ${position}`);
   };
 

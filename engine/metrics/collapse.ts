@@ -81,7 +81,13 @@ export function selfDuality(alignment: ArrayLike<number>, classifierGram: ArrayL
  * ||Mc_y - Mc_k||^2 + 2 (P_iy - P_ik): the nearest mean from small deviations and mean differences, never from
  * ||z_i||^2 - 2 z_i.mu_k + ||mu_k||^2, whose terms cancel once a layer has collapsed.
  */
-export function classifierAgreement(outputs: ArrayLike<number>, deviationScores: ArrayLike<number>, centredGram: ArrayLike<number>, labels: ArrayLike<number>, K: number): number {
+export function classifierAgreement(
+  outputs: ArrayLike<number>,
+  deviationScores: ArrayLike<number>,
+  centredGram: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  K: number,
+): number {
   const N = labels.length;
   let agreeing = 0;
   for (let i = 0; i < N; i++) {

@@ -59,8 +59,14 @@ export function fitLayers(layers: readonly { layer: number; C: number; D: number
     const none = { log10C_slope: null, log10C_intercept: null, log10C_r2: null, compression_ratio: null, D_slope: null, D_intercept: null, D_r2: null };
     return { ...none, layers: x, note: `a slope needs at least ${POINTS_FOR_SLOPE} layers; there is ${x.length}` };
   }
-  const compression = fitLine(x, used.map((entry) => Math.log10(entry.C)));
-  const discrimination = fitLine(x, used.map((entry) => entry.D));
+  const compression = fitLine(
+    x,
+    used.map((entry) => Math.log10(entry.C)),
+  );
+  const discrimination = fitLine(
+    x,
+    used.map((entry) => entry.D),
+  );
   return {
     log10C_slope: compression.slope,
     log10C_intercept: compression.intercept,

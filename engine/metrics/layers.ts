@@ -57,7 +57,11 @@ export class MetricsStage {
   private input: { features: Tensor; metrics: LayerMetrics } | null = null;
 
   /** `labels` are 0..classes-1, every class present. Create outside any scope; dispose() when done. */
-  constructor(private readonly gpu: Gpu, labels: ArrayLike<number>, readonly classes: number) {
+  constructor(
+    private readonly gpu: Gpu,
+    labels: ArrayLike<number>,
+    readonly classes: number,
+  ) {
     const N = labels.length;
     const counts = new Array<number>(classes).fill(0);
     for (let i = 0; i < N; i++) counts[labels[i]] += 1;
@@ -161,7 +165,10 @@ export class MetricsStage {
       const outer = gram(weight, 'rows'); // W_l W_l^T
       const imbalance = next ? sub(outer, gram(next, 'columns')) : null;
       const smallerGram = weight.shape[0] <= weight.shape[1] ? outer : gram(weight, 'columns');
-      return { gram: smallerGram, ...(imbalance ? { imbalanceSquared: reduceSum(mul(imbalance, imbalance)) } : {}) } as { gram: Tensor; imbalanceSquared?: Tensor };
+      return { gram: smallerGram, ...(imbalance ? { imbalanceSquared: reduceSum(mul(imbalance, imbalance)) } : {}) } as {
+        gram: Tensor;
+        imbalanceSquared?: Tensor;
+      };
     });
   }
 

@@ -28,7 +28,12 @@ export interface PairSeparability {
 }
 
 /** The mean separability over every pair of classes, and each pair's. */
-export async function linearSeparability(gpu: Gpu, features: Tensor, labels: ArrayLike<number>, classes: number): Promise<{ mean: number; pairs: PairSeparability[] }> {
+export async function linearSeparability(
+  gpu: Gpu,
+  features: Tensor,
+  labels: ArrayLike<number>,
+  classes: number,
+): Promise<{ mean: number; pairs: PairSeparability[] }> {
   const problem = pairProblem(gpu, await features.read(), features.shape[1], labels, classes);
   const P = problem.pairs.length;
   const directions = fill(gpu, [P, features.shape[1]], 0, 'separating directions');
@@ -80,7 +85,11 @@ export function pairProblem(gpu: Gpu, values: Float32Array, m: number, labels: A
     labels: gpu.tensor([N], Array.from(labels), 'separability labels'),
     members: gpu.tensor([N], members.flat(), 'members by class'),
     classStart: gpu.tensor([classes + 1], classStart, 'class starts'),
-    pairs: gpu.tensor([pairs.length, 4], pairs.flatMap(([a, b], p) => [a, b, scales[p], 0]), 'class pairs'),
+    pairs: gpu.tensor(
+      [pairs.length, 4],
+      pairs.flatMap(([a, b], p) => [a, b, scales[p], 0]),
+      'class pairs',
+    ),
   };
   return { pairs, scales, members, tensors, dispose: () => Object.values(tensors).forEach((t) => t.dispose()) };
 }

@@ -26,7 +26,11 @@ export class BatchNorm {
   private readonly eps: number;
   private readonly momentum: number;
 
-  constructor(gpu: Gpu, readonly features: number, options: BatchNormOptions = {}) {
+  constructor(
+    gpu: Gpu,
+    readonly features: number,
+    options: BatchNormOptions = {},
+  ) {
     this.eps = options.eps ?? 1e-5;
     this.momentum = options.momentum ?? 0.1;
     this.gamma = fill(gpu, [features], 1, 'batchnorm gamma');

@@ -27,10 +27,7 @@ export function add(a: Tensor, b: Tensor): Tensor {
 /** a - b, same shapes. d/da = gradOutput, d/db = -gradOutput. */
 export function sub(a: Tensor, b: Tensor): Tensor {
   assertSameShape('sub', a, b);
-  return record(elementwise('sub', a, b), [a, b], (gradOutput, needsGrad) => [
-    gradOutput,
-    needsGrad[1] ? scale(gradOutput, -1) : null,
-  ]);
+  return record(elementwise('sub', a, b), [a, b], (gradOutput, needsGrad) => [gradOutput, needsGrad[1] ? scale(gradOutput, -1) : null]);
 }
 
 /** a * b elementwise, same shapes. d/da = gradOutput * b, d/db = gradOutput * a. */

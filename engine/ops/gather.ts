@@ -8,7 +8,11 @@ import gatherShader from '../../shaders/gather.wgsl';
 export function gatherRows(input: Tensor, indices: Tensor): Tensor {
   if (input.shape.length !== 2) throw new Error(`gatherRows: input must be a matrix, got shape [${input.shape}]`);
   const [rows, cols] = [indices.size, input.shape[1]];
-  const out = launchInto(input.gpu, gatherShader, [rows, cols], 'gathered rows', { inputs: [input, indices], constants: { ROWS: rows, COLS: cols }, items: rows * cols });
+  const out = launchInto(input.gpu, gatherShader, [rows, cols], 'gathered rows', {
+    inputs: [input, indices],
+    constants: { ROWS: rows, COLS: cols },
+    items: rows * cols,
+  });
   return record(out, [input, indices], () => {
     throw new Error('gatherRows: no gradient; it selects data, not parameters');
   });

@@ -120,7 +120,9 @@ function subgroupPlan(shape: MatmulShape, traits: MatmulDeviceTraits, forceBlock
   const { M, N, K, transposeA, transposeB } = shape;
   if (forceBlock && !QUAD_BLOCKS.some((block) => block.rowGroups === forceBlock.rowGroups && block.colBlocks === forceBlock.colBlocks)) {
     const offered = QUAD_BLOCKS.map((block) => `${block.rowGroups}x${block.colBlocks}`).join(', ');
-    throw new Error(`matmul: no quad block of ${forceBlock.rowGroups}x${forceBlock.colBlocks} row groups x column blocks; the subgroup kernel offers ${offered}`);
+    throw new Error(
+      `matmul: no quad block of ${forceBlock.rowGroups}x${forceBlock.colBlocks} row groups x column blocks; the subgroup kernel offers ${offered}`,
+    );
   }
   const { rowGroups, colBlocks } = forceBlock ?? quadBlock(shape);
   const [blockRows, blockCols] = [16 * rowGroups, 16 * colBlocks];
@@ -130,7 +132,9 @@ function subgroupPlan(shape: MatmulShape, traits: MatmulDeviceTraits, forceBlock
   const quadsX = growToFit(Math.ceil(N / blockCols), traits, 'N', N);
   const quadsY = growToFit(Math.ceil(M / blockRows), traits, 'M', M);
   if (4 * quadsX * quadsY > traits.maxInvocationsPerWorkgroup) {
-    throw new Error(`matmul ${M}x${N}x${K}: needs ${4 * quadsX * quadsY} invocations per workgroup, maxComputeInvocationsPerWorkgroup is ${traits.maxInvocationsPerWorkgroup}`);
+    throw new Error(
+      `matmul ${M}x${N}x${K}: needs ${4 * quadsX * quadsY} invocations per workgroup, maxComputeInvocationsPerWorkgroup is ${traits.maxInvocationsPerWorkgroup}`,
+    );
   }
   return {
     kernel: 'subgroup',
@@ -171,7 +175,9 @@ function growToFit(blocks: number, traits: MatmulDeviceTraits, dimension: string
   let perWorkgroup = 1;
   while (Math.ceil(blocks / perWorkgroup) > traits.maxWorkgroupsPerDimension) perWorkgroup *= 2;
   if (perWorkgroup > 64) {
-    throw new Error(`matmul: ${dimension} = ${size} needs ${Math.ceil(blocks / 64)} workgroups in one dimension, maxComputeWorkgroupsPerDimension is ${traits.maxWorkgroupsPerDimension}`);
+    throw new Error(
+      `matmul: ${dimension} = ${size} needs ${Math.ceil(blocks / 64)} workgroups in one dimension, maxComputeWorkgroupsPerDimension is ${traits.maxWorkgroupsPerDimension}`,
+    );
   }
   return perWorkgroup;
 }
@@ -205,18 +211,16 @@ function plainPlan(shape: MatmulShape, traits: MatmulDeviceTraits): MatmulPlan {
   return {
     kernel: 'plain',
     constants: { ...shapeConstants(shape), WORKGROUP_X: workgroupX, WORKGROUP_Y: workgroupY },
-    workgroups: checkGrid(shape, traits, [
-      Math.ceil(shape.N / (INVOCATION_BLOCK * workgroupX)),
-      Math.ceil(shape.M / (INVOCATION_BLOCK * workgroupY)),
-      1,
-    ]),
+    workgroups: checkGrid(shape, traits, [Math.ceil(shape.N / (INVOCATION_BLOCK * workgroupX)), Math.ceil(shape.M / (INVOCATION_BLOCK * workgroupY)), 1]),
   };
 }
 
 function checkGrid(shape: MatmulShape, traits: MatmulDeviceTraits, workgroups: [number, number, number]): [number, number, number] {
   const largest = Math.max(...workgroups);
   if (largest > traits.maxWorkgroupsPerDimension) {
-    throw new Error(`matmul ${shape.M}x${shape.N}x${shape.K}: needs ${largest} workgroups in one dimension, maxComputeWorkgroupsPerDimension is ${traits.maxWorkgroupsPerDimension}`);
+    throw new Error(
+      `matmul ${shape.M}x${shape.N}x${shape.K}: needs ${largest} workgroups in one dimension, maxComputeWorkgroupsPerDimension is ${traits.maxWorkgroupsPerDimension}`,
+    );
   }
   return workgroups;
 }

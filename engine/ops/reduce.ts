@@ -36,7 +36,5 @@ export function sum(a: Tensor): Tensor {
 
 /** Mean of all elements, shape []. d/da_i = gradOutput / size. */
 export function mean(a: Tensor): Tensor {
-  return record(reduceSum(a, 1 / a.size), [a], (gradOutput) => [
-    elementwise('broadcast', gradOutput, gradOutput, 1 / a.size, a.shape),
-  ]);
+  return record(reduceSum(a, 1 / a.size), [a], (gradOutput) => [elementwise('broadcast', gradOutput, gradOutput, 1 / a.size, a.shape)]);
 }

@@ -107,7 +107,12 @@ export function collapseFigure(metrics: NetworkMetrics, document: Document): SVG
       Plot.line(drawn, { x: 'layer', y: 'value', stroke: 'series' }),
       Plot.dot(drawn, { x: 'layer', y: 'value', fill: 'series', r: 4 }),
       Plot.text(drawn, Plot.selectLast({ x: 'layer', y: 'value', z: 'series', text: 'series', fill: 'series', dx: 8, textAnchor: 'start' })),
-      Plot.text(drawn.length < points.length ? [`${points.length - drawn.length} value(s) of 0 or not finite not drawn`] : [], { frameAnchor: 'top-right', dx: -8, dy: 8, fontSize: 11 }),
+      Plot.text(drawn.length < points.length ? [`${points.length - drawn.length} value(s) of 0 or not finite not drawn`] : [], {
+        frameAnchor: 'top-right',
+        dx: -8,
+        dy: 8,
+        fontSize: 11,
+      }),
     ],
   }) as SVGSVGElement;
 }
@@ -156,7 +161,11 @@ export function runFigures(run: FigureInputs, document: Document): Record<string
     figures['probe.svg'] = byLayerFigure(points, 'linear probe accuracy', document);
   }
   if (run.separability) {
-    figures['separability.svg'] = byLayerFigure(run.separability.map((value, layer) => ({ layer, value, series: 'separability' })), 'linear separability (Minkowski difference)', document);
+    figures['separability.svg'] = byLayerFigure(
+      run.separability.map((value, layer) => ({ layer, value, series: 'separability' })),
+      'linear separability (Minkowski difference)',
+      document,
+    );
   }
   if (run.pvector_angles && run.pvector_angles.length > 0) {
     const points = run.pvector_angles.flatMap(({ step, angles }) => angles.map((angle, layer) => ({ step, angle, layer: `layer ${layer}` })));

@@ -24,7 +24,12 @@ export function sweepFigure(points: SweepPoint[], xLabel: string, yLabel: string
     marks: [
       Plot.dot(points, { x: 'x', y: 'value', stroke: 'series', r: 3 }),
       Plot.line(points, Plot.groupX({ y: 'mean' }, { x: 'x', y: 'value', stroke: 'series' })),
-      Plot.text(points, Plot.selectLast(Plot.groupX({ y: 'mean', text: 'first' }, { x: 'x', y: 'value', z: 'series', text: 'series', fill: 'series', dx: 6, textAnchor: 'start' }))),
+      Plot.text(
+        points,
+        Plot.selectLast(
+          Plot.groupX({ y: 'mean', text: 'first' }, { x: 'x', y: 'value', z: 'series', text: 'series', fill: 'series', dx: 6, textAnchor: 'start' }),
+        ),
+      ),
     ],
   }) as SVGSVGElement;
 }

@@ -24,6 +24,7 @@ import {
 import { TRAIN_STEP_CASES, trainStepFlops, type TrainStepCase, type TrainStepMeasurement } from './train-step';
 import type { LoadRates, Peak, TimingSettings } from '../engine/internal';
 import { fastestLoadRates, loadsPerMultiplyAdd, rooflineGflops, rooflineViolations, type LoadMix, type LoadSamples } from './roofline';
+import { parseFlags } from '../bin/flags';
 
 const USAGE = 'usage: npm run bench [-- --quick] [-- --filter <substring of a case name>] [-- --node]';
 
@@ -53,16 +54,13 @@ const TRAIN_WIDTHS = [22, 20, 10, 9, 10, 8, 7, 9, 7, 9, 7, 12];
 /** The CPU peer's timed steps per case: a few seconds of work. */
 const CPU_PEER_STEPS: Record<string, number> = { 'train step reference': 2000, 'train step ref. tape': 2000, 'train step large': 10 };
 
-function parseFlags(args: string[]): Flags {
-  const flags: Flags = { quick: false, filter: null, node: false };
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === '--quick') flags.quick = true;
-    else if (args[i] === '--node') flags.node = true;
-    else if (args[i] === '--filter' && i + 1 < args.length) flags.filter = args[++i];
-    else if (args[i].startsWith('--filter=')) flags.filter = args[i].slice('--filter='.length);
-    else throw new Error(`unknown argument "${args[i]}"\n${USAGE}`);
+function benchFlags(args: string[]): Flags {
+  const values = parseFlags(args, { quick: { type: 'boolean' }, node: { type: 'boolean' }, filter: { type: 'string' }, help: { type: 'boolean' } });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
   }
-  return flags;
+  return { quick: values.quick === true, node: values.node === true, filter: typeof values.filter === 'string' ? values.filter : null };
 }
 
 interface SelectedCases {
@@ -370,7 +368,7 @@ async function run(flags: Flags, cases: SelectedCases): Promise<BenchResult> {
 }
 
 try {
-  const flags = parseFlags(process.argv.slice(2));
+  const flags = benchFlags(process.argv.slice(2));
   const result = await run(flags, selectCases(flags));
   console.log(`\nwrote ${writeResult(result)}`);
   if (result.failures.length > 0) throw new Error(`the run failed its checks:\n  ${result.failures.join('\n  ')}`);

@@ -29,16 +29,23 @@ const FILES = {
   out: 'DIR: where metrics.json, W1.npy .., loss.csv and the figures go (default: a new folder under runs/)',
 } as const;
 
-export function parseCommandLine(args: string[]): CommandLine {
-  const flags = [...settingNames.map((name) => flagOf(name).slice(2)), ...Object.keys(FILES)];
-  const options = Object.fromEntries(flags.map((flag) => [flag, { type: 'string' as const }]));
-  let parsed: ReturnType<typeof parseArgs>;
+type FlagOptions = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>;
+export type FlagValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+/** The one flag parser of npm start, sweep and npm run bench: node:util's, strict, its errors pointing to --help. */
+export function parseFlags(args: string[], options: FlagOptions): FlagValues {
   try {
-    parsed = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
   } catch (error) {
     throw new Error(`${(error as Error).message.replace(/\. To specify.*$/s, '')}; see --help`);
   }
-  const values = parsed.values as Record<string, string | boolean | undefined>;
+}
+
+/** The run `args` describe; `extra` flags (a sweep's --grid and --shard) come back as given, in `extra`. */
+export function parseCommandLine(args: string[], extra: FlagOptions = {}): CommandLine & { extra: FlagValues } {
+  const flags = [...settingNames.map((name) => flagOf(name).slice(2)), ...Object.keys(FILES)];
+  const options: FlagOptions = Object.fromEntries(flags.map((flag) => [flag, { type: 'string' as const }]));
+  const values = parseFlags(args, { ...options, ...extra, help: { type: 'boolean', short: 'h' } });
   const config: ExperimentConfig = { ...referenceConfig };
   for (const name of settingNames) {
     const text = values[flagOf(name).slice(2)];
@@ -60,6 +67,7 @@ export function parseCommandLine(args: string[]): CommandLine {
     initWeights: file('init-weights'),
     out: file('out'),
     help: values.help === true,
+    extra: Object.fromEntries(Object.keys(extra).map((flag) => [flag, values[flag]])),
   };
 }
 

@@ -32,20 +32,9 @@ export interface SweepRun {
 
 /** `--grid flag=v1,v2,...` (or `flag=a..b` for integers a to b), repeated; `--shard i/n`; the other flags as for one run. */
 export function parseSweep(args: string[]): SweepPlan {
-  const axes: Axis[] = [];
-  let shard = { index: 1, count: 1 };
-  const rest: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] !== '--grid' && args[i] !== '--shard') {
-      rest.push(args[i]);
-      continue;
-    }
-    const value = args[++i];
-    if (value === undefined) throw new Error(`${args[i - 1]} needs a value`);
-    if (args[i - 1] === '--shard') shard = parseShard(value);
-    else axes.push(parseAxis(value));
-  }
-  const base = parseCommandLine(rest);
+  const { extra, ...base } = parseCommandLine(args, { grid: { type: 'string', multiple: true }, shard: { type: 'string' } });
+  const axes = ((extra.grid ?? []) as string[]).map(parseAxis);
+  const shard = typeof extra.shard === 'string' ? parseShard(extra.shard) : { index: 1, count: 1 };
   if (!base.out) throw new Error('sweep: --out DIR is required (every shard writes its runs there)');
   if (axes.length === 0) throw new Error('sweep: give at least one --grid flag=v1,v2,...');
   const repeated = axes.find((axis, i) => axes.findIndex((other) => other.flag === axis.flag) !== i);

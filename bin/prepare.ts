@@ -8,7 +8,7 @@ import type { Matrix } from '../engine';
 import type { CommandLine } from './flags';
 import { loadMnist } from '../engine/node';
 import { imageSelection, readDataset, readInitialWeights } from './inputs';
-import type { RunContext } from './outputs';
+import type { RunContext } from '../engine';
 
 export interface PreparedRun {
   config: ExperimentConfig;
@@ -74,7 +74,7 @@ export function runContext(prepared: PreparedRun, gpu: Gpu): RunContext {
   return {
     data: prepared.source,
     data_orthogonality: orthogonality(prepared.dataset.inputs),
-    initWeights: prepared.initWeights,
+    init_weights: prepared.initWeights,
     device: { adapter: gpu.adapterName, software: gpu.software, pipelines: gpu.kernels.compiled, compile_seconds: gpu.kernels.compileSeconds },
   };
 }

@@ -1,5 +1,5 @@
 // The home page: train the reference network (or any of its family) live and watch every layer compress.
-import { referenceConfig } from '../engine';
+import { metricsJson, orthogonality, referenceConfig } from '../engine';
 import { compressionFigure, compressionHistoryFigure, discriminationFigure, lossFigure, runFigures } from '../engine/report';
 import { download, show, startGpu } from './common';
 import { buildControls, readControls, setControls } from './controls';
@@ -71,18 +71,11 @@ async function main(): Promise<void> {
 
   element('export-json').addEventListener('click', () => {
     if (!run?.latest) return;
-    const { session, latest, history, config } = run;
-    const summary = {
-      config,
-      device: { adapter: gpu.adapterName, software: gpu.software },
-      steps: session.step,
-      stop_reason: session.stopReason,
-      final_loss: session.losses.at(-1)?.[1],
-      loss: session.losses,
-      ...latest,
-      history: history.map(({ step, metrics }) => ({ step, layers: metrics.layers, fit: metrics.fit })),
-    };
-    download('metrics.json', JSON.stringify(summary, null, 2), 'application/json');
+    const { session, latest, history, config, dataset, seconds } = run;
+    const device = { adapter: gpu.adapterName, software: gpu.software, pipelines: gpu.kernels.compiled, compile_seconds: gpu.kernels.compileSeconds };
+    const context = { data: `synthetic ${config.dataset}`, data_orthogonality: orthogonality(dataset.inputs), init_weights: null, device };
+    const report = { steps: session.step, stopReason: session.stopReason, seconds, losses: session.losses, metrics: latest, history };
+    download('metrics.json', JSON.stringify(metricsJson(config, context, report), null, 2), 'application/json');
   });
   element('export-svg').addEventListener('click', () => {
     if (!run?.latest) return;

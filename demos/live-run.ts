@@ -14,6 +14,8 @@ export class LiveRun {
   readonly session: TrainingSession;
   /** Metrics after every chunk, the step they were taken at first. */
   readonly history: { step: number; metrics: NetworkMetrics }[] = [];
+  /** Seconds spent training and measuring so far. */
+  seconds = 0;
   stepsPerSecond = 0;
   private readonly uploaded: UploadedExperiment;
   private chunk = 5;
@@ -70,6 +72,7 @@ export class LiveRun {
       await this.session.advance(this.chunk);
       this.history.push({ step: this.session.step, metrics: await this.session.measure() });
       const elapsed = Math.max(performance.now() - started.time, 1);
+      this.seconds += elapsed / 1000;
       this.stepsPerSecond = ((this.session.step - started.step) * 1000) / elapsed;
       this.chunk = Math.min(500, Math.max(1, Math.round((this.chunk * CHUNK_MILLISECONDS) / elapsed)));
       onUpdate();

@@ -145,7 +145,7 @@ export interface ExperimentResult extends TrainResult {
   /** The final network's per-layer analyses, when the config asks for them. */
   probe?: ({ layer: number } & ProbeAccuracy)[];
   separability?: number[];
-  pvector_angles?: { step: number; angles: number[] }[];
+  pvectorAngles?: { step: number; angles: number[] }[];
 }
 
 /** The dataset and the network on the GPU, ready for train() or a TrainingSession; dispose() frees them. */
@@ -214,7 +214,7 @@ export async function runExperiment(
         ? { probe: await probeLayers(gpu, network, { inputs, labels }, { inputs: testInputs, labels: split.test.labels }, classes) }
         : {}),
       ...(config.separability ? { separability: await separabilityOfLayers(gpu, network, inputs, labels, classes) } : {}),
-      ...(config.pvectors ? { pvector_angles: pvectorAngles(checkpoints, await pvectorsOfLayers(gpu, network, inputs)) } : {}),
+      ...(config.pvectors ? { pvectorAngles: pvectorAngles(checkpoints, await pvectorsOfLayers(gpu, network, inputs)) } : {}),
     };
     const biases = network.biases.filter((bias) => bias !== null);
     const tensors = [...network.weights, ...biases];

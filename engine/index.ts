@@ -46,6 +46,7 @@ export {
   type SettingName,
   type Choice,
 } from './settings';
+export { metricsJson, type MetricsJson, type RunContext, type RunReport } from './metrics-json';
 export {
   runExperiment,
   uploadExperiment,

@@ -40,6 +40,10 @@ describe('npm start', () => {
     for (const key of ['layer', 'C', 'D', 'NC1', 'trace_within', 'trace_between', 'rank']) expect(metrics.layers[0]).toHaveProperty(key);
     for (const key of ['log10C_slope', 'log10C_intercept', 'log10C_r2', 'compression_ratio', 'D_slope', 'D_r2']) expect(metrics.fit).toHaveProperty(key);
     expect(metrics.final_loss).toBe(metrics.loss.at(-1)[1]);
+    for (const key of Object.keys(metrics)) expect(key, 'metrics.json keys are snake_case').toMatch(/^[a-z0-9]+(_[a-z0-9]+)*$/);
+    expect(metrics.device.pipelines).toBeGreaterThan(0);
+    expect(metrics.device.compile_seconds).toBeGreaterThan(0);
+    expect(metrics.init_weights).toBeNull();
 
     const shapes = await Promise.all([1, 2, 3, 4].map(async (l) => (await readNpyFile(join(out, `W${l}.npy`))).shape));
     expect(shapes).toEqual([

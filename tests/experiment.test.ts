@@ -147,9 +147,9 @@ describe('training on the GPU', () => {
       [0, 6],
       [20, 6],
     ]);
-    expect(result.pvector_angles!.map((a) => a.step)).toEqual([0, 20]);
-    for (const { angles } of result.pvector_angles!) for (const angle of angles) expect(angle).toBeGreaterThanOrEqual(0);
-    expect(result.pvector_angles![0].angles[0]).toBeCloseTo(0, 3); // layer 0 is the data: it never moves
+    expect(result.pvectorAngles!.map((a) => a.step)).toEqual([0, 20]);
+    for (const { angles } of result.pvectorAngles!) for (const angle of angles) expect(angle).toBeGreaterThanOrEqual(0);
+    expect(result.pvectorAngles![0].angles[0]).toBeCloseTo(0, 3); // layer 0 is the data: it never moves
   });
 
   it('stops on divergence and keeps the last finite weights', async () => {

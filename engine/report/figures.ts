@@ -141,7 +141,7 @@ export interface FigureInputs {
   history: readonly { step: number; metrics: NetworkMetrics }[];
   probe?: readonly { layer: number; train_accuracy: number; test_accuracy: number }[];
   separability?: readonly number[];
-  pvector_angles?: readonly { step: number; angles: number[] }[];
+  pvectorAngles?: readonly { step: number; angles: number[] }[];
 }
 
 /** Every figure of a run, by file name; the optional ones only when the run measured what they show. */
@@ -167,8 +167,8 @@ export function runFigures(run: FigureInputs, document: Document): Record<string
       document,
     );
   }
-  if (run.pvector_angles && run.pvector_angles.length > 0) {
-    const points = run.pvector_angles.flatMap(({ step, angles }) => angles.map((angle, layer) => ({ step, angle, layer: `layer ${layer}` })));
+  if (run.pvectorAngles && run.pvectorAngles.length > 0) {
+    const points = run.pvectorAngles.flatMap(({ step, angles }) => angles.map((angle, layer) => ({ step, angle, layer: `layer ${layer}` })));
     figures['pvector-angles.svg'] = Plot.plot({
       ...SIZE,
       document,

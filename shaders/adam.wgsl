@@ -7,6 +7,7 @@
 // sqrt(1 - beta2^t), in PyTorch's order of operations. m and v start at zero.
 // The host dispatches ceil(COUNT / WORKGROUP_SIZE) workgroups, 2-D when large (as elementwise.wgsl).
 //! include grid.wgsl
+//! include weight_decay.wgsl
 
 struct Hyperparameters {
   learningRate: f32,
@@ -19,7 +20,6 @@ struct Hyperparameters {
 }
 
 override COUNT: u32;
-override DECOUPLED: bool = false;
 
 @group(0) @binding(0) var<uniform> hyper: Hyperparameters;
 @group(0) @binding(1) var<storage, read_write> weights: array<f32>;
@@ -33,13 +33,9 @@ fn main(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) group
   if (i >= COUNT) {
     return;
   }
-  var w = weights[i];
-  var g = grad[i];
-  if (DECOUPLED) {
-    w = w * (1.0 - hyper.learningRate * hyper.weightDecay);
-  } else {
-    g = fma(hyper.weightDecay, w, g);
-  }
+  let decayed = decay(weights[i], grad[i], hyper.learningRate, hyper.weightDecay);
+  let w = decayed.x;
+  let g = decayed.y;
   let m = hyper.beta1 * firstMoment[i] + (1.0 - hyper.beta1) * g;
   let v = hyper.beta2 * secondMoment[i] + (1.0 - hyper.beta2) * g * g;
   firstMoment[i] = m;

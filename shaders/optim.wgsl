@@ -4,6 +4,7 @@
 // With momentum 0, v is just g. v starts at zero, so the first step's v is g, as PyTorch's buffer.
 // The host dispatches ceil(COUNT / WORKGROUP_SIZE) workgroups, 2-D when large (as elementwise.wgsl).
 //! include grid.wgsl
+//! include weight_decay.wgsl
 
 struct Hyperparameters {
   learningRate: f32,
@@ -12,7 +13,6 @@ struct Hyperparameters {
 }
 
 override COUNT: u32;
-override DECOUPLED: bool = false;
 
 @group(0) @binding(0) var<uniform> hyper: Hyperparameters;
 @group(0) @binding(1) var<storage, read_write> weights: array<f32>;
@@ -25,13 +25,9 @@ fn main(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) group
   if (i >= COUNT) {
     return;
   }
-  var w = weights[i];
-  var g = grad[i];
-  if (DECOUPLED) {
-    w = w * (1.0 - hyper.learningRate * hyper.weightDecay);
-  } else {
-    g = fma(hyper.weightDecay, w, g);
-  }
+  let decayed = decay(weights[i], grad[i], hyper.learningRate, hyper.weightDecay);
+  let w = decayed.x;
+  let g = decayed.y;
   let v = fma(hyper.momentum, velocity[i], g);
   velocity[i] = v;
   weights[i] = w - hyper.learningRate * v;

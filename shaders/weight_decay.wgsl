@@ -1,0 +1,12 @@
+// Included by the optimisers (//! include weight_decay.wgsl): weight decay lambda, coupled as torch.optim.SGD and
+// Adam (lambda w added to the gradient) or DECOUPLED as AdamW (the weight shrunk by lr lambda directly).
+
+override DECOUPLED: bool = false;
+
+// The weight and the gradient after weight decay, as (w, g).
+fn decay(w: f32, g: f32, learningRate: f32, weightDecay: f32) -> vec2f {
+  if (DECOUPLED) {
+    return vec2f(w * (1.0 - learningRate * weightDecay), g);
+  }
+  return vec2f(w, fma(weightDecay, w, g));
+}

@@ -1,0 +1,43 @@
+// A pipeline depends on the WGSL source and the shapes only: new values of a learning rate, alpha, a scale factor or
+// a fill value compile nothing new, and still give the right numbers.
+import { describe, expect, it } from 'vitest';
+import { fill, mseLoss, scale } from '../engine';
+import { initialWeights, referenceConfig, runExperiment, syntheticDataset, type ExperimentConfig } from '../engine/experiment';
+import { useGpu } from './gpu';
+
+const gpu = useGpu();
+
+describe('pipelines', () => {
+  it('scale factors, fill values and the MSE alpha are values, not constants', async () => {
+    const g = gpu();
+    const x = g.tensor([4], [1, 2, 3, 4]);
+    const target = g.tensor([2, 2], [0, 1, 1, 0]);
+    const prediction = g.tensor([2, 2], [0.5, 0.25, 1, 2]);
+    const run = (factor: number) => [scale(x, factor), fill(g, [3], factor), mseLoss(prediction, target, factor)];
+    for (const t of run(2)) t.dispose();
+    const compiled = g.kernels.compiled;
+    for (const factor of [3, -0.5, 1e-3]) {
+      const [scaled, filled, loss] = run(factor);
+      expect(Array.from(await scaled.read())).toEqual([1, 2, 3, 4].map((v) => Math.fround(v * factor)));
+      expect(Array.from(await filled.read())).toEqual([factor, factor, factor].map(Math.fround));
+      const expected = [0.5, 0.25, 1, 2].map((p, i) => (factor * p - [0, 1, 1, 0][i]) ** 2).reduce((s, v) => s + v, 0) / 2;
+      expect((await loss.read())[0]).toBeCloseTo(expected, 5);
+      for (const t of [scaled, filled, loss]) t.dispose();
+    }
+    expect(g.kernels.compiled, 'pipelines compiled for new values').toBe(compiled);
+    for (const t of [x, target, prediction]) t.dispose();
+  });
+
+  it('a run with another learning rate, alpha or momentum compiles nothing new', async () => {
+    const g = gpu();
+    const train = async (change: Partial<ExperimentConfig>) => {
+      const config: ExperimentConfig = { ...referenceConfig, model: 'mlp', init: 'default', loss: 'mse', batchSize: 10, steps: 20, tol: 0, ...change };
+      const dataset = syntheticDataset(config);
+      return runExperiment(g, dataset, initialWeights(config, dataset), config);
+    };
+    await train({});
+    const compiled = g.kernels.compiled;
+    await train({ lr: 0.03, alpha: 7, momentum: 0.5, seed: 4 });
+    expect(g.kernels.compiled, 'pipelines compiled by the second run').toBe(compiled);
+  });
+});

@@ -12,6 +12,8 @@ export interface CommandLine {
   initWeights?: string;
   /** --out DIR; undefined: a new folder under runs/. */
   out?: string;
+  /** --profile: time one training step's kernels instead of training (bin/main.ts). */
+  profile: boolean;
   help: boolean;
 }
 
@@ -45,7 +47,7 @@ export function parseFlags(args: string[], options: FlagOptions): FlagValues {
 export function parseCommandLine(args: string[], extra: FlagOptions = {}): CommandLine & { extra: FlagValues } {
   const flags = [...settingNames.map((name) => flagOf(name).slice(2)), ...Object.keys(FILES)];
   const options: FlagOptions = Object.fromEntries(flags.map((flag) => [flag, { type: 'string' as const }]));
-  const values = parseFlags(args, { ...options, ...extra, help: { type: 'boolean', short: 'h' } });
+  const values = parseFlags(args, { ...options, ...extra, profile: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
   const config: ExperimentConfig = { ...referenceConfig };
   for (const name of settingNames) {
     const text = values[flagOf(name).slice(2)];
@@ -66,6 +68,7 @@ export function parseCommandLine(args: string[], extra: FlagOptions = {}): Comma
     data,
     initWeights: file('init-weights'),
     out: file('out'),
+    profile: values.profile === true,
     help: values.help === true,
     extra: Object.fromEntries(Object.keys(extra).map((flag) => [flag, values[flag]])),
   };
@@ -101,6 +104,7 @@ export function helpText(): string {
       return [`${flagOf(name)} ${String(referenceConfig[name])}`, `${where}${help} (${allowed(name)})`];
     }),
     ...Object.entries(FILES).map(([flag, help]): [string, string] => [`--${flag}`, help]),
+    ['--profile', "time each kernel of one training step alone and print each one's share of the step (trains and writes nothing else)"],
     ['--help', 'this text'],
   ];
   const width = Math.max(...rows.map(([flag]) => flag.length)) + 2;

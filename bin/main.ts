@@ -1,11 +1,10 @@
 // npm start -- [flags]: train a deep linear network on the GPU, measure every layer, write the results.
 // With no flags it reproduces the reference configuration of METHOD.md. See --help.
 // `sweep ...` runs a grid of such runs (bin/sweep.ts); `sweep report DIR` merges them (bin/sweep-report.ts).
-import { Gpu } from '../engine';
-import { runExperiment } from '../engine';
+import { Gpu, profileStep, profileTable, runExperiment, TrainingSession, trainOptions, uploadExperiment } from '../engine';
 import { helpText, parseCommandLine } from './flags';
 import { chooseOutDir, writeRun } from './outputs';
-import { describeRun, prepareRun, runContext } from './prepare';
+import { describeRun, prepareRun, runContext, type PreparedRun } from './prepare';
 import { Progress } from './progress';
 import { parseSweep, runSweep } from './sweep';
 import { reportSweep } from './sweep-report';
@@ -37,6 +36,10 @@ async function main(args: string[]): Promise<number> {
     const prepared = await prepareRun(commandLine, gpu.device.limits);
     const { config, dataset, weights } = prepared;
     console.log(describeRun(prepared));
+    if (commandLine.profile) {
+      await profile(gpu, prepared);
+      return 0;
+    }
     const progress = new Progress(config.steps);
     const result = await runExperiment(gpu, dataset, weights, config, {
       onPath: (path) => console.log(`steps: ${path}`),
@@ -55,6 +58,20 @@ async function main(args: string[]): Promise<number> {
     return 0;
   } finally {
     gpu.destroy();
+  }
+}
+
+/** --profile: one step to compile every kernel, then one (without the loss readback) recorded and each kernel timed alone. */
+async function profile(gpu: Gpu, { config, dataset, weights }: PreparedRun): Promise<void> {
+  const uploaded = uploadExperiment(gpu, dataset, weights, config);
+  const session = new TrainingSession(gpu, uploaded.data, uploaded.network, trainOptions(config));
+  try {
+    console.log(`steps: ${session.path}`);
+    await session.advance(1);
+    console.log(profileTable(await profileStep(gpu, async () => session.encodeSteps(1))));
+  } finally {
+    session.dispose();
+    uploaded.dispose();
   }
 }
 

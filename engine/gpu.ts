@@ -10,6 +10,14 @@ import type { Tape } from './tape';
 /** A loop that never reads back still submits now and then, so one command buffer cannot grow without bound. */
 const MAX_PENDING_DISPATCHES = 4096;
 
+/** One dispatch as Gpu.dispatch received it. */
+export interface RecordedDispatch {
+  kernel: Kernel;
+  buffers: GPUBuffer[];
+  workgroups: [number, number, number];
+  values?: GPUBuffer;
+}
+
 /** Bind groups kept at most; a training step reuses the same few dozen, so this only bounds long-lived use. */
 const BIND_GROUP_LIMIT = 4096;
 /** Distinct per-call value sets kept at most (each a small immutable uniform buffer). */
@@ -20,6 +28,8 @@ export class Gpu {
   /** The tape ops record onto while `valueAndGrad` runs; null otherwise. */
   tape: Tape | null = null;
   readonly kernels: KernelCache;
+  /** While not null, every dispatch is also recorded here (a profile of one step: engine/measure/profile.ts). */
+  recording: RecordedDispatch[] | null = null;
   /** By kernel and buffers (and the values' buffer): a step that repeats its dispatches creates none. */
   private readonly bindGroups = new Map<string, GPUBindGroup>();
   private readonly bufferIds = new WeakMap<GPUBuffer, number>();
@@ -132,6 +142,7 @@ export class Gpu {
     pass.setBindGroup(0, this.bindGroup(kernel, 0, buffers));
     if (values) pass.setBindGroup(1, this.bindGroup(kernel, 1, [values]));
     pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
+    this.recording?.push({ kernel, buffers: [...buffers], workgroups: [workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1], values });
     for (const buffer of buffers) this.pendingBuffers.add(buffer);
     if (values) this.pendingBuffers.add(values);
     if (++this.pendingDispatches >= MAX_PENDING_DISPATCHES) this.flush();

@@ -46,6 +46,7 @@ export {
   type SettingName,
   type Choice,
 } from './settings';
+export { profileStep, profileTable, type StepProfile, type ProfileRow } from './measure/profile';
 export { metricsJson, type MetricsJson, type RunContext, type RunReport } from './metrics-json';
 export {
   runExperiment,

@@ -9,6 +9,8 @@ export type Constants = Record<string, number | boolean>;
 export interface Kernel {
   pipeline: GPUComputePipeline;
   label: string;
+  /** What it is specialised for: its shapes and modes. */
+  constants: Constants;
   /** Distinguishes kernels in the bind-group cache's keys. */
   id: number;
 }
@@ -107,7 +109,7 @@ export class KernelCache {
         return `WGSL: ${label} ${JSON.stringify(constants)} does not compile:\n${detail}`;
       }),
     );
-    return { pipeline, label, id: this.compiled };
+    return { pipeline, label, constants, id: this.compiled };
   }
 
   /** Drops a cached pipeline, and its module when no other cached pipeline uses it; holders of either keep working. */

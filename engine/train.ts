@@ -125,7 +125,13 @@ export class TrainingSession {
 
   /** Takes up to `count` steps (never past the budget), encoded without readbacks, then reads the loss once. */
   async advance(count: number): Promise<number> {
-    if (this.finished) throw new Error(`TrainingSession.advance: the run has finished (${this.stopReason})`);
+    this.encodeSteps(count);
+    return this.readLoss();
+  }
+
+  /** Encodes up to `count` steps (never past the budget) and submits them, reading nothing back. */
+  encodeSteps(count: number): void {
+    if (this.finished) throw new Error(`TrainingSession: the run has finished (${this.stopReason})`);
     const end = Math.min(this.step + count, this.options.steps);
     if (this.fused) {
       const learningRates: number[] = [];
@@ -143,7 +149,6 @@ export class TrainingSession {
         this.gpu.flush();
       }
     }
-    return this.readLoss();
   }
 
   /** Measures every layer of the network as it stands. */

@@ -94,6 +94,17 @@ describe('npm start', () => {
     expect(existsSync(join(diverged, 'metrics.json'))).toBe(true);
   });
 
+  it('--profile prints each kernel of one step with its share, and writes nothing', async () => {
+    const profiled = join(directory, 'profiled');
+    const { code, stdout, stderr } = await start(['--profile', '--depth', '3', '--out', profiled]);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/steps: fused steps/);
+    expect(stdout).toMatch(
+      /one training step: [\d.]+ ms wall clock; kernels timed alone by \S+\nkernel +shape +calls +ms +% of step +GFLOP\/s\ndln_step\.wgsl/,
+    );
+    expect(existsSync(profiled)).toBe(false);
+  });
+
   it('prints every flag for --help and refuses unknown ones', async () => {
     const help = await start(['--help']);
     expect(help.code).toBe(0);

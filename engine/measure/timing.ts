@@ -52,17 +52,19 @@ export class DispatchTimer {
   }
 
   /**
-   * Milliseconds per dispatch of `kernel` on `buffers` (bound to @binding(0..n-1) in order).
+   * Milliseconds per dispatch of `kernel` on `buffers` (bound to @binding(0..n-1) in order; `values` to @group(1)).
    * A discarded first dispatch waits for the pipeline to compile; passes of 1, 10, 100, ... dispatches then run
    * until one lasts a tenth of the target, and its rate sizes the measured passes.
    */
-  async time(kernel: Kernel, buffers: GPUBuffer[], workgroups: [number, number, number], settings: TimingSettings): Promise<Timing> {
-    const bindGroup = this.gpu.device.createBindGroup({
-      label: kernel.label,
-      layout: kernel.pipeline.getBindGroupLayout(0),
-      entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
-    });
-    const run = (reps: number) => this.timePass(kernel, bindGroup, workgroups, reps);
+  async time(kernel: Kernel, buffers: GPUBuffer[], workgroups: [number, number, number], settings: TimingSettings, values?: GPUBuffer): Promise<Timing> {
+    const group = (index: number, bound: GPUBuffer[]) =>
+      this.gpu.device.createBindGroup({
+        label: `${kernel.label} @group(${index})`,
+        layout: kernel.pipeline.getBindGroupLayout(index),
+        entries: bound.map((buffer, binding) => ({ binding, resource: { buffer } })),
+      });
+    const bindGroups = [group(0, buffers), ...(values ? [group(1, [values])] : [])];
+    const run = (reps: number) => this.timePass(kernel, bindGroups, workgroups, reps);
     await run(1);
     let calibrationReps = 1;
     let calibrationMs = await run(calibrationReps);
@@ -78,7 +80,7 @@ export class DispatchTimer {
   }
 
   /** Total milliseconds of one pass of `reps` dispatches. */
-  private async timePass(kernel: Kernel, bindGroup: GPUBindGroup, workgroups: [number, number, number], reps: number): Promise<number> {
+  private async timePass(kernel: Kernel, bindGroups: GPUBindGroup[], workgroups: [number, number, number], reps: number): Promise<number> {
     this.gpu.flush(); // the engine's pending work (uploads, checks) must not land inside the measurement
     const device = this.gpu.device;
     const encoder = device.createCommandEncoder({ label: `bench ${kernel.label}` });
@@ -86,7 +88,7 @@ export class DispatchTimer {
     const timestampWrites = timestamps ? { querySet: timestamps.querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } : undefined;
     const pass = encoder.beginComputePass({ label: `bench ${kernel.label} x${reps}`, timestampWrites });
     pass.setPipeline(kernel.pipeline);
-    pass.setBindGroup(0, bindGroup);
+    bindGroups.forEach((bindGroup, index) => pass.setBindGroup(index, bindGroup));
     for (let rep = 0; rep < reps; rep++) pass.dispatchWorkgroups(...workgroups);
     pass.end();
     if (timestamps) {

@@ -1,0 +1,96 @@
+// A per-kernel profile of one training step: every dispatch the step makes is recorded, then each is timed alone
+// (timestamp queries where the device has them, the wall clock per pass where not) and grouped by kernel and shape.
+// Timing a dispatch alone repeats it, so a step's in-place updates run many times: profile a throwaway run.
+import type { Gpu } from '../gpu';
+import type { Constants } from '../kernels';
+import { DispatchTimer, type TimingMethod } from './timing';
+
+export interface ProfileRow {
+  kernel: string;
+  /** Its shapes and modes (the override constants, the workgroup size left out). */
+  shape: string;
+  calls: number;
+  /** Milliseconds of all its calls in the step. */
+  ms: number;
+  /** Share of the step's wall-clock time. */
+  share: number;
+  /** For matmuls, 2 M N K per call over the time; null for the rest. */
+  gflops: number | null;
+}
+
+export interface StepProfile {
+  rows: ProfileRow[];
+  /** The step's own wall-clock time (recording included), and what the kernels leave of it: host work, submits. */
+  stepMs: number;
+  otherMs: number;
+  method: TimingMethod;
+}
+
+const shapeOf = (constants: Constants) =>
+  Object.entries(constants)
+    .filter(([name]) => !name.startsWith('WORKGROUP'))
+    .map(([name, value]) => (typeof value === 'boolean' ? (value ? name : null) : `${name}=${value}`))
+    .filter((part) => part !== null)
+    .join(' ');
+
+const matmulFlops = (constants: Constants) =>
+  typeof constants.M === 'number' && typeof constants.N === 'number' && typeof constants.K === 'number' ? 2 * constants.M * constants.N * constants.K : null;
+
+/** Runs `step` once, recording its dispatches, then times each kernel and shape alone; rows by time, longest first. */
+export async function profileStep(gpu: Gpu, step: () => Promise<unknown>, targetPassMs = 50): Promise<StepProfile> {
+  gpu.recording = [];
+  const started = performance.now();
+  try {
+    await step();
+  } finally {
+    gpu.flush();
+  }
+  await gpu.device.queue.onSubmittedWorkDone();
+  const stepMs = performance.now() - started;
+  const recorded = gpu.recording;
+  gpu.recording = null;
+  const timer = new DispatchTimer(gpu);
+  const groups = new Map<string, { first: (typeof recorded)[number]; calls: number }>();
+  for (const dispatch of recorded) {
+    const key = `${dispatch.kernel.id}|${dispatch.workgroups}`;
+    const group = groups.get(key) ?? { first: dispatch, calls: 0 };
+    group.calls += 1;
+    groups.set(key, group);
+  }
+  const rows: ProfileRow[] = [];
+  for (const { first, calls } of groups.values()) {
+    const timing = await timer.time(first.kernel, first.buffers, first.workgroups, { targetPassMs, samples: 3 }, first.values);
+    const ms = timing.msPerDispatch * calls;
+    const flops = matmulFlops(first.kernel.constants);
+    rows.push({
+      kernel: first.kernel.label,
+      shape: shapeOf(first.kernel.constants),
+      calls,
+      ms,
+      share: ms / stepMs,
+      gflops: flops === null ? null : (flops * calls) / ms / 1e6,
+    });
+  }
+  rows.sort((a, b) => b.ms - a.ms);
+  const kernelMs = rows.reduce((sum, row) => sum + row.ms, 0);
+  return { rows, stepMs, otherMs: Math.max(0, stepMs - kernelMs), method: timer.method };
+}
+
+/** The profile as a table, with the time the kernels do not account for as its last row. */
+export function profileTable({ rows, stepMs, otherMs, method }: StepProfile): string {
+  const header = ['kernel', 'shape', 'calls', 'ms', '% of step', 'GFLOP/s'];
+  const cells = [
+    ...rows.map((row) => [
+      row.kernel,
+      row.shape,
+      String(row.calls),
+      row.ms.toFixed(3),
+      (100 * row.share).toFixed(1),
+      row.gflops === null ? '-' : row.gflops.toFixed(2),
+    ]),
+    ['(host, submits, waits)', '', '', otherMs.toFixed(3), ((100 * otherMs) / stepMs).toFixed(1), '-'],
+  ];
+  const widths = header.map((title, column) => Math.max(title.length, ...cells.map((row) => row[column].length)));
+  const line = (row: string[]) => row.map((cell, column) => (column < 2 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  ');
+  return [`one training step: ${stepMs.toFixed(3)} ms wall clock; kernels timed alone by ${method}`, line(header), ...cells.map(line)].join('\n');
+}

@@ -117,7 +117,7 @@ export function summarizeCpuPeerRuns(name: string, runs: CpuPeerRun[]): CpuPeerS
   const otherCpu = others.length > 0 ? Math.max(...others) : null;
   const warnings = [
     ...(spread > MAX_SPREAD
-      ? [`${name}: PyTorch's ${runs.length} runs spread by ${(100 * spread).toFixed(0)}% (over ${100 * MAX_SPREAD}%): its figure is unsteady`]
+      ? [`${name}: PyTorch's ${runs.length} runs spread by ${(100 * spread).toFixed(1)}% (over ${100 * MAX_SPREAD}%): its figure is unsteady`]
       : []),
     ...(otherCpu !== null && otherCpu > MAX_OTHER_CPU
       ? [`${name}: other processes used ${otherCpu.toFixed(2)} cores while PyTorch ran: the machine was not quiet`]

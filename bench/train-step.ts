@@ -1,7 +1,6 @@
 // Whole training steps (forward, backward, update) of a deep linear network, timed on the wall clock:
 // a step is dozens of dispatches, so the per-dispatch and per-submit costs are part of what is measured.
-import { Network, Random, TrainingSession, type Gpu, type Matrix } from '../engine';
-import type { TrainOptions } from '../engine';
+import { type Gpu, type Matrix, Network, Random, TrainingSession, type TrainOptions } from '../engine';
 
 /** A network and its data: N samples of d features, L layers of width m, K classes. */
 export interface TrainStepCase {

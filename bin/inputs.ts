@@ -1,14 +1,8 @@
 // Reading a run's inputs from disk: the user's dataset (.npy, IDX or CIFAR-10) and initial weights (.npy).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { datasetFromArrays } from '../engine';
-import { readCifarDir, readIdxFile } from '../engine/node';
-import { imageDataset, type ImageSelection } from '../engine';
-import type { Dataset } from '../engine';
-import { readNpyFile } from '../engine/node';
-import type { Matrix } from '../engine';
-import type { ExperimentConfig } from '../engine';
-import { checkChain } from '../engine';
+import { checkChain, type Dataset, datasetFromArrays, type ExperimentConfig, imageDataset, type ImageSelection, type Matrix } from '../engine';
+import { readCifarDir, readIdxFile, readNpyFile } from '../engine/node';
 import type { DataFiles } from './flags';
 
 /** The user's dataset: .npy arrays as they are; IDX and CIFAR images selected and scaled as the config says. */

@@ -1,7 +1,7 @@
 // npm start -- [flags]: train a deep linear network on the GPU, measure every layer, write the results.
 // With no flags it reproduces the reference configuration of METHOD.md. See --help.
 // `sweep ...` runs a grid of such runs (bin/sweep.ts); `sweep report DIR` merges them (bin/sweep-report.ts).
-import { Gpu, profileStep, profileTable, runExperiment, TrainingSession, trainOptions, uploadExperiment } from '../engine';
+import { compileMark, Gpu, profileStep, profileTable, runExperiment, TrainingSession, trainOptions, uploadExperiment } from '../engine';
 import { helpText, parseCommandLine } from './flags';
 import { chooseOutDir, writeRun } from './outputs';
 import { describeRun, prepareRun, runContext, type PreparedRun } from './prepare';
@@ -41,13 +41,14 @@ async function main(args: string[]): Promise<number> {
       return 0;
     }
     const progress = new Progress(config.steps);
+    const since = compileMark(gpu);
     const result = await runExperiment(gpu, dataset, weights, config, {
       onPath: (path) => console.log(`steps: ${path}`),
       onLoss: (step, loss, speed) => progress.update(step, loss, speed),
     });
     progress.done();
     console.log(`\n${layerTable(result.metrics)}\n\n${fitSummary(result.metrics)}\n`);
-    await writeRun(out, config, runContext(prepared, gpu), result);
+    await writeRun(out, config, runContext(prepared, gpu, since), result);
     const ended = { tolerance: `reached loss < ${config.tol}`, budget: 'used the step budget', diverged: 'DIVERGED' }[result.stopReason];
     console.log(`${ended} after ${result.steps} steps in ${result.seconds.toFixed(1)} s; final loss ${result.finalLoss.toExponential(3)}`);
     console.log(`wrote ${out}/ (metrics.json, W1.npy..W${config.depth}.npy, loss.csv, figures)`);
@@ -64,7 +65,8 @@ async function main(args: string[]): Promise<number> {
 /** --profile: one step to compile every kernel, then one (without the loss readback) recorded and each kernel timed alone. */
 async function profile(gpu: Gpu, { config, dataset, weights }: PreparedRun): Promise<void> {
   const uploaded = uploadExperiment(gpu, dataset, weights, config);
-  const session = new TrainingSession(gpu, uploaded.data, uploaded.network, trainOptions(config));
+  const options = { ...trainOptions(config), steps: 2, tol: 0 }; // one step to compile, one to profile, whatever the run's budget
+  const session = new TrainingSession(gpu, uploaded.data, uploaded.network, options);
   try {
     console.log(`steps: ${session.path}`);
     await session.advance(1);

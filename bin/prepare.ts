@@ -1,14 +1,22 @@
 // Turning a parsed command line into a run that can start: the dataset and initial weights loaded or built,
 // and the config completed from them. Everything that can fail on bad input fails here, before the GPU starts.
-import { orthogonality } from '../engine';
-import type { Dataset } from '../engine';
-import { checkConfig, initialWeights, syntheticDataset, type BufferLimits, type ExperimentConfig } from '../engine';
-import type { Gpu } from '../engine';
-import type { Matrix } from '../engine';
+import {
+  type BufferLimits,
+  checkConfig,
+  type compileMark,
+  type Dataset,
+  deviceRecord,
+  type ExperimentConfig,
+  type Gpu,
+  initialWeights,
+  type Matrix,
+  orthogonality,
+  type RunContext,
+  syntheticDataset,
+} from '../engine';
 import type { CommandLine } from './flags';
 import { loadMnist } from '../engine/node';
 import { imageSelection, readDataset, readInitialWeights } from './inputs';
-import type { RunContext } from '../engine';
 
 export interface PreparedRun {
   config: ExperimentConfig;
@@ -70,11 +78,11 @@ export function describeRun({ config, weights, source, initWeights }: PreparedRu
 }
 
 /** What metrics.json records beside the config and the results. */
-export function runContext(prepared: PreparedRun, gpu: Gpu): RunContext {
+export function runContext(prepared: PreparedRun, gpu: Gpu, since: ReturnType<typeof compileMark>): RunContext {
   return {
     data: prepared.source,
     data_orthogonality: orthogonality(prepared.dataset.inputs),
     init_weights: prepared.initWeights,
-    device: { adapter: gpu.adapterName, software: gpu.software, pipelines: gpu.kernels.compiled, compile_seconds: gpu.kernels.compileSeconds },
+    device: deviceRecord(gpu, since),
   };
 }

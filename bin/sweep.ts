@@ -4,9 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Gpu } from '../engine';
-import { runExperiment } from '../engine';
-import { showFit } from '../engine';
+import { compileMark, Gpu, runExperiment, showFit } from '../engine';
 import { applySetting, parseCommandLine, type CommandLine } from './flags';
 import { writeRun } from './outputs';
 import { prepareRun, runContext } from './prepare';
@@ -35,6 +33,7 @@ export function parseSweep(args: string[]): SweepPlan {
   const { extra, ...base } = parseCommandLine(args, { grid: { type: 'string', multiple: true }, shard: { type: 'string' } });
   const axes = ((extra.grid ?? []) as string[]).map(parseAxis);
   const shard = typeof extra.shard === 'string' ? parseShard(extra.shard) : { index: 1, count: 1 };
+  if (base.profile) throw new Error('sweep: --profile profiles one run; give it without sweep');
   if (!base.out) throw new Error('sweep: --out DIR is required (every shard writes its runs there)');
   if (axes.length === 0) throw new Error('sweep: give at least one --grid flag=v1,v2,...');
   const repeated = axes.find((axis, i) => axes.findIndex((other) => other.flag === axis.flag) !== i);
@@ -98,9 +97,10 @@ export async function runSweep(plan: SweepPlan, log: (line: string) => void = co
       const config = { ...plan.base.config };
       for (const [flag, value] of Object.entries(run.settings)) applySetting(config, flag, value);
       const prepared = await prepareRun({ ...plan.base, config }, gpu.device.limits);
+      const since = compileMark(gpu);
       const result = await runExperiment(gpu, prepared.dataset, prepared.weights, prepared.config);
       gpu.trim(); // one device serves every run: give back the free buffers and the pipelines this run did not use
-      await writeRun(dir, prepared.config, runContext(prepared, gpu), result);
+      await writeRun(dir, prepared.config, runContext(prepared, gpu, since), result);
       const { fit } = result.metrics;
       const outcome =
         result.stopReason === 'diverged' ? 'no result (try a smaller --lr)' : `rho ${showFit(fit.compression_ratio, 3)} (R^2 ${showFit(fit.log10C_r2, 4)})`;

@@ -1,6 +1,5 @@
 // The per-layer table and the fits, as printed at the end of a run.
-import { showFit } from '../engine';
-import type { NetworkMetrics } from '../engine';
+import { type NetworkMetrics, showFit } from '../engine';
 
 const format = (value: number) => (Math.abs(value) >= 1e-3 && Math.abs(value) < 1e4 ? value.toFixed(4) : value.toExponential(3));
 

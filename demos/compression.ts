@@ -1,5 +1,5 @@
 // The home page: train the reference network (or any of its family) live and watch every layer compress.
-import { metricsJson, orthogonality, referenceConfig } from '../engine';
+import { deviceRecord, metricsJson, orthogonality, referenceConfig } from '../engine';
 import { compressionFigure, compressionHistoryFigure, discriminationFigure, lossFigure, runFigures } from '../engine/report';
 import { download, show, startGpu } from './common';
 import { buildControls, readControls, setControls } from './controls';
@@ -72,8 +72,12 @@ async function main(): Promise<void> {
   element('export-json').addEventListener('click', () => {
     if (!run?.latest) return;
     const { session, latest, history, config, dataset, seconds } = run;
-    const device = { adapter: gpu.adapterName, software: gpu.software, pipelines: gpu.kernels.compiled, compile_seconds: gpu.kernels.compileSeconds };
-    const context = { data: `synthetic ${config.dataset}`, data_orthogonality: orthogonality(dataset.inputs), init_weights: null, device };
+    const context = {
+      data: `synthetic ${config.dataset}`,
+      data_orthogonality: orthogonality(dataset.inputs),
+      init_weights: null,
+      device: deviceRecord(gpu, run.compiledSince),
+    };
     const report = { steps: session.step, stopReason: session.stopReason, seconds, losses: session.losses, metrics: latest, history };
     download('metrics.json', JSON.stringify(metricsJson(config, context, report), null, 2), 'application/json');
   });

@@ -1,9 +1,17 @@
 // A training run driven by a page: chunks of steps between repaints, metrics after each chunk, stop and resume.
-import type { Gpu } from '../engine';
-import type { Dataset } from '../engine';
-import { initialWeights, syntheticDataset, trainOptions, uploadExperiment, type ExperimentConfig, type UploadedExperiment } from '../engine';
-import type { NetworkMetrics } from '../engine';
-import { TrainingSession } from '../engine';
+import {
+  compileMark,
+  type Dataset,
+  type ExperimentConfig,
+  type Gpu,
+  initialWeights,
+  type NetworkMetrics,
+  syntheticDataset,
+  TrainingSession,
+  trainOptions,
+  type UploadedExperiment,
+  uploadExperiment,
+} from '../engine';
 import { nextFrame } from './common';
 
 /** How long one chunk of training should take: long enough to amortise the readback, short enough to feel live. */
@@ -14,6 +22,8 @@ export class LiveRun {
   readonly session: TrainingSession;
   /** Metrics after every chunk, the step they were taken at first. */
   readonly history: { step: number; metrics: NetworkMetrics }[] = [];
+  /** The device's compile counters as the run started, so its metrics.json counts its own pipelines. */
+  readonly compiledSince: ReturnType<typeof compileMark>;
   /** Seconds spent training and measuring so far. */
   seconds = 0;
   stepsPerSecond = 0;
@@ -26,6 +36,7 @@ export class LiveRun {
     private readonly gpu: Gpu,
     readonly config: ExperimentConfig,
   ) {
+    this.compiledSince = compileMark(gpu);
     this.dataset = syntheticDataset(config);
     this.uploaded = uploadExperiment(gpu, this.dataset, initialWeights(config, this.dataset), config);
     this.session = new TrainingSession(gpu, this.uploaded.data, this.uploaded.network, trainOptions(config));

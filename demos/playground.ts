@@ -1,11 +1,7 @@
 // The kernel playground: run the engine's matmul and fused SGD kernels at any size in this browser, check each
 // result against float64 on the CPU, and time it against the device's own measured peak.
-import { Gpu } from '../engine';
-import { matmul } from '../engine';
+import { Gpu, matmul, type MatmulKernel, Random, Sgd } from '../engine';
 import { matmulKernel, measurePeak, type Peak, DispatchTimer } from '../engine/internal';
-import type { MatmulKernel } from '../engine';
-import { Sgd } from '../engine';
-import { Random } from '../engine';
 import { startGpu } from './common';
 
 const element = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;

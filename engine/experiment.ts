@@ -80,13 +80,16 @@ export function checkConfig(config: ExperimentConfig, samples: number, limits?: 
 }
 
 /** The largest buffers a run of the config allocates (as float32 counts), with the settings that size them. */
-function largestBuffers({ samples: N, dim: d, width: m, classes: K, depth }: ExperimentConfig) {
+function largestBuffers({ samples: N, dim: d, width: m, classes: K, depth, separability }: ExperimentConfig) {
+  const pairs = (K * (K - 1)) / 2;
   return [
     { what: 'the inputs (N x d)', settings: ['samples', 'dim'] as const, floats: N * d },
     { what: 'the targets (N x K)', settings: ['samples', 'classes'] as const, floats: N * K },
     { what: "a layer's features (N x m)", settings: ['samples', 'width'] as const, floats: N * m },
     { what: 'W1 (m x d)', settings: ['width', 'dim'] as const, floats: m * d },
-    ...(depth >= 3 ? [{ what: "a hidden layer's weights (m x m)", settings: ['width'] as const, floats: m * m }] : []),
+    // A hidden layer's weights, and the metrics stage's W_l W_l^T whenever there is more than one layer.
+    ...(depth >= 2 ? [{ what: 'an m x m matrix (hidden weights, or W1 W1^T in the metrics)', settings: ['width'] as const, floats: m * m }] : []),
+    ...(separability ? [{ what: 'the separability scores (N x K(K-1)/2)', settings: ['samples', 'classes'] as const, floats: N * pairs }] : []),
   ];
 }
 
@@ -158,7 +161,7 @@ export interface UploadedExperiment {
 /** Checks the config and the weights' chain, then uploads the data, its one-hot targets and the weights. */
 export function uploadExperiment(gpu: Gpu, dataset: Dataset, initial: readonly Matrix[], config: ExperimentConfig): UploadedExperiment {
   const N = dataset.inputs.rows;
-  checkConfig(config, N, gpu.device.limits);
+  checkConfig({ ...config, samples: N, dim: dataset.inputs.cols, classes: dataset.classes }, N, gpu.device.limits); // the data's sizes, whatever the config says
   checkChain(
     initial.map((w) => ({ shape: [w.rows, w.cols] })),
     dataset.inputs.cols,

@@ -90,19 +90,23 @@ export class Gpu {
    * compile nothing; each distinct set is made once and kept, immutable, so replaying a step writes nothing.
    */
   values(shader: ShaderFile, values: Record<string, number>): GPUBuffer {
-    const key = `${shader.name}|${JSON.stringify(values)}`;
+    let view = this.valueViews.get(shader.source);
+    if (!view) {
+      const definition = makeShaderDataDefinitions(shader.source).uniforms.values;
+      if (!definition) throw new Error(`${shader.name}: no uniform named 'values' to hold ${Object.keys(values).join(', ')}`);
+      view = makeStructuredView(definition);
+      this.valueViews.set(shader.source, view);
+    }
+    const fields = Object.keys(view.views as object);
+    if (fields.length !== Object.keys(values).length || !fields.every((field) => field in values)) {
+      throw new Error(`${shader.name}: its values are ${fields.join(', ')}; got ${Object.keys(values).join(', ')}`);
+    }
+    view.set(values);
+    const key = `${shader.source.length}:${shader.name}:${new Uint32Array(view.arrayBuffer).join(',')}`; // the bits: NaN, -0 and infinities stay apart
     let buffer = this.valueSets.get(key);
     if (buffer) {
       this.valueSets.delete(key);
     } else {
-      let view = this.valueViews.get(shader.source);
-      if (!view) {
-        const definition = makeShaderDataDefinitions(shader.source).uniforms.values;
-        if (!definition) throw new Error(`${shader.name}: no uniform named 'values' to hold ${Object.keys(values).join(', ')}`);
-        view = makeStructuredView(definition);
-        this.valueViews.set(shader.source, view);
-      }
-      view.set(values);
       const size = view.arrayBuffer.byteLength;
       buffer = this.device.createBuffer({ label: `${shader.name} values`, size, usage: GPUBufferUsage.UNIFORM, mappedAtCreation: true });
       new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(view.arrayBuffer));
@@ -180,7 +184,12 @@ export class Gpu {
 
   /** Reads several buffers with one copy pass and one map: a single round trip however many results there are. */
   async readMany(sources: { buffer: GPUBuffer; byteLength: number }[]): Promise<ArrayBuffer[]> {
-    await this.kernels.check(); // a kernel that did not compile says so, by file and line, before its results are read
+    try {
+      await this.kernels.check(); // a kernel that did not compile says so, by file and line, before its results are read
+    } catch (error) {
+      this.discardPending(); // the pending commands may use it: dropped, so the device stays usable
+      throw error;
+    }
     const offsets: number[] = [];
     let total = 0;
     for (const { byteLength } of sources) {
@@ -198,11 +207,20 @@ export class Gpu {
       this.throwIfFailed();
       const mapped = staging.getMappedRange(0, total);
       const results = sources.map(({ byteLength }, index) => mapped.slice(offsets[index], offsets[index] + byteLength));
-      staging.unmap();
       return results;
     } finally {
+      if (staging.mapState === 'mapped') staging.unmap();
       this.pool.release(staging);
     }
+  }
+
+  /** Drops the commands recorded and not yet submitted, and the error they caused (a kernel that did not compile). */
+  private discardPending(): void {
+    this.encoder = null; // never finished nor submitted: its commands are dropped with it
+    this.pass = null;
+    this.pendingBuffers.clear();
+    this.pendingDispatches = 0;
+    if (this.failure && !this.failure.message.startsWith('WebGPU device lost')) this.failure = null;
   }
 
   /** A tensor holding `data` (copied), or uninitialised when `data` is omitted. */

@@ -47,7 +47,7 @@ export {
   type Choice,
 } from './settings';
 export { profileStep, profileTable, type StepProfile, type ProfileRow } from './measure/profile';
-export { metricsJson, type MetricsJson, type RunContext, type RunReport } from './metrics-json';
+export { metricsJson, compileMark, deviceRecord, type MetricsJson, type RunContext, type RunReport } from './metrics-json';
 export {
   runExperiment,
   uploadExperiment,

@@ -63,7 +63,7 @@ export class KernelCache {
     if (cached) {
       this.pipelines.delete(key);
     } else {
-      cached = { kernel: this.compile(shader, constants), source: shader.source, used: 0 };
+      cached = { kernel: this.compile(shader, constants, key), source: shader.source, used: 0 };
       for (const oldest of this.pipelines.keys()) {
         if (this.pipelines.size < this.limit) break;
         this.evict(oldest);
@@ -88,7 +88,7 @@ export class KernelCache {
     this.generation += 1;
   }
 
-  private compile(shader: ShaderFile, constants: Constants): Kernel {
+  private compile(shader: ShaderFile, constants: Constants, key: string): Kernel {
     const started = performance.now();
     const label = shader.name;
     if (printShaders()) console.info(`// ${label} ${JSON.stringify(constants)}\n${shader.source}`);
@@ -102,6 +102,7 @@ export class KernelCache {
     this.pending.push(
       Promise.all([scope, module.getCompilationInfo()]).then(([error, info]) => {
         if (!error) return null;
+        if (this.pipelines.get(key)?.kernel.pipeline === pipeline) this.evict(key); // asked for again, it compiles again and says why again
         const messages = info.messages
           .filter((message) => message.type === 'error')
           .map((message) => `  ${locate(shader, message.lineNum)}:${message.linePos} ${message.message}`);

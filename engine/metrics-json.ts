@@ -1,19 +1,31 @@
 // metrics.json, the file every run writes (the command line's --out, the home page's download): its keys are the
 // documented snake_case ones, and this type is their one definition.
 import type { Orthogonality } from './data/orthogonality';
+import type { Gpu } from './gpu';
 import type { ExperimentConfig } from './settings';
 import type { LayerFits } from './metrics/fits';
 import type { LayerMetrics, NetworkMetrics } from './metrics/layers';
 import type { ProbeAccuracy } from './metrics/probe';
 import type { TrainResult } from './train';
 
-/** Where the data and weights came from, and the device (the pipelines it compiled and their seconds). */
+/**
+ * Where the data and weights came from, and the device: the pipelines the run compiled and the seconds creating
+ * them took (on the host; a browser returns from creation before its compile is done, so there it says less).
+ */
 export interface RunContext {
   data: string;
   /** How nearly orthogonal the samples are (METHOD.md); null where not measured. */
   data_orthogonality: Orthogonality | null;
   init_weights: string | null;
   device: { adapter: string; software: boolean; pipelines: number; compile_seconds: number };
+}
+
+/** The device's compile counters, taken as a run starts so that deviceRecord() reports that run's alone. */
+export const compileMark = (gpu: Gpu) => ({ pipelines: gpu.kernels.compiled, seconds: gpu.kernels.compileSeconds });
+
+export function deviceRecord(gpu: Gpu, since: ReturnType<typeof compileMark>): RunContext['device'] {
+  const now = compileMark(gpu);
+  return { adapter: gpu.adapterName, software: gpu.software, pipelines: now.pipelines - since.pipelines, compile_seconds: now.seconds - since.seconds };
 }
 
 export interface MetricsJson extends RunContext {

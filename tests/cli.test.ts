@@ -80,7 +80,9 @@ describe('npm start', () => {
     const huge = join(directory, 'huge');
     const { code, stderr } = await start(['--width', '2000000000', '--out', huge]);
     expect(code).toBe(2);
-    expect(stderr).toMatch(/error: --width 2000000000: a hidden layer's weights \(m x m\) would take [\d.e+]+ GiB, over the device's max\w+ of [\d.]+ [GM]iB/);
+    expect(stderr).toMatch(
+      /error: --width 2000000000: an m x m matrix \(hidden weights, or W1 W1\^T in the metrics\) would take [\d.e+]+ GiB, over the device's max\w+ of [\d.]+ [GM]iB/,
+    );
     expect(existsSync(huge)).toBe(false);
   });
 

@@ -87,17 +87,22 @@ describe('configs that cannot work', () => {
   it.each([
     [
       { width: 2_000_000_000 },
-      /--width 2000000000: a hidden layer's weights \(m x m\) would take .* GiB, over the device's maxStorageBufferBindingSize of 128 MiB/,
+      /--width 2000000000: an m x m matrix \(hidden weights, or W1 W1\^T in the metrics\) would take .* GiB, over the device's maxStorageBufferBindingSize of 128 MiB/,
     ],
     [
-      { width: 2_000_000_000, depth: 2 },
+      { width: 2_000_000_000, depth: 1 },
       /--width 2000000000 x --dim 50: W1 \(m x d\) would take 512 GiB, over the device's maxStorageBufferBindingSize of 128 MiB/,
+    ],
+    [{ width: 6000, depth: 2, dim: 2 }, /--width 6000: an m x m matrix \(hidden weights, or W1 W1\^T in the metrics\) would take 256 MiB/],
+    [
+      { samples: 30_000, classes: 100, separability: true },
+      /--samples 30000 x --classes 100: the separability scores \(N x K\(K-1\)\/2\) would take 1\.00 GiB/,
     ],
     [
       { samples: 300_000, dim: 200 },
       /--samples 300000 x --dim 200: the inputs \(N x d\) would take 256 MiB, over the device's maxStorageBufferBindingSize of 128 MiB/,
     ],
-    [{ width: 6000 }, /--width 6000: a hidden layer's weights \(m x m\) would take 256 MiB/],
+    [{ width: 6000 }, /--width 6000: an m x m matrix \(hidden weights, or W1 W1\^T in the metrics\) would take 256 MiB/],
   ])('%j is refused against the device limits, before anything is allocated', (change, message) => {
     expect(() => checkConfig({ ...referenceConfig, ...change }, referenceConfig.samples, limits)).toThrow(message);
   });

@@ -86,7 +86,7 @@ describe('long-lived use', () => {
     const g = gpu();
     const after: { bytesHeld: number; inUse: number; pipelines: number; modules: number }[] = [];
     for (let run = 1; run <= 50; run++) {
-      // As a grid would: the width (so every shape) changes every 10 runs; alpha (an override constant), the
+      // As a grid would: the width (so every shape) changes every 10 runs; alpha (a per-call value), the
       // learning rate and the seed every run.
       const config = {
         ...referenceConfig,

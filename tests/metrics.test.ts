@@ -168,5 +168,9 @@ describe('metrics stage', () => {
     expect(one.note).toMatch(/a slope needs at least 2 layers/);
     const three = fitLayers([0, 1, 2, 3].map(layer));
     expect([three.log10C_r2, three.note]).toEqual([1, null]);
+    const collapsed = fitLayers([0, 1, 2, 3].map((l) => ({ ...layer(l), C: l === 2 ? 0 : 10 ** -l }))); // no spread left: log10 0
+    expect([collapsed.log10C_slope, collapsed.log10C_r2, collapsed.compression_ratio]).toEqual([null, null, null]);
+    expect(collapsed.D_slope).toBeCloseTo(1, 12);
+    expect(collapsed.note).toBe('log10 C is not finite at layer(s) 2');
   });
 });

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { fill, mseLoss, scale } from '../engine';
 import { initialWeights, referenceConfig, runExperiment, syntheticDataset, type ExperimentConfig } from '../engine/experiment';
+import fillShader from '../shaders/fill.wgsl';
 import { useGpu } from './gpu';
 
 const gpu = useGpu();
@@ -26,6 +27,16 @@ describe('pipelines', () => {
     }
     expect(g.kernels.compiled, 'pipelines compiled for new values').toBe(compiled);
     for (const t of [x, target, prediction]) t.dispose();
+  });
+
+  it('keeps value sets apart by their bits (NaN, infinities, -0) and refuses a set that is not the shader’s', async () => {
+    const g = gpu();
+    const filled = [Infinity, NaN, -Infinity, 0, -0].map((value) => fill(g, [2], value));
+    const read = await Promise.all(filled.map((t) => t.read()));
+    expect(read.map((values) => values[0])).toEqual([Infinity, NaN, -Infinity, 0, -0]);
+    for (const t of filled) t.dispose();
+    expect(() => g.values(fillShader, { value: 1, extra: 2 })).toThrow(/fill\.wgsl: its values are value; got value, extra/);
+    expect(() => g.values(fillShader, {})).toThrow(/its values are value; got $/);
   });
 
   it('a run with another learning rate, alpha or momentum compiles nothing new', async () => {

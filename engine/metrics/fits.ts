@@ -59,24 +59,33 @@ export function fitLayers(layers: readonly { layer: number; C: number; D: number
     const none = { log10C_slope: null, log10C_intercept: null, log10C_r2: null, compression_ratio: null, D_slope: null, D_intercept: null, D_r2: null };
     return { ...none, layers: x, note: `a slope needs at least ${POINTS_FOR_SLOPE} layers; there is ${x.length}` };
   }
-  const compression = fitLine(
-    x,
+  const notes: string[] = [];
+  /** The fit of `y`, or nulls and a note where some value cannot be fitted (C = 0 has no logarithm). */
+  const fitOf = (name: string, y: number[]) => {
+    const bad = x.filter((_, i) => !Number.isFinite(y[i]));
+    if (bad.length === 0) return fitLine(x, y);
+    notes.push(`${name} is not finite at layer(s) ${bad.join(', ')}`);
+    return { slope: null, intercept: null, r2: null };
+  };
+  const compression = fitOf(
+    'log10 C',
     used.map((entry) => Math.log10(entry.C)),
   );
-  const discrimination = fitLine(
-    x,
+  const discrimination = fitOf(
+    'D',
     used.map((entry) => entry.D),
   );
+  if (x.length < POINTS_FOR_R2) notes.push(`R^2 needs at least ${POINTS_FOR_R2} layers; the fit has ${x.length}, through which any line passes`);
   return {
     log10C_slope: compression.slope,
     log10C_intercept: compression.intercept,
     log10C_r2: compression.r2,
-    compression_ratio: 10 ** compression.slope,
+    compression_ratio: compression.slope === null ? null : 10 ** compression.slope,
     D_slope: discrimination.slope,
     D_intercept: discrimination.intercept,
     D_r2: discrimination.r2,
     layers: x,
-    note: x.length < POINTS_FOR_R2 ? `R^2 needs at least ${POINTS_FOR_R2} layers; the fit has ${x.length}, through which any line passes` : null,
+    note: notes.length > 0 ? notes.join('; ') : null,
   };
 }
 

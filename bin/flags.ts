@@ -55,7 +55,8 @@ export function parseCommandLine(args: string[], extra: FlagOptions = {}): Comma
   }
   const file = (flag: keyof typeof FILES) => (typeof values[flag] === 'string' ? (values[flag] as string) : undefined);
   const data = dataFiles(file);
-  const synthetic = ['dataset', 'samples', 'dim', 'classes'].filter((flag) => values[flag] !== undefined);
+  const syntheticOnly = settingNames.filter((name) => name === 'dataset' || ('applies' in SETTINGS[name] && SETTINGS[name].applies === 'synthetic data'));
+  const synthetic = syntheticOnly.map((name) => flagOf(name).slice(2)).filter((flag) => values[flag] !== undefined);
   if (data && synthetic.length > 0)
     throw new Error(
       `--${data.kind === 'npy' ? 'data' : data.kind === 'idx' ? 'idx-images' : 'cifar'} replaces the synthetic data: drop ${synthetic.map((f) => `--${f}`).join(', ')}`,

@@ -61,7 +61,9 @@ export async function reportSweep(dir: string, log: (line: string) => void = con
     ...summary.runs.map((run) => [...flags.map((f) => run.settings[f]), run.steps, run.stop_reason, ...MEASURES.map((m) => run[m] ?? '')].join(',')),
   ];
   await writeFile(join(dir, 'summary.csv'), `${csv.join('\n')}\n`);
-  if (groupAxes.length > 0 && summary.runs.length > 0) {
+  // The figure puts the first non-seed axis on x, so it needs numbers there (not a choice such as loss=mse,ce).
+  const numericAxis = groupAxes.length > 0 && summary.runs.every((run) => Number.isFinite(Number(run.settings[groupAxes[0].flag])));
+  if (numericAxis && summary.runs.length > 0) {
     const points: SweepPoint[] = summary.runs.flatMap((run) =>
       run.stop_reason === 'diverged' || run.compression_ratio === null
         ? []
@@ -107,7 +109,8 @@ export async function reportSweep(dir: string, log: (line: string) => void = con
     );
   }
   if (summary.diverged.length) log(`diverged, so left out of the means (try a smaller --lr): ${summary.diverged.join(', ')}`);
-  log(`wrote ${join(dir, 'summary.json')}, summary.csv${groupAxes.length ? ', summary.svg' : ''}`);
+  if (groupAxes.length > 0 && !numericAxis) log(`no summary.svg: its x axis is the first grid axis, --grid ${groupAxes[0].flag}, which is not numeric`);
+  log(`wrote ${join(dir, 'summary.json')}, summary.csv${numericAxis ? ', summary.svg' : ''}`);
   return summary;
 }
 

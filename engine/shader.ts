@@ -14,10 +14,11 @@ export interface ShaderFile {
  */
 export function withCodes(shader: ShaderFile, prefix: string, names: readonly string[]): ShaderFile {
   const constants = names.map((name, code) => `const ${prefix}_${name.replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase()} = ${code}u;`);
-  const firstLine = shader.source.split('\n').length;
+  const source = shader.source.endsWith('\n') ? shader.source : `${shader.source}\n`;
+  const firstLine = source.split('\n').length;
   return {
     name: shader.name,
-    source: `${shader.source}// generated from engine/ops (${prefix} codes)\n${constants.join('\n')}\n`,
+    source: `${source}// generated from engine/ops (${prefix} codes)\n${constants.join('\n')}\n`,
     sections: [...shader.sections, { name: `${shader.name}'s generated ${prefix} codes`, firstLine }],
   };
 }

@@ -4,6 +4,12 @@
 
 override WORKGROUP_SIZE: u32;
 
+// A quiet NaN, for what a kernel must never leave stale (a code its switch lacks). Built from the item so that it is
+// a run-time value: a constant NaN is a shader-creation error in WGSL.
+fn poison(item: u32) -> f32 {
+  return bitcast<f32>(0x7fc00000u | (item & 0u));
+}
+
 // The item this invocation handles (possibly past the last: each kernel checks).
 fn itemIndex(id: vec3u, groups: vec3u) -> u32 {
   return id.x + id.y * groups.x * WORKGROUP_SIZE;

@@ -1,13 +1,15 @@
 // Bad input fails loudly, with a message that names the problem.
 import { describe, expect, it } from 'vitest';
 import { add, matmul, mseLoss, Sgd, sum, valueAndGrad } from '../engine';
-import { elementwise } from '../engine/ops/elementwise';
+import { elementwise, ELEMENTWISE_OPS } from '../engine/ops/elementwise';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withCodes } from '../engine';
 import { loadWgsl } from '../scripts/wgsl-module.mjs';
-import { useGpu } from './gpu';
+import { launchInto } from '../engine/internal';
+import elementwiseShader from '../shaders/elementwise.wgsl';
+import { poisonPool, useGpu } from './gpu';
 import fillShader from '../shaders/fill.wgsl';
 
 const gpu = useGpu();
@@ -93,6 +95,22 @@ describe('errors', () => {
     expect(printed).toHaveLength(1);
     expect(printed[0]).toMatch(/^\/\/ fill\.wgsl \{"COUNT":12345,"WORKGROUP_SIZE":64\}\n\/\/ out\[i\] = value/);
     expect(printed[0]).toContain('fn itemIndex('); // the included grid.wgsl comes with it
+  });
+
+  it('an op code the shader has no case for writes NaN over every item, never the stale memory of a pooled buffer', async () => {
+    const g = gpu();
+    const shader = withCodes(elementwiseShader, 'OP', [...ELEMENTWISE_OPS, 'notInTheShader']);
+    const a = g.tensor([100], new Float32Array(100).fill(2));
+    poisonPool(g, 100, 7); // what a missing write would leave
+    const out = launchInto(g, shader, [100], 'out', {
+      inputs: [a, a],
+      constants: { OP: ELEMENTWISE_OPS.length, COUNT: 100 },
+      values: { factor: 1 },
+      items: 100,
+    });
+    expect(Array.from(await out.read()).every(Number.isNaN)).toBe(true);
+    a.dispose();
+    out.dispose();
   });
 
   it('an elementwise op the table lacks is refused, not a silent no-op', () => {

@@ -5,7 +5,8 @@ import { elementwise } from './elementwise';
 import { gridFor } from './launch';
 import reduceShader from '../../shaders/reduce.wgsl';
 
-const WORKGROUP_SIZE = 64;
+/** The reduction's own workgroup: a tree over workgroup memory, not launch()'s one invocation per item. */
+const REDUCE_WORKGROUP_SIZE = 64;
 /**
  * Elements each invocation adds before the workgroup's tree. On CPU backends every workgroup barrier is costly,
  * so few large workgroups win (sum of 1M: 46 ms with 8, 4.9 ms with 512 on SwiftShader); GPUs want many.
@@ -18,10 +19,10 @@ export function reduceSum(input: Tensor, factor = 1): Tensor {
   const ITEMS = itemsPerInvocation(gpu.software);
   let current = input;
   for (;;) {
-    const groups = Math.ceil(current.size / (WORKGROUP_SIZE * ITEMS));
+    const groups = Math.ceil(current.size / (REDUCE_WORKGROUP_SIZE * ITEMS));
     const last = groups === 1;
     const out = createTensor(gpu, last ? [] : [groups], last ? 'sum' : 'partial sums');
-    const kernel = gpu.kernel(reduceShader, { COUNT: current.size, WORKGROUP_SIZE, ITEMS });
+    const kernel = gpu.kernel(reduceShader, { COUNT: current.size, WORKGROUP_SIZE: REDUCE_WORKGROUP_SIZE, ITEMS });
     gpu.dispatch(kernel, [current.buffer, out.buffer], gridFor(gpu, groups, 1), gpu.values(reduceShader, { factor: last ? factor : 1 }));
     if (current !== input) current.dispose(); // safe: later commands that reuse its buffer run after this one
     if (last) return out;

@@ -64,21 +64,33 @@ function shapeOf(network: Network, inputs: Tensor): NetworkShape {
 const padded = (n: number) => 4 * Math.ceil(n / 4);
 
 /**
- * Where the shader's `work` buffer keeps each matrix, in floats (its own functions compute the same): the
- * weights, the velocities, the features Z_0 .. Z_L, the targets, two gradient slots; rows and columns padded.
+ * Where the shader's `work` buffer keeps each matrix, the one definition of it: the weights W_1 .. W_L, their
+ * velocities, the features Z_0 (the data) .. Z_L, the targets, two gradient slots; rows and columns padded.
+ * `regions` (in vec4s) reaches the shader as its `regions` uniform; the rest (in floats) places the matrices.
  */
 function layoutOf({ samples: N, inputs: d, width: m, classes: K, depth: L }: NetworkShape) {
+  const quads = (n: number) => padded(n) / 4;
   const fanIn = (l: number) => (l === 0 ? d : m);
   const fanOut = (l: number) => (l === L - 1 ? K : m);
-  const weightSize = (l: number) => padded(fanOut(l)) * padded(fanIn(l));
-  const weights = Array.from({ length: L }, (_, l) => ({
-    offset: l === 0 ? 0 : weightSize(0) + (l - 1) * weightSize(1),
-    stride: padded(fanIn(l)),
-  }));
-  const parameters = weights[L - 1].offset + weightSize(L - 1);
-  const inputs = { offset: 2 * parameters, stride: padded(d) };
-  const targets = { offset: inputs.offset + padded(N) * (padded(d) + (L - 1) * padded(m) + padded(K)), stride: padded(K) };
-  return { weights, inputs, targets, end: targets.offset + padded(N) * (padded(K) + 2 * padded(Math.max(m, K))) };
+  const weightSize = (l: number) => padded(fanOut(l)) * quads(fanIn(l));
+  const weightOffset = (l: number) => (l === 0 ? 0 : weightSize(0) + (l - 1) * weightSize(1));
+  const parameters = weightOffset(L - 1) + weightSize(L - 1);
+  const rows = padded(N);
+  const features0 = 2 * parameters;
+  const features1 = features0 + rows * quads(d);
+  const featureSize = rows * quads(m); // Z_1 .. Z_{L-1}; Z_L follows them
+  const targets = features1 + (L - 1) * featureSize + rows * quads(K);
+  const gradients = targets + rows * quads(K);
+  const gradientSize = rows * quads(Math.max(m, K));
+  const regions = { firstWeight: weightSize(0), hiddenWeight: weightSize(1), parameters, features0, features1, featureSize, targets, gradients, gradientSize };
+  const inFloats = (offset: number, columns: number) => ({ offset: 4 * offset, stride: padded(columns) });
+  return {
+    regions,
+    weights: Array.from({ length: L }, (_, l) => inFloats(weightOffset(l), fanIn(l))),
+    inputs: inFloats(features0, d),
+    targets: inFloats(targets, K),
+    end: 4 * (gradients + 2 * gradientSize),
+  };
 }
 
 function workspaceFloats(shape: NetworkShape): number {
@@ -90,6 +102,7 @@ export class FusedLinearSteps {
   private readonly layout: ReturnType<typeof layoutOf>;
   private readonly kernelConstants: Record<string, number | boolean>;
   private readonly params = makeStructuredView(makeShaderDataDefinitions(stepShader.source).uniforms.params);
+  private readonly regionsBuffer: GPUBuffer;
   private readonly paramsBuffer: GPUBuffer;
   private readonly ratesBuffer: GPUBuffer;
 
@@ -121,6 +134,10 @@ export class FusedLinearSteps {
     };
     this.paramsBuffer = gpu.pool.acquire(this.params.arrayBuffer.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, 'fused step params');
     this.ratesBuffer = gpu.pool.acquire(STEPS_PER_DISPATCH * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, 'fused step learning rates');
+    const regions = makeStructuredView(makeShaderDataDefinitions(stepShader.source).uniforms.regions);
+    regions.set(this.layout.regions);
+    this.regionsBuffer = gpu.pool.acquire(regions.arrayBuffer.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, 'fused step regions');
+    gpu.write(this.regionsBuffer, new Uint8Array(regions.arrayBuffer));
   }
 
   /** Records one step per learning rate (in order), then leaves the updated weights in the network's tensors. */
@@ -136,7 +153,7 @@ export class FusedLinearSteps {
       this.params.set({ steps: rates.length, alpha, momentum, weightDecay });
       gpu.write(this.paramsBuffer, new Uint8Array(this.params.arrayBuffer));
       gpu.write(this.ratesBuffer, rates);
-      gpu.dispatch(kernel, [this.paramsBuffer, this.ratesBuffer, workspace.buffer], [1]);
+      gpu.dispatch(kernel, [this.paramsBuffer, this.ratesBuffer, workspace.buffer, this.regionsBuffer], [1]);
     }
     weights.forEach((w, l) => this.pad(w, layout.weights[l], true));
   }
@@ -152,5 +169,6 @@ export class FusedLinearSteps {
     this.workspace.dispose();
     this.gpu.pool.release(this.paramsBuffer);
     this.gpu.pool.release(this.ratesBuffer);
+    this.gpu.pool.release(this.regionsBuffer);
   }
 }

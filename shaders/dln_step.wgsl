@@ -10,14 +10,26 @@
 // Everything lives in one buffer `work` of vec4s, every matrix row-major with its rows and columns padded with
 // zeros to multiples of 4 (engine/fused-step.ts packs and unpacks them). Zeros stay zeros under every update,
 // and the padding lets all three products load whole vec4s: 8 loads for each 64 fma of a 4x4 output tile.
-// Regions: the weights W_1 .. W_L (out x in); their velocities; the features Z_0 (the data) .. Z_L; the
-// targets Y (one-hot); two gradient slots of SAMPLES x max(WIDTH, CLASSES).
+// Regions, where engine/fused-step.ts (layoutOf) puts them, in vec4s: the weights W_1 .. W_L (out x in); their
+// velocities; the features Z_0 (the data) .. Z_L; the targets Y (one-hot); two gradient slots.
 
 struct Params {
   steps: u32,
   alpha: f32,
   momentum: f32,
   weightDecay: f32,
+}
+
+struct Regions {
+  firstWeight: u32,   // W_1's size; W_l (l > 1) starts at firstWeight + (l - 2) hiddenWeight
+  hiddenWeight: u32,
+  parameters: u32,    // all weights' size: the velocities follow them, in the same layout
+  features0: u32,     // Z_0, the data
+  features1: u32,     // Z_1; Z_l (l > 1) starts at features1 + (l - 1) featureSize
+  featureSize: u32,
+  targets: u32,
+  gradients: u32,     // slot s starts at gradients + s gradientSize
+  gradientSize: u32,
 }
 
 override SAMPLES: u32;
@@ -31,23 +43,18 @@ override WORKGROUP_SIZE: u32;
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> learningRates: array<f32>; // one per step of this dispatch
 @group(0) @binding(2) var<storage, read_write> work: array<vec4f>;
+@group(0) @binding(3) var<uniform> regions: Regions;
 
 // Sizes in vec4s (a padded row's length) and in padded rows.
 fn quads(n: u32) -> u32 { return (n + 3u) / 4u; }
 fn padded(n: u32) -> u32 { return 4u * quads(n); }
 fn fanIn(l: u32) -> u32 { return select(WIDTH, INPUTS, l == 0u); }
 fn fanOut(l: u32) -> u32 { return select(WIDTH, CLASSES, l == DEPTH - 1u); }
-fn weightSize(l: u32) -> u32 { return padded(fanOut(l)) * quads(fanIn(l)); }
-fn weightOffset(l: u32) -> u32 { return select(weightSize(0u) + (l - 1u) * weightSize(1u), 0u, l == 0u); }
-fn parameterSize() -> u32 { return weightOffset(DEPTH - 1u) + weightSize(DEPTH - 1u); }
-fn velocityOffset(l: u32) -> u32 { return parameterSize() + weightOffset(l); }
-fn featureOffset(l: u32) -> u32 {
-  return 2u * parameterSize() + select(padded(SAMPLES) * (quads(INPUTS) + (l - 1u) * quads(WIDTH)), 0u, l == 0u);
-}
-fn targetOffset() -> u32 { return featureOffset(DEPTH) + padded(SAMPLES) * quads(CLASSES); }
-fn gradientOffset(slot: u32) -> u32 {
-  return targetOffset() + padded(SAMPLES) * (quads(CLASSES) + slot * quads(max(WIDTH, CLASSES)));
-}
+fn weightOffset(l: u32) -> u32 { return select(regions.firstWeight + (l - 1u) * regions.hiddenWeight, 0u, l == 0u); }
+fn velocityOffset(l: u32) -> u32 { return regions.parameters + weightOffset(l); }
+fn featureOffset(l: u32) -> u32 { return select(regions.features1 + (l - 1u) * regions.featureSize, regions.features0, l == 0u); }
+fn targetOffset() -> u32 { return regions.targets; }
+fn gradientOffset(slot: u32) -> u32 { return regions.gradients + slot * regions.gradientSize; }
 
 // A product's output is shared out in tiles of 4 rows x 1 vec4; tile t of a rows x columnQuads output.
 fn tileOrigin(tile: u32, columnQuads: u32) -> vec2u { return vec2u(4u * (tile / columnQuads), tile % columnQuads); }

@@ -88,6 +88,7 @@ export class Gpu {
    * A uniform buffer holding `values` in the layout of the shader's `values` struct (webgpu-utils reads it from the
    * WGSL), for @group(1) @binding(0). Numbers that change from call to call live here, not in the constants, so they
    * compile nothing; each distinct set is made once and kept, immutable, so replaying a step writes nothing.
+   * The buffer stays valid until trim(), or until 1024 newer sets have pushed it out: use it for the dispatch at hand.
    */
   values(shader: ShaderFile, values: Record<string, number>): GPUBuffer {
     let view = this.valueViews.get(shader.source);

@@ -67,9 +67,19 @@ const LARGE: MatmulShapeCase[] = [
   { label: 'small M large K', m: 10, n: 512, k: 16384, transposeA: true },
 ];
 
+// The README's MNIST MLP (784 -> 128 x 4 -> 4) at batch 100, the shapes every mini-batch study runs: the first and a
+// hidden layer's forward Z W^T, a hidden layer's dZ = G W, and the weight gradients dW = G^T Z of both.
+const MLP: MatmulShapeCase[] = [
+  { label: 'mlp forward first', m: 100, n: 128, k: 784, transposeB: true, quick: true },
+  { label: 'mlp forward hidden', m: 100, n: 128, k: 128, transposeB: true },
+  { label: 'mlp dZ hidden', m: 100, n: 128, k: 128 },
+  { label: 'mlp dW first', m: 128, n: 784, k: 100, transposeA: true },
+  { label: 'mlp dW hidden', m: 128, n: 128, k: 100, transposeA: true },
+];
+
 /** Every case: each shape's baseline, then the planned kernel (so its ratio to the baseline is known when it is printed). */
 export function matmulCases(): MatmulCase[] {
-  return [...SQUARE, ...DLN, ...LARGE].flatMap((shape) =>
+  return [...SQUARE, ...DLN, ...LARGE, ...MLP].flatMap((shape) =>
     ([BASELINE_KERNEL, 'plan'] as const).map((kernel) => ({
       name: `${shape.label} ${kernel}`,
       shape: shape.label,

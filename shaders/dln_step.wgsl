@@ -12,6 +12,7 @@
 // and the padding lets all three products load whole vec4s: 8 loads for each 64 fma of a 4x4 output tile.
 // Regions, where engine/fused-step.ts (layoutOf) puts them, in vec4s: the weights W_1 .. W_L (out x in); their
 // velocities; the features Z_0 (the data) .. Z_L; the targets Y (one-hot); two gradient slots.
+//! include weight_decay.wgsl
 
 struct Params {
   steps: u32,
@@ -37,7 +38,6 @@ override INPUTS: u32;
 override WIDTH: u32;
 override CLASSES: u32;
 override DEPTH: u32;
-override DECOUPLED: bool = false;
 override WORKGROUP_SIZE: u32;
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -119,14 +119,9 @@ fn update(l: u32, gradient: u32, learningRate: f32, lane: u32) {
     }
     for (var r = 0u; r < 4u; r++) {
       let index = (origin.x + r) * inQuads + origin.y;
-      var w = work[weightOffset(l) + index];
-      var change = dW[r];
-      if (DECOUPLED) {
-        w = w * (1.0 - learningRate * params.weightDecay);
-      } else {
-        change = fma(vec4f(params.weightDecay), w, change);
-      }
-      let v = fma(vec4f(params.momentum), work[velocityOffset(l) + index], change);
+      let decayed = decay4(work[weightOffset(l) + index], dW[r], learningRate, params.weightDecay);
+      let w = decayed[0];
+      let v = fma(vec4f(params.momentum), work[velocityOffset(l) + index], decayed[1]);
       work[velocityOffset(l) + index] = v;
       work[weightOffset(l) + index] = w - learningRate * v;
     }

@@ -10,3 +10,11 @@ fn decay(w: f32, g: f32, learningRate: f32, weightDecay: f32) -> vec2f {
   }
   return vec2f(w, fma(weightDecay, w, g));
 }
+
+// The same for four weights at once (the fused DLN step): columns 0 and 1 are w and g.
+fn decay4(w: vec4f, g: vec4f, learningRate: f32, weightDecay: f32) -> mat2x4f {
+  if (DECOUPLED) {
+    return mat2x4f(w * (1.0 - learningRate * weightDecay), g);
+  }
+  return mat2x4f(w, fma(vec4f(weightDecay), w, g));
+}

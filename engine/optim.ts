@@ -3,7 +3,7 @@
 // (the weights shrunk directly: AdamW, and the same for SGD).
 import { makeShaderDataDefinitions, makeStructuredView } from 'webgpu-utils';
 import type { Gpu } from './gpu';
-import { SETTINGS, type Choice } from './settings';
+import { checkSetting, SETTINGS, type Choice, type SettingName } from './settings';
 import type { Tensor } from './tensor';
 import { fill } from './ops/fill';
 import { assertSameShape } from './tensor';
@@ -23,6 +23,11 @@ export interface Optimizer {
 /** Every optimiser's settings; each reads the ones it uses. */
 export interface OptimizerOptions extends SgdOptions, AdamOptions {
   optimizer: Choice<'optimizer'>;
+}
+
+/** Checks hyper-parameters against the settings table's ranges, naming the optimiser (the one definition of each range). */
+function checkRanges(optimizer: string, values: Partial<Record<SettingName, number>>): void {
+  for (const [name, value] of Object.entries(values)) checkSetting(name as SettingName, value, `${optimizer}: ${name}`);
 }
 
 /** The optimiser `options.optimizer` names. Create outside any scope: its state lives as long as it does. */
@@ -71,9 +76,7 @@ export class Sgd implements Optimizer {
     this.momentum = options.momentum ?? 0;
     this.weightDecay = options.weightDecay ?? 0;
     this.decoupledWeightDecay = options.decoupledWeightDecay ?? false;
-    for (const [name, value] of Object.entries({ learningRate: this.learningRate, momentum: this.momentum, weightDecay: this.weightDecay })) {
-      if (!Number.isFinite(value) || value < 0) throw new Error(`Sgd: ${name} must be a finite number >= 0, got ${value}`);
-    }
+    checkRanges('Sgd', { lr: this.learningRate, momentum: this.momentum, weightDecay: this.weightDecay });
     this.velocities = params.map((param) => fill(this.gpu, param.shape, 0, `${param.label} velocity`));
     const usage = GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST;
     this.hyperparameterBuffer = this.gpu.pool.acquire(this.hyperparameters.arrayBuffer.byteLength, usage, 'sgd hyperparameters');
@@ -146,12 +149,7 @@ export class Adam implements Optimizer {
     this.eps = options.adamEps ?? SETTINGS.adamEps.default;
     this.weightDecay = options.weightDecay ?? 0;
     this.decoupledWeightDecay = options.decoupledWeightDecay ?? false;
-    for (const [name, value] of Object.entries({ beta1: this.beta1, beta2: this.beta2 })) {
-      if (!(value >= 0 && value < 1)) throw new Error(`Adam: ${name} must be in [0, 1), got ${value}`);
-    }
-    for (const [name, value] of Object.entries({ learningRate: this.learningRate, eps: this.eps, weightDecay: this.weightDecay })) {
-      if (!Number.isFinite(value) || value < 0) throw new Error(`Adam: ${name} must be a finite number >= 0, got ${value}`);
-    }
+    checkRanges('Adam', { lr: this.learningRate, beta1: this.beta1, beta2: this.beta2, adamEps: this.eps, weightDecay: this.weightDecay });
     this.moments = params.map((param) => ({
       first: fill(this.gpu, param.shape, 0, `${param.label} m`),
       second: fill(this.gpu, param.shape, 0, `${param.label} v`),

@@ -1,6 +1,6 @@
 // Bad input fails loudly, with a message that names the problem.
 import { describe, expect, it } from 'vitest';
-import { add, matmul, mseLoss, Sgd, sum, valueAndGrad } from '../engine';
+import { Adam, add, matmul, mseLoss, Sgd, sum, valueAndGrad } from '../engine';
 import { elementwise, ELEMENTWISE_OPS } from '../engine/ops/elementwise';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +23,10 @@ describe('errors', () => {
     expect(() => mseLoss(a, b)).toThrow('mseLoss: shapes [2,3] and [3,2] differ');
     const optimiser = new Sgd([a], { learningRate: 0.1 });
     expect(() => optimiser.step([b])).toThrow('Sgd.step (tensor): shapes [2,3] and [3,2] differ');
+    // The optimisers' hyper-parameters are held to the settings table's ranges.
+    expect(() => new Sgd([a], { learningRate: 0.1, momentum: 1 })).toThrow('Sgd: momentum must be a number in [0, 1), got 1');
+    expect(() => new Adam([a], { learningRate: 0.1, beta2: 1 })).toThrow('Adam: beta2 must be a number in [0, 1), got 1');
+    expect(() => new Adam([a], { learningRate: -1 })).toThrow('Adam: lr must be a finite number > 0, got -1');
   });
 
   it('empty tensors and bad shapes are refused', () => {

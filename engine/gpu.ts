@@ -10,12 +10,14 @@ import type { Tape } from './tape';
 /** A loop that never reads back still submits now and then, so one command buffer cannot grow without bound. */
 const MAX_PENDING_DISPATCHES = 4096;
 
-/** One dispatch as Gpu.dispatch received it. */
+/** One dispatch as Gpu.dispatch received it, with the bind groups it made of them: enough to encode it again. */
 export interface RecordedDispatch {
   kernel: Kernel;
   buffers: GPUBuffer[];
   workgroups: [number, number, number];
   values?: GPUBuffer;
+  /** @group(0) of `buffers`, then @group(1) of `values` when given. */
+  bindGroups: GPUBindGroup[];
 }
 
 /** Bind groups kept at most; a training step reuses the same few dozen, so this only bounds long-lived use. */
@@ -36,6 +38,8 @@ export class Gpu {
   private nextBufferId = 0;
   /** Immutable uniform buffers of per-call values, by shader and values; least recently used first. */
   private readonly valueSets = new Map<string, GPUBuffer>();
+  /** Value buffers a compiled step replays, with how many steps do: never destroyed while pinned. */
+  private readonly pinned = new Map<GPUBuffer, number>();
   private readonly valueViews = new Map<string, StructuredView>();
   private readonly scopes: Tensor[][] = [];
   private encoder: GPUCommandEncoder | null = null;
@@ -88,7 +92,8 @@ export class Gpu {
    * A uniform buffer holding `values` in the layout of the shader's `values` struct (webgpu-utils reads it from the
    * WGSL), for @group(1) @binding(0). Numbers that change from call to call live here, not in the constants, so they
    * compile nothing; each distinct set is made once and kept, immutable, so replaying a step writes nothing.
-   * The buffer stays valid until trim(), or until 1024 newer sets have pushed it out: use it for the dispatch at hand.
+   * The buffer stays valid until trim(), or until 1024 newer sets have pushed it out, unless pin()ned: use it for the
+   * dispatch at hand.
    */
   values(shader: ShaderFile, values: Record<string, number>): GPUBuffer {
     let view = this.valueViews.get(shader.source);
@@ -114,6 +119,7 @@ export class Gpu {
       buffer.unmap();
       for (const [oldest, old] of this.valueSets) {
         if (this.valueSets.size < VALUE_SETS_LIMIT) break;
+        if (this.pinned.has(old)) continue;
         if (this.pendingBuffers.has(old)) this.flush();
         old.destroy();
         this.valueSets.delete(oldest);
@@ -131,9 +137,25 @@ export class Gpu {
     this.flush(); // a recorded command may use a free buffer, and must reach the queue before its destroy()
     this.pool.trim();
     this.kernels.trim();
-    for (const buffer of this.valueSets.values()) buffer.destroy();
-    this.valueSets.clear();
+    for (const [key, buffer] of this.valueSets) {
+      if (this.pinned.has(buffer)) continue;
+      buffer.destroy();
+      this.valueSets.delete(key);
+    }
     this.bindGroups.clear();
+  }
+
+  /** Keeps value buffers (from values()) alive until unpin(): a compiled step replays them step after step. */
+  pin(buffers: Iterable<GPUBuffer>): void {
+    for (const buffer of buffers) this.pinned.set(buffer, (this.pinned.get(buffer) ?? 0) + 1);
+  }
+
+  unpin(buffers: Iterable<GPUBuffer>): void {
+    for (const buffer of buffers) {
+      const count = this.pinned.get(buffer) ?? 0;
+      if (count <= 1) this.pinned.delete(buffer);
+      else this.pinned.set(buffer, count - 1);
+    }
   }
 
   /**
@@ -142,15 +164,28 @@ export class Gpu {
    */
   dispatch(kernel: Kernel, buffers: GPUBuffer[], workgroups: [number, number?, number?], values?: GPUBuffer): void {
     this.throwIfFailed();
+    const bindGroups = [this.bindGroup(kernel, 0, buffers), ...(values ? [this.bindGroup(kernel, 1, [values])] : [])];
+    this.encode([{ kernel, buffers: [...buffers], workgroups: [workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1], values, bindGroups }]);
+  }
+
+  /** Records recorded dispatches again, as they were: no bind group looked up, nothing created (engine/compiled-step.ts). */
+  replay(dispatches: readonly RecordedDispatch[]): void {
+    this.throwIfFailed();
+    this.encode(dispatches);
+  }
+
+  private encode(dispatches: readonly RecordedDispatch[]): void {
     const pass = this.computePass();
-    pass.setPipeline(kernel.pipeline);
-    pass.setBindGroup(0, this.bindGroup(kernel, 0, buffers));
-    if (values) pass.setBindGroup(1, this.bindGroup(kernel, 1, [values]));
-    pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
-    this.recording?.push({ kernel, buffers: [...buffers], workgroups: [workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1], values });
-    for (const buffer of buffers) this.pendingBuffers.add(buffer);
-    if (values) this.pendingBuffers.add(values);
-    if (++this.pendingDispatches >= MAX_PENDING_DISPATCHES) this.flush();
+    for (const dispatch of dispatches) {
+      pass.setPipeline(dispatch.kernel.pipeline);
+      dispatch.bindGroups.forEach((bindGroup, index) => pass.setBindGroup(index, bindGroup));
+      pass.dispatchWorkgroups(...dispatch.workgroups);
+      this.recording?.push(dispatch);
+      for (const buffer of dispatch.buffers) this.pendingBuffers.add(buffer);
+      if (dispatch.values) this.pendingBuffers.add(dispatch.values);
+    }
+    this.pendingDispatches += dispatches.length;
+    if (this.pendingDispatches >= MAX_PENDING_DISPATCHES) this.flush();
   }
 
   /** Records a GPU-side copy of the first `byteLength` bytes of `source` into `destination`. */

@@ -15,9 +15,52 @@ import adamShader from '../shaders/adam.wgsl';
 export interface Optimizer {
   /** Changed freely between steps (e.g. by a schedule); reaches the GPU with the next step. */
   learningRate: number;
-  /** Updates every parameter in place from its gradient: one dispatch per parameter, nothing read back. */
+  /** Updates every parameter in place from its gradient: prepareStep(), then encodeStep(grads). */
   step(grads: readonly Tensor[]): void;
+  /**
+   * The host's share of a step, which a replayed step (engine/compiled-step.ts) repeats on its own: writes this
+   * step's hyper-parameters (the learning rate, Adam's bias corrections) to the uniform the update kernels read.
+   */
+  prepareStep(): void;
+  /** The GPU's share: one dispatch per parameter, reading the hyper-parameters prepareStep() wrote; nothing read back. */
+  encodeStep(grads: readonly Tensor[]): void;
   dispose(): void;
+}
+
+/** The optimisers' common part: the checks, and step() as prepareStep() then encodeStep(). */
+abstract class FusedOptimizer implements Optimizer {
+  protected readonly gpu: Gpu;
+
+  constructor(
+    private readonly name: string,
+    protected readonly params: readonly Tensor[],
+    public learningRate: number,
+  ) {
+    if (params.length === 0) throw new Error(`${name}: no parameters given`);
+    this.gpu = params[0].gpu;
+  }
+
+  step(grads: readonly Tensor[]): void {
+    this.prepareStep();
+    this.encodeStep(grads);
+  }
+
+  encodeStep(grads: readonly Tensor[]): void {
+    if (grads.length !== this.params.length) throw new Error(`${this.name}.step: ${grads.length} gradients for ${this.params.length} parameters`);
+    this.params.forEach((param, index) => assertSameShape(`${this.name}.step (${param.label})`, param, grads[index]));
+    this.params.forEach((param, index) => this.encodeUpdate(param, grads[index], index));
+  }
+
+  /** Checks the learning rate, then writes the step's hyper-parameters. */
+  prepareStep(): void {
+    if (!Number.isFinite(this.learningRate)) throw new Error(`${this.name}: learningRate must be finite, got ${this.learningRate}`);
+    this.writeHyperparameters();
+  }
+
+  abstract dispose(): void;
+  protected abstract writeHyperparameters(): void;
+  /** Records the update of the `index`-th parameter from its gradient. */
+  protected abstract encodeUpdate(param: Tensor, grad: Tensor, index: number): void;
 }
 
 /** Every optimiser's settings; each reads the ones it uses. */
@@ -54,25 +97,18 @@ export interface SgdOptions {
   decoupledWeightDecay?: boolean;
 }
 
-export class Sgd implements Optimizer {
-  learningRate: number;
+export class Sgd extends FusedOptimizer {
   readonly momentum: number;
   readonly weightDecay: number;
   readonly decoupledWeightDecay: boolean;
-  private readonly gpu: Gpu;
   private readonly velocities: Tensor[];
   private readonly hyperparameters = makeStructuredView(makeShaderDataDefinitions(sgdShader.source).uniforms.hyper);
   private readonly hyperparameterBuffer: GPUBuffer;
   private uploaded: number[] = [];
 
   /** Create outside any scope: the momentum buffers live as long as the optimiser. */
-  constructor(
-    private readonly params: readonly Tensor[],
-    options: SgdOptions,
-  ) {
-    if (params.length === 0) throw new Error('Sgd: no parameters given');
-    this.gpu = params[0].gpu;
-    this.learningRate = options.learningRate;
+  constructor(params: readonly Tensor[], options: SgdOptions) {
+    super('Sgd', params, options.learningRate);
     this.momentum = options.momentum ?? 0;
     this.weightDecay = options.weightDecay ?? 0;
     this.decoupledWeightDecay = options.decoupledWeightDecay ?? false;
@@ -82,14 +118,13 @@ export class Sgd implements Optimizer {
     this.hyperparameterBuffer = this.gpu.pool.acquire(this.hyperparameters.arrayBuffer.byteLength, usage, 'sgd hyperparameters');
   }
 
-  step(grads: readonly Tensor[]): void {
-    if (grads.length !== this.params.length) throw new Error(`Sgd.step: ${grads.length} gradients for ${this.params.length} parameters`);
-    this.uploadHyperparameters();
-    this.params.forEach((param, index) => {
-      assertSameShape(`Sgd.step (${param.label})`, param, grads[index]);
-      const buffers = [this.hyperparameterBuffer, param.buffer, grads[index].buffer, this.velocities[index].buffer];
-      launch(this.gpu, sgdShader, { constants: { COUNT: param.size, DECOUPLED: this.decoupledWeightDecay }, buffers, items: param.size });
-    });
+  /** Only when they changed, so a constant learning rate costs no queue write. */
+  protected writeHyperparameters(): void {
+    const values = [this.learningRate, this.momentum, this.weightDecay];
+    if (values.every((value, index) => value === this.uploaded[index])) return;
+    this.hyperparameters.set({ learningRate: values[0], momentum: values[1], weightDecay: values[2] });
+    this.gpu.write(this.hyperparameterBuffer, new Uint8Array(this.hyperparameters.arrayBuffer));
+    this.uploaded = values;
   }
 
   dispose(): void {
@@ -97,14 +132,9 @@ export class Sgd implements Optimizer {
     this.gpu.pool.release(this.hyperparameterBuffer);
   }
 
-  /** Writes the hyperparameters only when they changed, so a constant learning rate costs no queue write. */
-  private uploadHyperparameters(): void {
-    const values = [this.learningRate, this.momentum, this.weightDecay];
-    if (values.every((value, index) => value === this.uploaded[index])) return;
-    if (!Number.isFinite(this.learningRate)) throw new Error(`Sgd: learningRate must be finite, got ${this.learningRate}`);
-    this.hyperparameters.set({ learningRate: values[0], momentum: values[1], weightDecay: values[2] });
-    this.gpu.write(this.hyperparameterBuffer, new Uint8Array(this.hyperparameters.arrayBuffer));
-    this.uploaded = values;
+  protected encodeUpdate(param: Tensor, grad: Tensor, index: number): void {
+    const buffers = [this.hyperparameterBuffer, param.buffer, grad.buffer, this.velocities[index].buffer];
+    launch(this.gpu, sgdShader, { constants: { COUNT: param.size, DECOUPLED: this.decoupledWeightDecay }, buffers, items: param.size });
   }
 }
 
@@ -122,8 +152,7 @@ export interface AdamOptions {
 }
 
 /** Adam with bias correction, and AdamW with decoupledWeightDecay (torch.optim.Adam and AdamW). */
-export class Adam implements Optimizer {
-  learningRate: number;
+export class Adam extends FusedOptimizer {
   readonly beta1: number;
   readonly beta2: number;
   readonly eps: number;
@@ -131,19 +160,13 @@ export class Adam implements Optimizer {
   readonly decoupledWeightDecay: boolean;
   /** Steps taken: the bias corrections depend on it. */
   steps = 0;
-  private readonly gpu: Gpu;
   private readonly moments: { first: Tensor; second: Tensor }[];
   private readonly hyperparameters = makeStructuredView(makeShaderDataDefinitions(adamShader.source).uniforms.hyper);
   private readonly hyperparameterBuffer: GPUBuffer;
 
   /** Create outside any scope: the moment buffers live as long as the optimiser. */
-  constructor(
-    private readonly params: readonly Tensor[],
-    options: AdamOptions,
-  ) {
-    if (params.length === 0) throw new Error('Adam: no parameters given');
-    this.gpu = params[0].gpu;
-    this.learningRate = options.learningRate;
+  constructor(params: readonly Tensor[], options: AdamOptions) {
+    super('Adam', params, options.learningRate);
     this.beta1 = options.beta1 ?? SETTINGS.beta1.default;
     this.beta2 = options.beta2 ?? SETTINGS.beta2.default;
     this.eps = options.adamEps ?? SETTINGS.adamEps.default;
@@ -158,21 +181,14 @@ export class Adam implements Optimizer {
     this.hyperparameterBuffer = this.gpu.pool.acquire(this.hyperparameters.arrayBuffer.byteLength, usage, 'adam hyperparameters');
   }
 
-  step(grads: readonly Tensor[]): void {
-    if (grads.length !== this.params.length) throw new Error(`Adam.step: ${grads.length} gradients for ${this.params.length} parameters`);
-    if (!Number.isFinite(this.learningRate)) throw new Error(`Adam: learningRate must be finite, got ${this.learningRate}`);
+  /** Counts the step, for its bias-corrected step size. */
+  protected writeHyperparameters(): void {
     this.steps += 1;
     const { learningRate, beta1, beta2, eps, weightDecay } = this;
     const stepSize = learningRate / (1 - beta1 ** this.steps);
     const sqrtCorrection2 = Math.sqrt(1 - beta2 ** this.steps);
     this.hyperparameters.set({ learningRate, beta1, beta2, eps, weightDecay, stepSize, sqrtCorrection2 });
     this.gpu.write(this.hyperparameterBuffer, new Uint8Array(this.hyperparameters.arrayBuffer));
-    this.params.forEach((param, index) => {
-      assertSameShape(`Adam.step (${param.label})`, param, grads[index]);
-      const { first, second } = this.moments[index];
-      const buffers = [this.hyperparameterBuffer, param.buffer, grads[index].buffer, first.buffer, second.buffer];
-      launch(this.gpu, adamShader, { constants: { COUNT: param.size, DECOUPLED: this.decoupledWeightDecay }, buffers, items: param.size });
-    });
   }
 
   dispose(): void {
@@ -181,5 +197,11 @@ export class Adam implements Optimizer {
       second.dispose();
     }
     this.gpu.pool.release(this.hyperparameterBuffer);
+  }
+
+  protected encodeUpdate(param: Tensor, grad: Tensor, index: number): void {
+    const { first, second } = this.moments[index];
+    const buffers = [this.hyperparameterBuffer, param.buffer, grad.buffer, first.buffer, second.buffer];
+    launch(this.gpu, adamShader, { constants: { COUNT: param.size, DECOUPLED: this.decoupledWeightDecay }, buffers, items: param.size });
   }
 }

@@ -24,6 +24,8 @@ export interface PoolStats {
 export class BufferPool {
   private readonly freeLists = new Map<string, GPUBuffer[]>();
   private readonly handedOut = new Set<GPUBuffer>();
+  /** While not null, released buffers stay handed out and gather here instead (hold()). */
+  private held: Set<GPUBuffer> | null = null;
   private created = 0;
   private bytesCreated = 0;
   private bytesHeld = 0;
@@ -39,11 +41,33 @@ export class BufferPool {
   }
 
   release(buffer: GPUBuffer): void {
-    if (!this.handedOut.delete(buffer)) throw new Error(`buffer "${buffer.label}" released twice or not from this pool`);
+    if (!this.handedOut.has(buffer) || this.held?.has(buffer)) throw new Error(`buffer "${buffer.label}" released twice or not from this pool`);
+    if (this.held) {
+      this.held.add(buffer);
+      return;
+    }
+    this.handedOut.delete(buffer);
     const listKey = key(buffer.size, buffer.usage);
     const list = this.freeLists.get(listKey) ?? [];
     list.push(buffer);
     this.freeLists.set(listKey, list);
+  }
+
+  /**
+   * Until endHold(), released buffers are not handed out again: every tensor made meanwhile has a buffer of its own,
+   * so a recorded sequence of dispatches (engine/compiled-step.ts) can run again on the same buffers. endHold()
+   * hands the released ones to the caller, who keeps them from everyone else until it releases them.
+   */
+  hold(): void {
+    if (this.held) throw new Error('BufferPool.hold: already holding');
+    this.held = new Set();
+  }
+
+  endHold(): GPUBuffer[] {
+    if (!this.held) throw new Error('BufferPool.endHold: not holding');
+    const held = [...this.held];
+    this.held = null;
+    return held;
   }
 
   stats(): PoolStats {

@@ -6,6 +6,7 @@ import { MetricsStage, type NetworkMetrics } from './metrics/layers';
 import { FusedLinearSteps, fusedStepUnsupported } from './fused-step';
 import { gatherRows } from './ops/gather';
 import { mseLoss, softmaxCrossEntropy } from './ops/loss';
+import { CompiledStep } from './compiled-step';
 import { createOptimizer, type Optimizer, type OptimizerOptions } from './optim';
 import { Random } from './random';
 import { valueAndGrad } from './tape';
@@ -36,6 +37,8 @@ export interface TrainOptions extends OptimizerOptions {
   metricsEvery: number;
   /** Take full-batch steps of a small linear MSE network as single dispatches (engine/fused-step.ts); default true. */
   fusedSteps?: boolean;
+  /** Record the tape's first step and replay it after (engine/compiled-step.ts); default true. */
+  compiledSteps?: boolean;
 }
 
 export interface TrainData {
@@ -90,6 +93,8 @@ export class TrainingSession {
   private readonly stage: MetricsStage;
   private readonly lastFinite: Tensor[];
   private readonly batch: { indices: Tensor; order: Float32Array; random: Random; size: number } | null;
+  /** The tape's step, recorded at the first step and replayed at the others; null until then, or when not compiled. */
+  private compiled: CompiledStep | null = null;
 
   constructor(
     private readonly gpu: Gpu,
@@ -103,7 +108,8 @@ export class TrainingSession {
     const declined =
       batchSize < N ? 'mini-batches' : options.fusedSteps === false ? 'fused steps switched off' : fusedStepUnsupported(network, data.inputs, options);
     const fusable = declined === null;
-    this.path = fusable ? 'fused steps (engine/fused-step.ts), many steps per dispatch' : `the tape (engine/tape.ts), not fused steps: ${declined}`;
+    const compiled = options.compiledSteps === false ? '' : ', recorded once and replayed (engine/compiled-step.ts)';
+    this.path = fusable ? 'fused steps (engine/fused-step.ts), many steps per dispatch' : `the tape (engine/tape.ts)${compiled}, not fused steps: ${declined}`;
     this.fused = fusable ? new FusedLinearSteps(gpu, network, data.inputs, data.targets, options) : null;
     this.optimizer = fusable ? null : createOptimizer(parameters, options);
     this.stage = new MetricsStage(gpu, data.labels, data.classes);
@@ -141,11 +147,11 @@ export class TrainingSession {
       const optimizer = this.optimizer!;
       for (; this.step < end; this.step++) {
         optimizer.learningRate = learningRateAt(this.step, this.options);
-        this.gpu.scope(() => {
-          const { inputs, targets } = this.nextBatch();
-          const { grads } = valueAndGrad(this.network.parameters, () => this.lossOf(this.network.forward(inputs), targets));
-          optimizer.step(grads);
-        });
+        optimizer.prepareStep();
+        this.uploadBatch();
+        if (this.compiled) this.compiled.replay();
+        else if (this.options.compiledSteps === false) this.encodeTapeStep(optimizer);
+        else this.compiled = CompiledStep.record(this.gpu, () => this.encodeTapeStep(optimizer));
         this.gpu.flush();
       }
     }
@@ -169,6 +175,7 @@ export class TrainingSession {
   }
 
   dispose(): void {
+    this.compiled?.dispose();
     this.optimizer?.dispose();
     this.fused?.dispose();
     this.stage.dispose();
@@ -188,14 +195,29 @@ export class TrainingSession {
     }
   }
 
-  /** The whole data set, or the next mini-batch of a shuffled epoch (reshuffled as each epoch starts). */
-  private nextBatch(): { inputs: Tensor; targets: Tensor } {
-    if (!this.batch) return this.data;
+  /** The GPU's share of a tape step: the batch's rows, forward, backward and the update, every tensor disposed. */
+  private encodeTapeStep(optimizer: Optimizer): void {
+    this.gpu.scope(() => {
+      const { inputs, targets } = this.batchRows();
+      const { grads } = valueAndGrad(this.network.parameters, () => this.lossOf(this.network.forward(inputs), targets));
+      optimizer.encodeStep(grads);
+    });
+  }
+
+  /** With mini-batches, writes this step's indices: the next of a shuffled epoch (reshuffled as each epoch starts). */
+  private uploadBatch(): void {
+    if (!this.batch) return;
     const { indices, order, random, size } = this.batch;
     const N = order.length;
     const start = (this.step * size) % N;
     if (start < size) order.set(random.permutation(N));
     this.gpu.upload(indices, epochSlice(order, start, size));
+  }
+
+  /** The whole data set, or the rows of the batch's indices. */
+  private batchRows(): { inputs: Tensor; targets: Tensor } {
+    if (!this.batch) return this.data;
+    const { indices } = this.batch;
     return { inputs: gatherRows(this.data.inputs, indices), targets: gatherRows(this.data.targets, indices) };
   }
 

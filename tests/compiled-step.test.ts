@@ -1,0 +1,78 @@
+// Compiled steps (engine/compiled-step.ts) against the tape they were recorded from: the same weights after 100
+// steps of every model kind, loss and optimiser, and a replayed step that creates nothing.
+import { describe, expect, it, vi } from 'vitest';
+import { TrainingSession } from '../engine';
+import { initialWeights, referenceConfig, syntheticDataset, trainOptions, uploadExperiment, type ExperimentConfig } from '../engine/experiment';
+import { useGpu } from './gpu';
+
+const gpu = useGpu();
+
+const BASE: ExperimentConfig = { ...referenceConfig, dataset: 'gaussian', samples: 40, dim: 12, classes: 4, width: 16, depth: 4, steps: 100, tol: 0 };
+
+/** Every parameter after `config.steps` steps, compiled or through the tape every step, from the same start. */
+async function trainedParameters(config: ExperimentConfig, compiledSteps: boolean): Promise<{ parameters: Float32Array[]; session: string }> {
+  const g = gpu();
+  const dataset = syntheticDataset(config);
+  const uploaded = uploadExperiment(g, dataset, initialWeights(config, dataset), config);
+  const session = new TrainingSession(g, uploaded.data, uploaded.network, { ...trainOptions(config), compiledSteps, fusedSteps: false });
+  try {
+    await session.advance(config.steps);
+    return { parameters: await Promise.all(uploaded.network.parameters.map((p) => p.read())), session: session.path };
+  } finally {
+    session.dispose();
+    uploaded.dispose();
+  }
+}
+
+describe('compiled steps', () => {
+  const cases: [string, Partial<ExperimentConfig>][] = [
+    ['linear, MSE, full batch, SGD with momentum and weight decay', { momentum: 0.9, weightDecay: 1e-3, alpha: 1, lr: 0.05 }],
+    ['linear, cross-entropy, mini-batches, Adam', { loss: 'ce', batchSize: 12, optimizer: 'adam', lr: 1e-3 }],
+    [
+      'mlp, cross-entropy, mini-batches, SGD with momentum and weight decay',
+      { model: 'mlp', init: 'default', loss: 'ce', batchSize: 10, momentum: 0.9, weightDecay: 1e-4, lr: 0.05 },
+    ],
+    ['mlp, MSE, full batch, AdamW', { model: 'mlp', init: 'default', optimizer: 'adamw', lr: 1e-3, weightDecay: 1e-2, alpha: 1 }],
+    ['hybrid, MSE, mini-batches, SGD', { model: 'hybrid', hybridLayers: 2, batchSize: 8, lr: 0.01, alpha: 1 }],
+    ['hybrid, cross-entropy, full batch, Adam', { model: 'hybrid', loss: 'ce', optimizer: 'adam', lr: 1e-3 }],
+  ];
+  for (const [name, change] of cases) {
+    it(`give the tape's weights after 100 steps: ${name}`, async () => {
+      const config = { ...BASE, ...change };
+      const replayed = await trainedParameters(config, true);
+      const taped = await trainedParameters(config, false);
+      expect(replayed.session).toMatch(/recorded once and replayed/);
+      expect(taped.session).not.toMatch(/replayed/);
+      const initial = initialWeights(config, syntheticDataset(config));
+      const moved = replayed.parameters[0].some((w, i) => Math.abs(w - Math.fround(initial[0].data[i])) > 1e-4);
+      expect(moved, 'W1 moved in training').toBe(true);
+      replayed.parameters.forEach((values, p) => {
+        expect(values.every(Number.isFinite)).toBe(true);
+        // The same kernels in the same order on the same values: equal to the last bit, not only to rounding.
+        expect(Array.from(values), `parameter ${p}`).toEqual(Array.from(taped.parameters[p]));
+      });
+    });
+  }
+
+  it('replays without creating a buffer, pipeline or bind group, and gives its arena back', async () => {
+    const g = gpu();
+    const config: ExperimentConfig = { ...BASE, model: 'mlp', init: 'default', loss: 'ce', batchSize: 10, momentum: 0.9 };
+    const dataset = syntheticDataset(config);
+    const uploaded = uploadExperiment(g, dataset, initialWeights(config, dataset), config);
+    const inUseBefore = g.pool.stats().inUse;
+    const session = new TrainingSession(g, uploaded.data, uploaded.network, { ...trainOptions(config), fusedSteps: false });
+    await session.advance(2); // the first step records, the second replays; the loss readback creates what it needs
+    const [created, compiled] = [g.pool.stats().created, g.kernels.compiled];
+    const createBindGroup = vi.spyOn(g.device, 'createBindGroup');
+    session.encodeSteps(50);
+    expect(createBindGroup, 'bind groups created by 50 replayed steps').not.toHaveBeenCalled();
+    createBindGroup.mockRestore();
+    await session.advance(0);
+    expect(g.pool.stats().created, 'buffers created by 50 replayed steps').toBe(created);
+    expect(g.kernels.compiled, 'pipelines compiled by 50 replayed steps').toBe(compiled);
+    expect(g.pool.stats().inUse, 'the arena and the session hold buffers').toBeGreaterThan(inUseBefore);
+    session.dispose();
+    expect(g.pool.stats().inUse, 'buffers held after dispose').toBe(inUseBefore);
+    uploaded.dispose();
+  });
+});

@@ -1,11 +1,14 @@
 // npm start -- [flags]: train a deep linear network on the GPU, measure every layer, write the results.
 // With no flags it reproduces the reference configuration of METHOD.md. See --help.
 // `sweep ...` runs a grid of such runs (bin/sweep.ts); `sweep report DIR` merges them (bin/sweep-report.ts).
+// `paper ...` reproduces the paper's claims and writes a report (bin/paper.ts); `paper report DIR` merges its shards.
 import { compileMark, Gpu, profileStep, profileTable, runExperiment, TrainingSession, trainOptions, uploadExperiment } from '../engine';
 import { helpText, parseCommandLine } from './flags';
 import { chooseOutDir, writeRun } from './outputs';
 import { describeRun, prepareRun, runContext, type PreparedRun } from './prepare';
 import { Progress } from './progress';
+import { paperHelp, parsePaper, runPaper } from './paper';
+import { buildReport, verdictLines, writeReport } from './paper-report';
 import { parseSweep, runSweep } from './sweep';
 import { reportSweep } from './sweep-report';
 import { fitSummary, layerTable } from './table';
@@ -24,6 +27,7 @@ async function main(args: string[]): Promise<number> {
     );
     return 0;
   }
+  if (args[0] === 'paper') return paper(args.slice(1));
   const commandLine = parseCommandLine(args);
   if (commandLine.help) {
     console.log(helpText());
@@ -60,6 +64,29 @@ async function main(args: string[]): Promise<number> {
   } finally {
     gpu.destroy();
   }
+}
+
+/** `paper [flags]`: train this shard's runs, then (unsharded) write the report; `paper report DIR`: the report alone. */
+async function paper(args: string[]): Promise<number> {
+  const reportOnly = args[0] === 'report';
+  if (reportOnly && args.length !== 2) throw new Error('usage: npm start -- paper report DIR');
+  const command = reportOnly ? null : parsePaper(args);
+  if (command?.help) {
+    console.log(paperHelp());
+    return 0;
+  }
+  const started = performance.now();
+  if (command) await runPaper(command);
+  const dir = command?.out ?? args[1];
+  if (command?.shard && command.shard !== '1/1') {
+    console.log(`shard ${command.shard} done; once every shard is, write the report with: npm start -- paper report ${dir}`);
+    return 0;
+  }
+  const report = await buildReport(dir);
+  const written = await writeReport(dir, report);
+  console.log(`\n${verdictLines(report).join('\n')}\n`);
+  console.log(`wrote ${written.join(', ')} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  return 0;
 }
 
 /** --profile: one step to compile every kernel, then one (without the loss readback) recorded and each kernel timed alone. */

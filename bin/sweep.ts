@@ -80,11 +80,14 @@ export function shardRuns(runs: SweepRun[], shard: { index: number; count: numbe
   return runs.filter((_, position) => position % shard.count === shard.index - 1);
 }
 
-/** Runs this shard's part of the sweep; returns how many runs it trained (finished ones are skipped). */
-export async function runSweep(plan: SweepPlan, log: (line: string) => void = console.log): Promise<number> {
+/**
+ * Runs this shard's part of the sweep; returns how many runs it trained (finished ones are skipped). `shared`: a
+ * device the caller keeps (several sweeps in one process then compile each kernel once); otherwise one of its own.
+ */
+export async function runSweep(plan: SweepPlan, log: (line: string) => void = console.log, shared?: Gpu): Promise<number> {
   await writeManifest(plan);
   const mine = shardRuns(sweepRuns(plan.axes), plan.shard);
-  const gpu = await Gpu.create({ log });
+  const gpu = shared ?? (await Gpu.create({ log }));
   let trained = 0;
   try {
     for (const [position, run] of mine.entries()) {
@@ -108,7 +111,7 @@ export async function runSweep(plan: SweepPlan, log: (line: string) => void = co
       trained++;
     }
   } finally {
-    gpu.destroy();
+    if (!shared) gpu.destroy();
   }
   return trained;
 }

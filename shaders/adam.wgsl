@@ -1,11 +1,11 @@
-// One fused Adam step per parameter tensor, one invocation per weight, with PyTorch's semantics:
+// One fused Adam step per parameter tensor, four weights (one vec4) per invocation, with PyTorch's semantics:
 //   coupled (torch.optim.Adam):   g = grad + weightDecay * w
 //   DECOUPLED (torch.optim.AdamW): w = w * (1 - lr * weightDecay);  g = grad
 //   m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2
 //   w = w - stepSize * m / (sqrt(v) / sqrtCorrection2 + eps)
 // where the host passes the bias corrections of step t: stepSize = lr / (1 - beta1^t), sqrtCorrection2 =
 // sqrt(1 - beta2^t), in PyTorch's order of operations. m and v start at zero.
-// The host dispatches ceil(COUNT / WORKGROUP_SIZE) workgroups, 2-D when large (as elementwise.wgsl).
+// The last vec4 may reach past COUNT into the buffers' padding (engine/ops/launch.ts, vec4Items): harmless.
 //! include grid.wgsl
 //! include weight_decay.wgsl
 
@@ -19,23 +19,23 @@ struct Hyperparameters {
   sqrtCorrection2: f32,
 }
 
-override COUNT: u32;
+override COUNT: u32;  // weights
 
 @group(0) @binding(0) var<uniform> hyper: Hyperparameters;
-@group(0) @binding(1) var<storage, read_write> weights: array<f32>;
-@group(0) @binding(2) var<storage, read> grad: array<f32>;
-@group(0) @binding(3) var<storage, read_write> firstMoment: array<f32>;
-@group(0) @binding(4) var<storage, read_write> secondMoment: array<f32>;
+@group(0) @binding(1) var<storage, read_write> weights: array<vec4f>;
+@group(0) @binding(2) var<storage, read> grad: array<vec4f>;
+@group(0) @binding(3) var<storage, read_write> firstMoment: array<vec4f>;
+@group(0) @binding(4) var<storage, read_write> secondMoment: array<vec4f>;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let i = itemIndex(id, groups);
-  if (i >= COUNT) {
+  if (4u * i >= COUNT) {
     return;
   }
-  let decayed = decay(weights[i], grad[i], hyper.learningRate, hyper.weightDecay);
-  let w = decayed.x;
-  let g = decayed.y;
+  let decayed = decay4(weights[i], grad[i], hyper.learningRate, hyper.weightDecay);
+  let w = decayed[0];
+  let g = decayed[1];
   let m = hyper.beta1 * firstMoment[i] + (1.0 - hyper.beta1) * g;
   let v = hyper.beta2 * secondMoment[i] + (1.0 - hyper.beta2) * g * g;
   firstMoment[i] = m;

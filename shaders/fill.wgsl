@@ -1,19 +1,19 @@
-// out[i] = value for i < COUNT, one invocation per element.
+// out[i] = value for i < COUNT, four elements (one vec4) per invocation; the last may reach into the buffer's padding.
 //! include grid.wgsl
 
 struct Values {
   value: f32,
 }
 
-override COUNT: u32;
+override COUNT: u32;  // elements
 
-@group(0) @binding(0) var<storage, read_write> out: array<f32>;
+@group(0) @binding(0) var<storage, read_write> out: array<vec4f>;
 @group(1) @binding(0) var<uniform> values: Values;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let i = itemIndex(id, groups);
-  if (i < COUNT) {
-    out[i] = values.value;
+  if (4u * i < COUNT) {
+    out[i] = vec4f(values.value);
   }
 }

@@ -1,22 +1,31 @@
-// out[r, c] = input[indices[r], c]: picks a mini-batch's rows. One invocation per output element;
-// indices are stored as f32 (exact below 2^24 rows). The host dispatches ceil(ROWS * COLS / WORKGROUP_SIZE)
-// workgroups, 2-D when large (as elementwise.wgsl).
+// out[r, c] = input[indices[r], c]: picks a mini-batch's rows. One invocation per four consecutive outputs (a vec4);
+// indices are stored as f32 (exact below 2^24 rows). The host dispatches ceil(ROWS * COLS / 4) items (launch.ts).
 //! include grid.wgsl
 
 override ROWS: u32;  // rows gathered
 override COLS: u32;
+override WHOLE_VEC4S: bool = COLS % 4u == 0u;  // rows are whole vec4s: one load per invocation, not four
+override ROW_VEC4S: u32 = max(COLS / 4u, 1u);  // a row's vec4s when WHOLE_VEC4S (never 0: a constant division by 0 fails to compile)
 
-@group(0) @binding(0) var<storage, read> input: array<f32>;
+@group(0) @binding(0) var<storage, read> input: array<vec4f>;
 @group(0) @binding(1) var<storage, read> indices: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<vec4f>;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let i = itemIndex(id, groups);
-  if (i >= ROWS * COLS) {
+  if (4u * i >= ROWS * COLS) {
     return;
   }
-  let row = i / COLS;
-  let col = i % COLS;
-  out[i] = input[u32(indices[row]) * COLS + col];
+  if (WHOLE_VEC4S) {
+    out[i] = input[u32(indices[i / ROW_VEC4S]) * ROW_VEC4S + i % ROW_VEC4S];
+    return;
+  }
+  var gathered: vec4f;
+  for (var e = 0u; e < 4u; e++) {
+    let k = min(4u * i + e, ROWS * COLS - 1u);  // past the last output (the buffer's padding): the last again
+    let source = u32(indices[k / COLS]) * COLS + k % COLS;
+    gathered[e] = input[source / 4u][source % 4u];
+  }
+  out[i] = gathered;
 }

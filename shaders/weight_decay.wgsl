@@ -3,15 +3,7 @@
 
 override DECOUPLED: bool = false;
 
-// The weight and the gradient after weight decay, as (w, g).
-fn decay(w: f32, g: f32, learningRate: f32, weightDecay: f32) -> vec2f {
-  if (DECOUPLED) {
-    return vec2f(w * (1.0 - learningRate * weightDecay), g);
-  }
-  return vec2f(w, fma(weightDecay, w, g));
-}
-
-// The same for four weights at once (the fused DLN step): columns 0 and 1 are w and g.
+// Four weights and their gradients after weight decay: columns 0 and 1 are w and g.
 fn decay4(w: vec4f, g: vec4f, learningRate: f32, weightDecay: f32) -> mat2x4f {
   if (DECOUPLED) {
     return mat2x4f(w * (1.0 - learningRate * weightDecay), g);

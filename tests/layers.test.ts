@@ -1,7 +1,7 @@
 // Bias and batch norm: forward against float64 from the definitions, gradients against float64 central
 // differences of the same definitions, running statistics against PyTorch's update rule.
 import { describe, expect, it } from 'vitest';
-import { addBias, BatchNorm, mul, sum, valueAndGrad } from '../engine';
+import { addBias, BatchNorm, mul, sum, sumRows, valueAndGrad } from '../engine';
 import { expectClose, finiteDifferenceGradient, maxAbs, randomMatrix, seededRandom, type Matrix } from './reference';
 import { toTensor, useGpu } from './gpu';
 
@@ -47,6 +47,20 @@ describe('addBias', () => {
       /addBias: needs x of shape \[N, m\] and a bias of shape \[m\], got \[6,4\] and \[5\]/,
     );
   });
+
+  // Rows of whole vec4s (8 columns) and not (5, 3): the kernel takes a different path for each.
+  for (const cols of [8, 5, 3]) {
+    it(`adds the bias and sums the rows of a ${N + 1} x ${cols} matrix`, async () => {
+      const x = randomMatrix(random, N + 1, cols);
+      const bias = randomMatrix(random, 1, cols).data;
+      const g = gpu();
+      const [xT, biasT] = [toTensor(g, x), g.tensor([cols], Float32Array.from(bias))];
+      expectClose(await g.scope(() => addBias(xT, biasT)).read(), addBiasRef(x, bias), { atol: 1e-6 }, 'forward');
+      const columnSums = Array.from({ length: cols }, (_, j) => x.data.reduce((total, v, i) => (i % cols === j ? total + v : total), 0));
+      expectClose(await g.scope(() => sumRows(xT)).read(), columnSums, { atol: 1e-5 }, 'column sums');
+      for (const t of [xT, biasT]) t.dispose();
+    });
+  }
 });
 
 describe('BatchNorm', () => {

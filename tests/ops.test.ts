@@ -143,18 +143,21 @@ describe.each(cases)('$name', ({ name, inputs, gpuOp, cpuOp, constant = [] }) =>
 });
 
 describe('gatherRows', () => {
-  it('picks the indexed rows, repeats included, and refuses a gradient', async () => {
-    const input = randomMatrix(seededRandom(5), 6, 7);
-    const picks = [5, 0, 0, 3];
-    const expected = picks.flatMap((row) => Array.from(input.data.subarray(row * 7, row * 7 + 7)));
-    const g = gpu();
-    const source = toTensor(g, input);
-    const gathered = g.scope(() => gatherRows(source, g.tensor([4], Float32Array.from(picks))));
-    expect(gathered.shape).toEqual([4, 7]);
-    expectClose(await gathered.read(), expected, { atol: 1e-6 }, 'gathered rows');
-    expect(() => valueAndGrad([source], () => sum(gatherRows(source, g.tensor([1], [2]))))).toThrow(/gatherRows: no gradient/);
-    for (const t of [source, gathered]) t.dispose();
-  });
+  // Rows of 7 floats (gathered a float at a time) and of 8 (whole vec4s): the kernel takes a different path for each.
+  for (const cols of [7, 8]) {
+    it(`picks the indexed rows of ${cols} columns, repeats included, and refuses a gradient`, async () => {
+      const input = randomMatrix(seededRandom(5), 6, cols);
+      const picks = [5, 0, 0, 3, 2];
+      const expected = picks.flatMap((row) => Array.from(input.data.subarray(row * cols, (row + 1) * cols)));
+      const g = gpu();
+      const source = toTensor(g, input);
+      const gathered = g.scope(() => gatherRows(source, g.tensor([picks.length], Float32Array.from(picks))));
+      expect(gathered.shape).toEqual([picks.length, cols]);
+      expectClose(await gathered.read(), expected, { atol: 1e-6 }, 'gathered rows');
+      expect(() => valueAndGrad([source], () => sum(gatherRows(source, g.tensor([1], [2]))))).toThrow(/gatherRows: no gradient/);
+      for (const t of [source, gathered]) t.dispose();
+    });
+  }
 });
 
 describe('sum over many workgroups', () => {

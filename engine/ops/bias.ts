@@ -2,7 +2,7 @@
 import { withCodes } from '../shader';
 import { record } from '../tape';
 import type { Tensor } from '../tensor';
-import { launchInto } from './launch';
+import { launchInto, vec4Items } from './launch';
 import biasFile from '../../shaders/bias.wgsl';
 
 /** The ops of shaders/bias.wgsl: an op's code is its place here. */
@@ -17,12 +17,16 @@ export function addBias(x: Tensor, bias: Tensor): Tensor {
   }
   const [rows, cols] = x.shape;
   const constants = { OP: opCode('addBias'), ROWS: rows, COLS: cols };
-  const out = launchInto(x.gpu, shader, x.shape, 'biased', { inputs: [x, bias], constants, items: rows * cols });
+  const out = launchInto(x.gpu, shader, x.shape, 'biased', { inputs: [x, bias], constants, items: vec4Items(rows * cols) });
   return record(out, [x, bias], (gradOutput, needsGrad) => [needsGrad[0] ? gradOutput : null, needsGrad[1] ? sumRows(gradOutput) : null]);
 }
 
 /** The column sums of an N x m matrix, shape [m]. */
 export function sumRows(x: Tensor): Tensor {
   const [rows, cols] = x.shape;
-  return launchInto(x.gpu, shader, [cols], 'row sums', { inputs: [x, x], constants: { OP: opCode('sumRows'), ROWS: rows, COLS: cols }, items: cols });
+  return launchInto(x.gpu, shader, [cols], 'row sums', {
+    inputs: [x, x],
+    constants: { OP: opCode('sumRows'), ROWS: rows, COLS: cols },
+    items: vec4Items(cols),
+  });
 }

@@ -2,7 +2,7 @@
 import { withCodes } from '../shader';
 import { record } from '../tape';
 import { assertSameShape, type Tensor } from '../tensor';
-import { launchInto } from './launch';
+import { launchInto, vec4Items } from './launch';
 import elementwiseFile from '../../shaders/elementwise.wgsl';
 
 /** The ops of shaders/elementwise.wgsl: an op's code is its place here, and the shader sees OP_<NAME>. */
@@ -15,7 +15,7 @@ export function elementwise(op: ElementwiseOp, a: Tensor, b: Tensor, factor = 1,
   const code = ELEMENTWISE_OPS.indexOf(op);
   if (code < 0) throw new Error(`elementwise: unknown op '${op}'; the ops are ${ELEMENTWISE_OPS.join(', ')}`);
   const size = shape.reduce((product, n) => product * n, 1);
-  return launchInto(a.gpu, shader, shape, op, { inputs: [a, b], constants: { OP: code, COUNT: size }, values: { factor }, items: size });
+  return launchInto(a.gpu, shader, shape, op, { inputs: [a, b], constants: { OP: code, COUNT: size }, values: { factor }, items: vec4Items(size) });
 }
 
 /** a + b, same shapes. d/da = d/db = gradOutput. */

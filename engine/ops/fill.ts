@@ -1,11 +1,11 @@
 // fill: a tensor with every element equal to a constant. No gradient: its output depends on no input.
 import type { Gpu } from '../gpu';
 import { validateShape, type Tensor } from '../tensor';
-import { launchInto } from './launch';
+import { launchInto, vec4Items } from './launch';
 import fillShader from '../../shaders/fill.wgsl';
 
 export function fill(gpu: Gpu, shape: readonly number[], value: number, label = 'fill'): Tensor {
   validateShape(shape, label);
   const size = shape.reduce((product, n) => product * n, 1);
-  return launchInto(gpu, fillShader, shape, label, { inputs: [], constants: { COUNT: size }, values: { value }, items: size });
+  return launchInto(gpu, fillShader, shape, label, { inputs: [], constants: { COUNT: size }, values: { value }, items: vec4Items(size) });
 }

@@ -1,7 +1,7 @@
 // gatherRows: the rows of a matrix picked by an index tensor (a mini-batch of the data); shaders/gather.wgsl.
 import { record } from '../tape';
 import type { Tensor } from '../tensor';
-import { launchInto } from './launch';
+import { launchInto, vec4Items } from './launch';
 import gatherShader from '../../shaders/gather.wgsl';
 
 /** out[r, :] = input[indices[r], :] for an R x C input and R' indices (stored as floats, < 2^24). */
@@ -11,7 +11,7 @@ export function gatherRows(input: Tensor, indices: Tensor): Tensor {
   const out = launchInto(input.gpu, gatherShader, [rows, cols], 'gathered rows', {
     inputs: [input, indices],
     constants: { ROWS: rows, COLS: cols },
-    items: rows * cols,
+    items: vec4Items(rows * cols),
   });
   return record(out, [input, indices], () => {
     throw new Error('gatherRows: no gradient; it selects data, not parameters');

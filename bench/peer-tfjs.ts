@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients'; // tfjs-core alone registers no gradients
 import type { MatmulCase } from './cases';
-import { PROBLEM_OPTIONS, trainProblem, type TrainStepCase, type TrainStepMeasurement } from './train-step';
+import { batchRows, trainProblem, type TrainStepCase, type TrainStepMeasurement } from './train-step';
 
 /**
  * Waits until TF.js's own device has finished everything submitted: data() can resolve while earlier work is
@@ -52,21 +52,59 @@ export async function measurePeerMatmul(
   }
 }
 
-/** The same full-batch steps as measureOurTrainStep: MSE, SGD with momentum (tf.train.momentum is PyTorch's rule). */
+/**
+ * The same steps as measureOurTrainStep, by the case's recipe: tf.train.momentum is PyTorch's rule, and coupled weight
+ * decay is the gradient of (lambda / 2) |p|^2 added to the batch's loss; the loss read back leaves it out, as ours.
+ */
 export async function measurePeerTrainStep(c: TrainStepCase, targetMs: number): Promise<TrainStepMeasurement> {
+  const { recipe } = c;
   const problem = trainProblem(c);
   const inputs = tf.tensor2d(problem.inputs, [c.samples, c.dim]);
   const targets = tf.tensor2d(problem.targets, [c.samples, c.classes]);
   const weights = problem.weights.map((w) => tf.variable(tf.tensor2d(Float32Array.from(w.data), [w.rows, w.cols])));
-  const optimizer = tf.train.momentum(PROBLEM_OPTIONS.learningRate, PROBLEM_OPTIONS.momentum);
-  const loss = () => {
-    const output = weights.reduce<tf.Tensor2D>((z, w) => tf.matMul(z, w, false, true), inputs);
-    return tf.div(tf.sum(tf.square(tf.sub(tf.mul(output, PROBLEM_OPTIONS.alpha), targets))), c.samples) as tf.Scalar;
+  const biases = recipe.model === 'mlp' ? problem.weights.map((w) => tf.variable(tf.zeros([w.rows]))) : [];
+  const parameters = [...weights, ...biases];
+  // Batch b takes batchOrder[(b B + i) mod N]: the batches repeat after N / gcd(N, B) steps.
+  const rows = batchRows(c);
+  const batchCount = c.samples / greatestCommonDivisor(c.samples, rows);
+  const batches = Array.from({ length: batchCount }, (_, b) =>
+    tf.tensor1d(
+      Int32Array.from({ length: rows }, (_, i) => problem.batchOrder[(b * rows + i) % c.samples]),
+      'int32',
+    ),
+  );
+  const optimizer = tf.train.momentum(recipe.learningRate, recipe.momentum);
+  const forward = (x: tf.Tensor2D) =>
+    weights.reduce<tf.Tensor2D>((z, w, l) => {
+      if (recipe.model === 'linear') return tf.matMul(z, w, false, true);
+      const h = tf.add(tf.matMul(z, w, false, true), biases[l]) as tf.Tensor2D;
+      return l < weights.length - 1 ? tf.relu(h) : h;
+    }, x);
+  const lossOf = (x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar => {
+    const output = forward(x);
+    switch (recipe.loss) {
+      case 'mse':
+        return tf.div(tf.sum(tf.square(tf.sub(tf.mul(output, recipe.alpha), y))), x.shape[0]) as tf.Scalar;
+      case 'ce':
+        return tf.losses.softmaxCrossEntropy(y, output) as tf.Scalar; // the batch's mean
+      default:
+        throw new Error(`unknown loss '${recipe.loss satisfies never}'`);
+    }
+  };
+  const decay = () => tf.mul(recipe.weightDecay / 2, tf.addN(parameters.map((p) => tf.sum(tf.square(p))))) as tf.Scalar;
+  let step = 0;
+  const trainStep = () => {
+    const batch = batches[step++ % batchCount];
+    optimizer.minimize(() => {
+      const [x, y] = recipe.batchSize ? [tf.gather(inputs, batch), tf.gather(targets, batch)] : [inputs, targets];
+      const loss = lossOf(x as tf.Tensor2D, y as tf.Tensor2D);
+      return recipe.weightDecay ? tf.add(loss, decay()) : loss;
+    }, false);
   };
   const steps = async (count: number) => {
     const started = performance.now();
-    for (let i = 0; i < count; i++) optimizer.minimize(loss, false);
-    const after = tf.tidy(loss);
+    for (let i = 0; i < count; i++) trainStep();
+    const after = tf.tidy(() => lossOf(inputs, targets));
     const value = (await after.data())[0];
     await idle();
     after.dispose();
@@ -81,6 +119,10 @@ export async function measurePeerTrainStep(c: TrainStepCase, targetMs: number): 
     return { msPerStep: ms / count, steps: count, metricsMs: 0, lossAfterWarmup };
   } finally {
     optimizer.dispose();
-    for (const t of [inputs, targets, ...weights]) t.dispose();
+    for (const t of [inputs, targets, ...parameters, ...batches]) t.dispose();
   }
+}
+
+function greatestCommonDivisor(a: number, b: number): number {
+  return b === 0 ? a : greatestCommonDivisor(b, a % b);
 }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeNpy } from '../engine';
 import { median } from '../engine/internal';
-import { PROBLEM_OPTIONS, trainProblem, type TrainStepCase } from './train-step';
+import { trainProblem, type TrainStepCase } from './train-step';
 
 /** Debian's interpreter: its python3-torch is not visible to other Pythons on the PATH. */
 const PYTHON = '/usr/bin/python3';
@@ -82,7 +82,7 @@ export function cpuPeerVersion(): string | null {
   }
 }
 
-/** Times `steps` full-batch steps after the case's warm-up, in each of `runs` processes, and summarises them. */
+/** Times `steps` steps after the case's warm-up, in each of `runs` processes, and summarises them. */
 export function measureCpuPeer(c: TrainStepCase, steps: number, runs = CPU_PEER_RUNS): CpuPeerSummary {
   const problem = trainProblem(c);
   const directory = mkdtempSync(join(tmpdir(), 'bench-torch-'));
@@ -90,9 +90,10 @@ export function measureCpuPeer(c: TrainStepCase, steps: number, runs = CPU_PEER_
     writeFileSync(join(directory, 'inputs.npy'), writeNpy(problem.inputs, [c.samples, c.dim], 'float32'));
     writeFileSync(join(directory, 'targets.npy'), writeNpy(problem.targets, [c.samples, c.classes], 'float32'));
     problem.weights.forEach((w, l) => writeFileSync(join(directory, `W${l + 1}.npy`), writeNpy(Float32Array.from(w.data), [w.rows, w.cols], 'float32')));
+    writeFileSync(join(directory, 'batch_order.npy'), writeNpy(problem.batchOrder, [c.samples], 'int32'));
+    writeFileSync(join(directory, 'recipe.json'), JSON.stringify(c.recipe));
     const script = new URL('peer_torch.py', import.meta.url).pathname;
-    const { alpha, learningRate, momentum } = PROBLEM_OPTIONS;
-    const args = [script, directory, steps, c.warmupSteps, alpha, learningRate, momentum, THREADS].map(String);
+    const args = [script, directory, steps, c.warmupSteps, THREADS].map(String);
     const results = Array.from({ length: runs }, () => JSON.parse(execFileSync(PYTHON, args, { encoding: 'utf8' })) as CpuPeerRun);
     return summarizeCpuPeerRuns(c.name, results);
   } finally {

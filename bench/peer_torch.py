@@ -1,7 +1,8 @@
-"""The CPU peer: the same full-batch training steps in PyTorch, what a user without a GPU would run instead.
+"""The CPU peer: the same training steps in PyTorch, what a user without a GPU would run instead.
 
-Usage: peer_torch.py DIR STEPS WARMUP ALPHA LR MOMENTUM THREADS, where DIR holds inputs.npy (N x d),
-targets.npy (N x K) and W1.npy .. WL.npy (out x in, nn.Linear's layout). Prints one JSON line:
+Usage: peer_torch.py DIR STEPS WARMUP THREADS, where DIR holds inputs.npy (N x d), targets.npy (N x K), W1.npy .. WL.npy
+(out x in, nn.Linear's layout), batch_order.npy (the samples in the order batches take them) and recipe.json (bench/
+train-step.ts's TrainRecipe: model, loss, alpha, learningRate, momentum, weightDecay, batchSize). Prints one JSON line:
 {"ms_per_step", "steps", "loss_after_warmup", "torch", "threads", "interop_threads", "blas_info",
  "blas_libraries", "blas_threads", "env", "other_cpu"}.
 The BLAS that libblas.so.3 resolves to decides the figure: Debian's reference BLAS runs these matmuls about ten
@@ -25,29 +26,50 @@ BLAS_LIBRARY = re.compile(r"(blas|mkl|blis|atlas)[^/]*\.so", re.IGNORECASE)
 
 directory = pathlib.Path(sys.argv[1])
 steps, warmup = int(sys.argv[2]), int(sys.argv[3])
-alpha, lr, momentum = float(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6])
-torch.set_num_threads(int(sys.argv[7]))
+torch.set_num_threads(int(sys.argv[4]))
+recipe = json.loads((directory / "recipe.json").read_text())
 
 inputs = torch.from_numpy(np.load(directory / "inputs.npy"))
 targets = torch.from_numpy(np.load(directory / "targets.npy"))
 weights = []
 while (directory / f"W{len(weights) + 1}.npy").exists():
     weights.append(torch.from_numpy(np.load(directory / f"W{len(weights) + 1}.npy")).requires_grad_())
-optimizer = torch.optim.SGD(weights, lr=lr, momentum=momentum)
+biases = [torch.zeros(weight.shape[0], requires_grad=True) for weight in weights] if recipe["model"] == "mlp" else []
+optimizer = torch.optim.SGD(weights + biases, lr=recipe["learningRate"], momentum=recipe["momentum"], weight_decay=recipe["weightDecay"])
+samples = inputs.shape[0]
+rows = recipe["batchSize"] or samples
+batch_order = torch.from_numpy(np.load(directory / "batch_order.npy").astype(np.int64))
+# Batch b takes batch_order[(b rows + i) mod N]: the batches repeat after N / gcd(N, rows) steps.
+batches = [batch_order[(torch.arange(rows) + b * rows) % samples] for b in range(samples // np.gcd(samples, rows))]
 
 
-def loss():
-    output = inputs
-    for weight in weights:
+def loss(x, y):
+    output = x
+    for layer, weight in enumerate(weights):
         output = output @ weight.T
-    return ((alpha * output - targets) ** 2).sum() / inputs.shape[0]
+        if biases:
+            output = output + biases[layer]
+            if layer < len(weights) - 1:
+                output = torch.relu(output)
+    if recipe["loss"] == "mse":
+        return ((recipe["alpha"] * output - y) ** 2).sum() / x.shape[0]
+    return torch.nn.functional.cross_entropy(output, y.argmax(dim=1))
+
+
+step = 0
 
 
 def train(count):
+    global step
     for _ in range(count):
         optimizer.zero_grad(set_to_none=True)
-        loss().backward()
+        if recipe["batchSize"]:
+            batch = batches[step % len(batches)]
+            loss(inputs[batch], targets[batch]).backward()
+        else:
+            loss(inputs, targets).backward()
         optimizer.step()
+        step += 1
 
 
 def busy_cpu_seconds():
@@ -83,7 +105,7 @@ def blas_threads(libraries):
 
 train(warmup)
 with torch.no_grad():
-    loss_after_warmup = loss().item()
+    loss_after_warmup = loss(inputs, targets).item()
 busy_before, own_before, started = busy_cpu_seconds(), time.process_time(), time.perf_counter()
 train(steps)
 elapsed = time.perf_counter() - started

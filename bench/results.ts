@@ -52,6 +52,10 @@ export interface TrainStepResult {
   k: number;
   depth: number;
   classes: number;
+  /** The recipe (bench/train-step.ts): model, loss, optimiser settings; rows per step (batch) since 2026-12-01. */
+  model?: string;
+  loss?: string;
+  batch?: number;
   /** Per step. */
   ms: number;
   gflops: number;

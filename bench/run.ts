@@ -21,7 +21,7 @@ import {
   type MemoryResult,
   type TrainStepResult,
 } from './results';
-import { TRAIN_STEP_CASES, trainStepFlops, type TrainStepCase, type TrainStepMeasurement } from './train-step';
+import { batchRows, TRAIN_STEP_CASES, trainStepFlops, type TrainStepCase, type TrainStepMeasurement } from './train-step';
 import type { LoadRates, Peak, TimingSettings } from '../engine/internal';
 import { fastestLoadRates, loadsPerMultiplyAdd, rooflineGflops, rooflineViolations, type LoadMix, type LoadSamples } from './roofline';
 import { parseFlags } from '../bin/flags';
@@ -52,7 +52,12 @@ const TRAIN_COLUMNS = [
 ];
 const TRAIN_WIDTHS = [22, 20, 10, 9, 10, 8, 7, 9, 7, 9, 7, 12];
 /** The CPU peer's timed steps per case: a few seconds of work. */
-const CPU_PEER_STEPS: Record<string, number> = { 'train step reference': 2000, 'train step ref. tape': 2000, 'train step large': 10 };
+const CPU_PEER_STEPS: Record<string, number> = {
+  'train step reference': 2000,
+  'train step ref. tape': 2000,
+  'train step MNIST MLP': 300,
+  'train step large': 10,
+};
 
 function benchFlags(args: string[]): Flags {
   const values = parseFlags(args, { quick: { type: 'boolean' }, node: { type: 'boolean' }, filter: { type: 'string' }, help: { type: 'boolean' } });
@@ -174,11 +179,14 @@ function trainStepResult(c: TrainStepCase, ours: TrainStepMeasurement, peer: Tra
     k: c.dim,
     depth: c.depth,
     classes: c.classes,
+    model: c.recipe.model,
+    loss: c.recipe.loss,
+    batch: batchRows(c),
     ms: significant(ours.msPerStep),
     gflops: significant(gflops),
     pct_of_peak: significant((100 * gflops) / peak.fma_gflops),
     steps_per_s: significant(stepsPerSecond),
-    samples_per_s: significant(stepsPerSecond * c.samples),
+    samples_per_s: significant(stepsPerSecond * batchRows(c)),
     ...(peerStepsPerSecond === undefined
       ? {}
       : { peer_steps_per_s: significant(peerStepsPerSecond), ratio_to_peer: significant(stepsPerSecond / peerStepsPerSecond) }),

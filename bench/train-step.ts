@@ -1,6 +1,27 @@
-// Whole training steps (forward, backward, update) of a deep linear network, timed on the wall clock:
+// Whole training steps (forward, backward, update) of a deep linear network or an MLP, timed on the wall clock:
 // a step is dozens of dispatches, so the per-dispatch and per-submit costs are part of what is measured.
 import { type Gpu, type Matrix, Network, Random, TrainingSession, type TrainOptions } from '../engine';
+
+/** How a case trains; every library implements each of these the same way (PyTorch's rules). */
+export interface TrainRecipe {
+  /** 'linear': no biases, no nonlinearity; 'mlp': biases everywhere and ReLU after every hidden layer. */
+  model: 'linear' | 'mlp';
+  /** 'mse': sum((alpha f(x) - y)^2) / N; 'ce': softmax cross-entropy, the batch's mean. */
+  loss: 'mse' | 'ce';
+  alpha: number;
+  learningRate: number;
+  /** Heavy-ball momentum, PyTorch's (dampening 0). */
+  momentum: number;
+  /** Coupled (torch.optim.SGD): lambda w added to every parameter's gradient, biases included. */
+  weightDecay: number;
+  /** 0: full batch. Otherwise batch b holds samples batchOrder[(b * batchSize + i) mod N] (see TrainProblem). */
+  batchSize: number;
+}
+
+/** The deep linear networks: MSE with alpha 1, plain heavy-ball momentum, full batch. */
+const DLN_RECIPE: TrainRecipe = { model: 'linear', loss: 'mse', alpha: 1, learningRate: 1e-3, momentum: 0.9, weightDecay: 0, batchSize: 0 };
+/** The README's MNIST MLP: ReLU and biases, cross-entropy, batches of 100, momentum and weight decay. */
+const MLP_RECIPE: TrainRecipe = { model: 'mlp', loss: 'ce', alpha: 1, learningRate: 0.05, momentum: 0.9, weightDecay: 1e-4, batchSize: 100 };
 
 /** A network and its data: N samples of d features, L layers of width m, K classes. */
 export interface TrainStepCase {
@@ -10,6 +31,7 @@ export interface TrainStepCase {
   width: number;
   depth: number;
   classes: number;
+  recipe: TrainRecipe;
   /** Steps before timing: they compile every pipeline, and the libraries' losses after them must agree. */
   warmupSteps: number;
   /** Whether our engine may take the fused single-dispatch steps (engine/fused-step.ts) where they apply. */
@@ -17,21 +39,29 @@ export interface TrainStepCase {
   quick: boolean;
 }
 
+// prettier-ignore
 export const TRAIN_STEP_CASES: TrainStepCase[] = [
-  { name: 'train step reference', samples: 30, dim: 50, width: 50, depth: 6, classes: 3, warmupSteps: 3, fusedSteps: true, quick: true },
-  { name: 'train step ref. tape', samples: 30, dim: 50, width: 50, depth: 6, classes: 3, warmupSteps: 3, fusedSteps: false, quick: true },
-  { name: 'train step large', samples: 2048, dim: 784, width: 512, depth: 8, classes: 10, warmupSteps: 1, fusedSteps: true, quick: false },
+  { name: 'train step reference', samples: 30, dim: 50, width: 50, depth: 6, classes: 3, recipe: DLN_RECIPE, warmupSteps: 3, fusedSteps: true, quick: true },
+  { name: 'train step ref. tape', samples: 30, dim: 50, width: 50, depth: 6, classes: 3, recipe: DLN_RECIPE, warmupSteps: 3, fusedSteps: false, quick: true },
+  // The README's MNIST MLP (784 -> 128 x 4 -> 4) on 400 samples, the size of its digits subset; Gaussian inputs here.
+  { name: 'train step MNIST MLP', samples: 400, dim: 784, width: 128, depth: 5, classes: 4, recipe: MLP_RECIPE, warmupSteps: 3, fusedSteps: false, quick: true },
+  { name: 'train step large', samples: 2048, dim: 784, width: 512, depth: 8, classes: 10, recipe: DLN_RECIPE, warmupSteps: 1, fusedSteps: true, quick: false },
 ];
 
-/** The same problem for every library: Gaussian inputs, one-hot targets, nn.Linear-default weights. */
+/** The same problem for every library: Gaussian inputs, one-hot targets, nn.Linear-default weights, zero biases. */
 export interface TrainProblem {
   inputs: Float32Array; // N x d
   targets: Float32Array; // N x K one-hot
   weights: Matrix[]; // out x in
+  /** The samples in the order batches take them: our TrainingSession's first epoch (its seed is BATCH_SEED). */
+  batchOrder: Int32Array;
 }
 
-/** MSE with alpha 1, plain heavy-ball momentum: the update every library implements the same way. */
-export const PROBLEM_OPTIONS = { alpha: 1, learningRate: 1e-3, momentum: 0.9 };
+/** The seed of our mini-batches' order. */
+const BATCH_SEED = 0;
+
+/** The rows of a step's batch, in the order every library takes them. */
+export const batchRows = (c: TrainStepCase): number => c.recipe.batchSize || c.samples;
 
 export function trainProblem(c: TrainStepCase): TrainProblem {
   const random = new Random(2024);
@@ -43,14 +73,14 @@ export function trainProblem(c: TrainStepCase): TrainProblem {
     const bound = 1 / Math.sqrt(cols);
     return { rows, cols, data: random.fillUniform(new Float64Array(rows * cols), -bound, bound) };
   });
-  return { inputs, targets, weights };
+  return { inputs, targets, weights, batchOrder: new Random(BATCH_SEED).permutation(c.samples) };
 }
 
 /** Multiply-adds of one step, times two: forward, and backward's two products per layer. */
 export function trainStepFlops(c: TrainStepCase): number {
   let perSample = 0;
   for (let l = 0; l < c.depth; l++) perSample += (l === 0 ? c.dim : c.width) * (l === c.depth - 1 ? c.classes : c.width);
-  return 3 * 2 * c.samples * perSample;
+  return 3 * 2 * batchRows(c) * perSample;
 }
 
 export interface TrainStepMeasurement {
@@ -68,21 +98,22 @@ export async function measureOurTrainStep(gpu: Gpu, c: TrainStepCase, targetMs: 
   const inputs = gpu.tensor([c.samples, c.dim], problem.inputs, 'inputs');
   const targets = gpu.tensor([c.samples, c.classes], problem.targets, 'targets');
   const weights = problem.weights.map((w, l) => gpu.tensor([w.rows, w.cols], Float32Array.from(w.data), `W${l + 1}`));
-  const network = Network.create(gpu, 'linear', weights);
+  const { recipe } = c;
+  const network = Network.create(gpu, recipe.model, weights);
   const options: TrainOptions = {
-    loss: 'mse',
-    alpha: PROBLEM_OPTIONS.alpha,
-    learningRate: PROBLEM_OPTIONS.learningRate,
-    momentum: PROBLEM_OPTIONS.momentum,
+    loss: recipe.loss,
+    alpha: recipe.alpha,
+    learningRate: recipe.learningRate,
+    momentum: recipe.momentum,
     optimizer: 'sgd',
-    weightDecay: 0,
+    weightDecay: recipe.weightDecay,
     decoupledWeightDecay: false,
     schedule: 'constant',
     finalLearningRateFraction: 1,
     steps: Number.MAX_SAFE_INTEGER,
     tol: 0,
-    batchSize: 0,
-    seed: 0,
+    batchSize: recipe.batchSize,
+    seed: BATCH_SEED,
     lossEvery: Number.MAX_SAFE_INTEGER,
     metricsEvery: 0,
     fusedSteps: c.fusedSteps,

@@ -48,7 +48,7 @@ const build = (mode: string): UserConfig['build'] =>
         outDir: repository('dist/site'),
         emptyOutDir: true,
         target: 'es2022',
-        rollupOptions: { input: ['index', 'geometry', 'playground'].map((page) => repository(`demos/${page}.html`)) },
+        rollupOptions: { input: ['index', 'geometry', 'playground', 'report'].map((page) => repository(`demos/${page}.html`)) },
       };
 
 export default defineConfig(({ mode }) => ({

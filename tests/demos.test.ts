@@ -1,12 +1,14 @@
 // The built demo site in headless Chromium: train on the home page and watch the charts, read the feature
-// geometry, run the playground's checked kernels, and the message shown where WebGPU is missing.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+// geometry, run the playground's checked kernels, read the shipped reproduction report, and the message shown
+// where WebGPU is missing.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withHeadlessPage } from '../scripts/headless';
+import type { PaperReport } from '../engine/report';
 
 const root = new URL('..', import.meta.url).pathname;
 const site = mkdtempSync(join(tmpdir(), 'demo-site-'));
@@ -28,12 +30,12 @@ async function trainToTheEnd(page: Page): Promise<void> {
 }
 
 describe('demo site (built)', () => {
-  it('has the three pages', () => {
+  it('has the four pages', () => {
     expect(
       readdirSync(site)
         .filter((file) => file.endsWith('.html'))
         .sort(),
-    ).toEqual(['geometry.html', 'index.html', 'playground.html']);
+    ).toEqual(['geometry.html', 'index.html', 'playground.html', 'report.html']);
   });
 
   it('home: the loss shown falls while it trains, and after training C_l falls with depth', async () => {
@@ -123,6 +125,41 @@ describe('demo site (built)', () => {
         ]);
         for (const { ofPeak } of results) expect(ofPeak).toBeGreaterThan(0);
         await page.screenshot({ path: join(artifacts, 'playground.png'), fullPage: true });
+        expect(realErrors(pageErrors)).toEqual([]);
+      },
+      { site },
+    );
+  });
+
+  it('reproduction report: shows the shipped sample, every section, verdict and figure, and opens another report.json', async () => {
+    const sample = JSON.parse(readFileSync(join(root, 'demos', 'sample-report.json'), 'utf8')) as PaperReport;
+    expect(sample.scale).toBe('default'); // a reference-scale run, not a smoke test
+    const verdicts = sample.sections.flatMap((section) => section.verdicts);
+    const figures = sample.sections.reduce((count, section) => count + section.figures.length, 0);
+    const other = join(site, 'other-report.json');
+    writeFileSync(other, JSON.stringify({ ...sample, title: 'Another reproduction', sections: sample.sections.slice(0, 1) }));
+    await withHeadlessPage(
+      'report.html',
+      async ({ page, pageErrors }) => {
+        await page.setViewport({ width: 1300, height: 1000 });
+        await page.waitForFunction(() => 'demo' in window, { timeout: 30_000 });
+        const shown = await page.evaluate(() => ({
+          sections: [...document.querySelectorAll('#report article > section')].map((section) => section.id),
+          verdictRows: document.querySelectorAll('#report article > table.verdicts tr').length - 1,
+          figures: document.querySelectorAll('#report section svg').length,
+          text: document.getElementById('report')!.textContent ?? '',
+          source: document.getElementById('source')!.textContent ?? '',
+        }));
+        expect(shown.sections).toEqual(sample.sections.map((section) => section.id));
+        expect(shown.verdictRows).toBe(verdicts.length);
+        expect(shown.figures).toBeGreaterThanOrEqual(figures);
+        for (const verdict of verdicts) expect(shown.text).toContain(verdict.criterion);
+        expect(shown.source).toContain(`${verdicts.filter((verdict) => verdict.holds).length} of ${verdicts.length} verdicts hold`);
+        await page.screenshot({ path: join(artifacts, 'report.png') });
+
+        await (await page.$('input#open[type=file]'))!.uploadFile(other);
+        await page.waitForFunction(() => document.querySelector('#report h1')?.textContent === 'Another reproduction', { timeout: 30_000 });
+        expect(await page.$$eval('#report article > section', (sections) => sections.length)).toBe(1);
         expect(realErrors(pageErrors)).toEqual([]);
       },
       { site },

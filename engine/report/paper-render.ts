@@ -22,7 +22,7 @@ export function reportFigure(figure: ReportFigure, document: Document): SVGSVGEl
     style: { background: 'white' },
     color: { type: 'categorical' },
     x: { label: figure.x, ...(integerX ? { ticks: xs, tickFormat: 'd' } : {}) },
-    y: { label: figure.y, ...(figure.yLog ? { type: 'log', tickFormat: '.0e' } : {}) },
+    y: { label: figure.y, ...(figure.yLog ? { type: 'log' } : {}) },
     marks: [
       Plot.dot(drawn, { x: 'x', y: 'y', stroke: 'series', r: 3 }),
       Plot.line(drawn, Plot.groupX({ y: 'mean' }, { x: 'x', y: 'y', z: 'series', stroke: 'series' })),
@@ -40,24 +40,23 @@ export function reportFigure(figure: ReportFigure, document: Document): SVGSVGEl
   }) as SVGSVGElement;
 }
 
-/** The page's style, inline so that report.html needs no other file. */
+/** The report's style, every rule under .paper-report so a page can hold it beside its own; inline in report.html. */
 export const REPORT_CSS = `
-body { font: 15px/1.5 system-ui, sans-serif; color: #1d1d1f; max-width: 1180px; margin: 0 auto; padding: 1.5rem; }
-h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
-h2 { font-size: 1.25rem; margin-top: 2.4rem; border-top: 1px solid #ddd; padding-top: 1rem; }
-h3 { font-size: 1rem; margin: 1rem 0 0.3rem; }
-.claim { font-style: italic; }
-.verdicts td.holds { color: #116611; font-weight: 600; }
-.verdicts td.fails { color: #aa1111; font-weight: 600; }
-table { border-collapse: collapse; margin: 0.4rem 0 1rem; font-size: 13px; }
-th, td { border: 1px solid #ddd; padding: 2px 8px; text-align: right; vertical-align: top; }
-th { background: #f4f4f6; }
-td:first-child, th:first-child { text-align: left; }
-.verdicts td { text-align: left; }
-.figures { display: flex; flex-wrap: wrap; gap: 12px; }
-.figures figure { margin: 0; }
-.figures figcaption { font-size: 13px; font-weight: 600; }
-pre { background: #f4f4f6; padding: 0.5rem; overflow-x: auto; font-size: 12px; white-space: pre-wrap; }
+.paper-report { font: 15px/1.5 system-ui, sans-serif; color: #1d1d1f; max-width: 1180px; margin: 0 auto; padding: 1.5rem; }
+.paper-report h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
+.paper-report h2 { font-size: 1.25rem; margin-top: 2.4rem; border-top: 1px solid #ddd; padding-top: 1rem; }
+.paper-report h3 { font-size: 1rem; margin: 1rem 0 0.3rem; }
+.paper-report .claim { font-style: italic; }
+.paper-report td.holds { color: #116611; font-weight: 600; }
+.paper-report td.fails { color: #aa1111; font-weight: 600; }
+.paper-report table { border-collapse: collapse; margin: 0.4rem 0 1rem; font-size: 13px; background: white; }
+.paper-report th, .paper-report td { border: 1px solid #ddd; padding: 2px 8px; text-align: right; vertical-align: top; }
+.paper-report th { background: #f4f4f6; }
+.paper-report td:first-child, .paper-report th:first-child, .paper-report .verdicts td { text-align: left; }
+.paper-report .figures { display: flex; flex-wrap: wrap; gap: 12px; }
+.paper-report figure { margin: 0; }
+.paper-report figcaption { font-size: 13px; font-weight: 600; max-width: 560px; }
+.paper-report pre { background: #f4f4f6; padding: 0.5rem; overflow-x: auto; font-size: 12px; white-space: pre-wrap; }
 `;
 
 function element<K extends keyof HTMLElementTagNameMap>(document: Document, tag: K, text?: string, className?: string): HTMLElementTagNameMap[K] {
@@ -126,7 +125,7 @@ function sectionElement(section: ReportSection, number: number, document: Docume
 
 /** The whole report: title, the table of every verdict, then each section. */
 export function reportElement(report: PaperReport, document: Document): HTMLElement {
-  const node = element(document, 'article');
+  const node = element(document, 'article', undefined, 'paper-report');
   node.append(element(document, 'h1', report.title));
   node.append(
     element(

@@ -215,7 +215,7 @@ function assumptionsSection({ reference: runs, commands }: SectionInputs): Repor
         title: `Singular values of each W_l (a dot per seed); K = ${classes}`,
         x: 'index i of the singular value s_i',
         y: 's_i',
-        yLog: true,
+        yLog: false,
         points: runs.flatMap((run) =>
           run.metrics.singular_values.flatMap((values, l) => values.map((value, i) => ({ x: i + 1, y: value, series: `W${l + 1}` }))),
         ),

@@ -115,11 +115,11 @@ export function judge(criterion: Criterion, values: { item: string; value: numbe
   };
 }
 
-/** A number for a table or a sentence: 4 significant digits, exponent form when tiny or huge; 'n/a' for null. */
+/** A number for a table or a sentence: 6 significant digits (R^2 near 1 needs them), exponent form when tiny or huge; 'n/a' for null. */
 export function formatNumber(value: number | string | null): string {
   if (value === null) return 'n/a';
   if (typeof value === 'string') return value;
   if (!Number.isFinite(value)) return String(value);
   if (value === 0 || Number.isInteger(value)) return String(value);
-  return Math.abs(value) >= 1e-3 && Math.abs(value) < 1e5 ? String(Number(value.toPrecision(4))) : value.toExponential(3);
+  return Math.abs(value) >= 1e-3 && Math.abs(value) < 1e5 ? String(Number(value.toPrecision(6))) : value.toExponential(3);
 }

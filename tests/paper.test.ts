@@ -1,4 +1,5 @@
-// npm run paper -- --scale tiny, as a user runs it: the report's structure in all three forms, and every verdict
+// npm run paper -- --scale tiny, as a user runs it (the same command without npm's set-up hook): the report's
+// structure in all three forms, and every verdict
 // recomputed here from the runs' own files (metrics.json, W*.npy, the regenerated data) with this file's own
 // fits and linear algebra, then judged again against its criterion. Then a shard merged into the same report.
 import { execFile } from 'node:child_process';

@@ -370,8 +370,6 @@ function largestStepRatio(run: RunRecord): number | null {
   return Math.max(...hidden.slice(1).map((entry, index) => entry.C / hidden[index].C));
 }
 
-const runLabel = (run: RunRecord) => `${run.experiment}/${run.name}`;
-
 function imagesSection({ images, commands }: SectionInputs): ReportSection {
   const runs = images.flatMap((dataset) => dataset.runs);
   return {
@@ -397,7 +395,7 @@ function imagesSection({ images, commands }: SectionInputs): ReportSection {
         rows: runs.map((run) => {
           const last = run.metrics.layers.at(-1);
           return [
-            runLabel(run),
+            item(run),
             run.metrics.final_loss,
             run.metrics.fit.log10C_slope,
             run.metrics.fit.log10C_r2,
@@ -462,7 +460,7 @@ function probeSection({ images, commands }: SectionInputs): ReportSection {
         columns: ['run', ...Array.from({ length: depth }, (_, layer) => `layer ${layer}`), 'best layer'],
         rows: runs.map((run) => {
           const test = accuracies(run);
-          return [runLabel(run), ...Array.from({ length: depth }, (_, layer) => test[layer] ?? null), test.indexOf(Math.max(...test))];
+          return [item(run), ...Array.from({ length: depth }, (_, layer) => test[layer] ?? null), test.indexOf(Math.max(...test))];
         }),
       },
     ],

@@ -29,6 +29,13 @@ export interface CaseResult {
   kernel: string;
   /** The subgroup kernel's block per quad, rowGroups x colBlocks of 16 x 16 (e.g. '2x4'); absent for other kernels. */
   quad_block?: string;
+  /**
+   * Since 2026-12-01, when the plan's block compiled in the background (engine/ops/matmul-plan.ts): the block that
+   * served until then, its ms per dispatch, and the milliseconds from the first call until the plan's block took over.
+   */
+  interim_block?: string;
+  interim_ms?: number;
+  switch_ms?: number;
   transpose_a: boolean;
   transpose_b: boolean;
   /** Dispatches per timed pass. */

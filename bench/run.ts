@@ -22,7 +22,7 @@ import {
   type TrainStepResult,
 } from './results';
 import { batchRows, TRAIN_STEP_CASES, trainStepFlops, type TrainStepCase, type TrainStepMeasurement } from './train-step';
-import type { LoadRates, Peak, TimingSettings } from '../engine/internal';
+import type { LoadRates, Peak, QuadBlock, TimingSettings } from '../engine/internal';
 import { fastestLoadRates, loadsPerMultiplyAdd, rooflineGflops, rooflineViolations, type LoadMix, type LoadSamples } from './roofline';
 import { parseFlags } from '../bin/flags';
 
@@ -112,6 +112,8 @@ async function openBenchPage(page: Page, pageErrors: string[]): Promise<BenchSui
   };
 }
 
+const blockName = ({ rowGroups, colBlocks }: QuadBlock): string => `${rowGroups}x${colBlocks}`;
+
 function matmulResult(matmulCase: MatmulCase, measured: MatmulMeasurement, peak: Peak, earlier: CaseResult[]): CaseResult {
   const gflops = (2 * matmulCase.m * matmulCase.n * matmulCase.k) / (measured.msPerDispatch * 1e6);
   const baseline = earlier.find((result) => result.name === `${matmulCase.shape} ${BASELINE_KERNEL}`);
@@ -127,7 +129,14 @@ function matmulResult(matmulCase: MatmulCase, measured: MatmulMeasurement, peak:
     gflops: significant(gflops),
     pct_of_peak: significant((100 * gflops) / peak.fma_gflops),
     kernel: plan.kernel,
-    ...(plan.quadBlock ? { quad_block: `${plan.quadBlock.rowGroups}x${plan.quadBlock.colBlocks}` } : {}),
+    ...(plan.quadBlock ? { quad_block: blockName(plan.quadBlock) } : {}),
+    ...(measured.interim
+      ? {
+          interim_block: measured.interim.plan.quadBlock ? blockName(measured.interim.plan.quadBlock) : measured.interim.plan.kernel,
+          interim_ms: significant(measured.interim.msPerDispatch),
+          switch_ms: Math.round(measured.interim.switchMs),
+        }
+      : {}),
     transpose_a: matmulCase.transposeA,
     transpose_b: matmulCase.transposeB,
     reps: measured.reps,
@@ -260,6 +269,11 @@ async function runSuite(suite: BenchSuite, runtime: string, flags: Flags, cases:
     results.push(result);
     loads.push(loadsPerMultiplyAdd(measured.plan));
     console.log(caseRow(result));
+    if (result.switch_ms !== undefined) {
+      console.log(
+        `  (${result.interim_block} served at ${result.interim_ms} ms until ${result.quad_block}, compiled in the background, took over after ${(result.switch_ms / 1000).toFixed(1)} s)`,
+      );
+    }
     // Both rates again after every case, so each case has a measurement on either side: the machine may be
     // quieter now than at the start, and a bound measured only in a busy moment would be no bound.
     loadSamples.floats.push(await suite.loadRate(settings, false));

@@ -11,6 +11,8 @@ export class CompiledStep {
     /** The step's intermediates: held from the pool, so nothing else is given them between replays. */
     private readonly arena: GPUBuffer[],
     private readonly values: GPUBuffer[],
+    /** KernelCache.landed when recorded. */
+    private readonly landed: number,
   ) {}
 
   /**
@@ -21,6 +23,7 @@ export class CompiledStep {
   static record(gpu: Gpu, step: () => void): CompiledStep {
     if (gpu.recording) throw new Error('CompiledStep.record: already recording (a profile or another step)');
     const dispatches: RecordedDispatch[] = [];
+    const landed = gpu.kernels.landed;
     gpu.recording = dispatches;
     gpu.pool.hold();
     let arena: GPUBuffer[];
@@ -32,7 +35,12 @@ export class CompiledStep {
     }
     const values = [...new Set(dispatches.flatMap((dispatch) => (dispatch.values ? [dispatch.values] : [])))];
     gpu.pin(values);
-    return new CompiledStep(gpu, dispatches, arena, values);
+    return new CompiledStep(gpu, dispatches, arena, values, landed);
+  }
+
+  /** Whether a kernel compiled in the background has landed since: recorded again, the step would use it. */
+  get stale(): boolean {
+    return this.gpu.kernels.landed !== this.landed;
   }
 
   /** How many dispatches a step makes. */

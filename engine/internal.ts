@@ -4,6 +4,7 @@ export { matmulKernel, matmulTraits } from './ops/matmul';
 export {
   planMatmul,
   quadBlock,
+  fastestQuadBlock,
   QUAD_BLOCKS,
   matmulShaders,
   type QuadBlock,

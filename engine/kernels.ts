@@ -38,6 +38,14 @@ export class KernelCache {
   /** Pipelines compiled since the cache was made, and the seconds spent creating them (the host's share). */
   compiled = 0;
   compileSeconds = 0;
+  /** Of those, the ones compiled in the background (whenReady), and the wall-clock seconds until each landed. */
+  backgroundCompiled = 0;
+  backgroundSeconds = 0;
+  /** Bumped as each background compile lands: what was recorded before (a compiled step) may now have a better kernel. */
+  landed = 0;
+  /** Background compiles in flight, by key. */
+  private readonly compiling = new Map<string, Promise<void>>();
+  private nextId = 0;
   /** Shader modules by source, with how many cached pipelines use each: the last one evicted takes its module along. */
   private readonly modules = new Map<string, { module: GPUShaderModule; pipelines: number }>();
   /** Least recently used first: a hit moves its entry to the end. */
@@ -58,20 +66,32 @@ export class KernelCache {
 
   /** The pipeline for `shader` with these override constants, compiled once and cached. */
   get(shader: ShaderFile, constants: Constants = {}): Kernel {
-    const key = `${JSON.stringify(constants)}|${shader.source}`;
-    let cached = this.pipelines.get(key);
+    const key = keyOf(shader, constants);
+    const cached = this.pipelines.get(key);
     if (cached) {
       this.pipelines.delete(key);
-    } else {
-      cached = { kernel: this.compile(shader, constants, key), source: shader.source, used: 0 };
-      for (const oldest of this.pipelines.keys()) {
-        if (this.pipelines.size < this.limit) break;
-        this.evict(oldest);
-      }
+      cached.used = this.generation;
+      this.pipelines.set(key, cached);
+      return cached.kernel;
     }
-    cached.used = this.generation;
-    this.pipelines.set(key, cached);
-    return cached.kernel;
+    return this.insert(key, shader.source, this.compile(shader, constants, key));
+  }
+
+  /**
+   * The pipeline if it is cached; otherwise null, and it starts compiling in the background
+   * (createComputePipelineAsync: off the caller's thread, so a big kernel's seconds of compiling do not stall it).
+   * The caller serves with another kernel meanwhile; once this one has landed, get() and whenReady() return it.
+   */
+  whenReady(shader: ShaderFile, constants: Constants): Kernel | null {
+    const key = keyOf(shader, constants);
+    if (this.pipelines.has(key)) return this.get(shader, constants);
+    if (!this.compiling.has(key)) this.compiling.set(key, this.compileInBackground(shader, constants, key));
+    return null;
+  }
+
+  /** Resolves once every background compile started so far has landed (or failed: check() then says why). */
+  async settled(): Promise<void> {
+    while (this.compiling.size > 0) await Promise.all(this.compiling.values());
   }
 
   /** Throws the first compile error of the kernels made so far, naming the file and line; resolves when there is none. */
@@ -88,14 +108,45 @@ export class KernelCache {
     this.generation += 1;
   }
 
+  private insert(key: string, source: string, kernel: Kernel): Kernel {
+    for (const oldest of this.pipelines.keys()) {
+      if (this.pipelines.size < this.limit) break;
+      this.evict(oldest);
+    }
+    this.pipelines.set(key, { kernel, source, used: this.generation });
+    return kernel;
+  }
+
+  private async compileInBackground(shader: ShaderFile, constants: Constants, key: string): Promise<void> {
+    const started = performance.now();
+    const label = shader.name;
+    const module = this.module(shader);
+    try {
+      const pipeline = await this.device.createComputePipelineAsync({
+        label,
+        layout: 'auto',
+        compute: { module, entryPoint: 'main', constants: numbersOf(constants) },
+      });
+      this.compiled += 1;
+      this.backgroundCompiled += 1;
+      this.backgroundSeconds += (performance.now() - started) / 1000;
+      this.insert(key, shader.source, { pipeline, label, constants, id: this.nextId++ });
+      this.landed += 1;
+    } catch (error) {
+      this.release(shader.source);
+      this.pending.push(Promise.resolve(`WGSL: ${label} ${JSON.stringify(constants)} does not compile:\n  ${(error as Error).message}`));
+    } finally {
+      this.compiling.delete(key);
+    }
+  }
+
   private compile(shader: ShaderFile, constants: Constants, key: string): Kernel {
     const started = performance.now();
     const label = shader.name;
     if (printShaders()) console.info(`// ${label} ${JSON.stringify(constants)}\n${shader.source}`);
     this.device.pushErrorScope('validation');
     const module = this.module(shader);
-    const numbers = Object.fromEntries(Object.entries(constants).map(([name, value]) => [name, Number(value)]));
-    const pipeline = this.device.createComputePipeline({ label, layout: 'auto', compute: { module, entryPoint: 'main', constants: numbers } });
+    const pipeline = this.device.createComputePipeline({ label, layout: 'auto', compute: { module, entryPoint: 'main', constants: numbersOf(constants) } });
     const scope = this.device.popErrorScope();
     this.compiled += 1;
     this.compileSeconds += (performance.now() - started) / 1000;
@@ -110,13 +161,18 @@ export class KernelCache {
         return `WGSL: ${label} ${JSON.stringify(constants)} does not compile:\n${detail}`;
       }),
     );
-    return { pipeline, label, constants, id: this.compiled };
+    return { pipeline, label, constants, id: this.nextId++ };
   }
 
   /** Drops a cached pipeline, and its module when no other cached pipeline uses it; holders of either keep working. */
   private evict(key: string): void {
     const { source } = this.pipelines.get(key)!;
     this.pipelines.delete(key);
+    this.release(source);
+  }
+
+  /** One cached pipeline fewer uses the module of `source`; the last takes it along. */
+  private release(source: string): void {
     const entry = this.modules.get(source)!;
     if (--entry.pipelines === 0) this.modules.delete(source);
   }
@@ -133,3 +189,7 @@ export class KernelCache {
     return module;
   }
 }
+
+const keyOf = (shader: ShaderFile, constants: Constants): string => `${JSON.stringify(constants)}|${shader.source}`;
+
+const numbersOf = (constants: Constants): Record<string, number> => Object.fromEntries(Object.entries(constants).map(([name, value]) => [name, Number(value)]));

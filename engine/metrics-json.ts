@@ -10,22 +10,43 @@ import type { TrainResult } from './train';
 
 /**
  * Where the data and weights came from, and the device: the pipelines the run compiled and the seconds creating
- * them took (on the host; a browser returns from creation before its compile is done, so there it says less).
+ * them took (on the host; a browser returns from creation before its compile is done, so there it says less), and
+ * of those, the ones compiled in the background (faster matmul blocks; engine/ops/matmul-plan.ts) and the
+ * wall-clock seconds until each landed, while the run went on.
  */
 export interface RunContext {
   data: string;
   /** How nearly orthogonal the samples are (METHOD.md); null where not measured. */
   data_orthogonality: Orthogonality | null;
   init_weights: string | null;
-  device: { adapter: string; software: boolean; pipelines: number; compile_seconds: number };
+  device: {
+    adapter: string;
+    software: boolean;
+    pipelines: number;
+    compile_seconds: number;
+    background_pipelines: number;
+    background_compile_seconds: number;
+  };
 }
 
 /** The device's compile counters, taken as a run starts so that deviceRecord() reports that run's alone. */
-export const compileMark = (gpu: Gpu) => ({ pipelines: gpu.kernels.compiled, seconds: gpu.kernels.compileSeconds });
+export const compileMark = ({ kernels }: Gpu) => ({
+  pipelines: kernels.compiled,
+  seconds: kernels.compileSeconds,
+  background: kernels.backgroundCompiled,
+  backgroundSeconds: kernels.backgroundSeconds,
+});
 
 export function deviceRecord(gpu: Gpu, since: ReturnType<typeof compileMark>): RunContext['device'] {
   const now = compileMark(gpu);
-  return { adapter: gpu.adapterName, software: gpu.software, pipelines: now.pipelines - since.pipelines, compile_seconds: now.seconds - since.seconds };
+  return {
+    adapter: gpu.adapterName,
+    software: gpu.software,
+    pipelines: now.pipelines - since.pipelines,
+    compile_seconds: now.seconds - since.seconds,
+    background_pipelines: now.background - since.background,
+    background_compile_seconds: now.backgroundSeconds - since.backgroundSeconds,
+  };
 }
 
 export interface MetricsJson extends RunContext {

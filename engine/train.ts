@@ -93,7 +93,7 @@ export class TrainingSession {
   private readonly stage: MetricsStage;
   private readonly lastFinite: Tensor[];
   private readonly batch: { indices: Tensor; order: Float32Array; random: Random; size: number } | null;
-  /** The tape's step, recorded at the first step and replayed at the others; null until then, or when not compiled. */
+  /** The tape's step, recorded at the first step (and again when a better kernel lands) and replayed at the others. */
   private compiled: CompiledStep | null = null;
 
   constructor(
@@ -149,6 +149,10 @@ export class TrainingSession {
         optimizer.learningRate = learningRateAt(this.step, this.options);
         optimizer.prepareStep();
         this.uploadBatch();
+        if (this.compiled?.stale) {
+          this.compiled.dispose();
+          this.compiled = null;
+        }
         if (this.compiled) this.compiled.replay();
         else if (this.options.compiledSteps === false) this.encodeTapeStep(optimizer);
         else this.compiled = CompiledStep.record(this.gpu, () => this.encodeTapeStep(optimizer));

@@ -2,6 +2,7 @@
 // steps of every model kind, loss and optimiser, and a replayed step that creates nothing.
 import { describe, expect, it, vi } from 'vitest';
 import { TrainingSession } from '../engine';
+import { matmulTraits, planMatmul } from '../engine/internal';
 import { initialWeights, referenceConfig, syntheticDataset, trainOptions, uploadExperiment, type ExperimentConfig } from '../engine/experiment';
 import { useGpu } from './gpu';
 
@@ -74,5 +75,49 @@ describe('compiled steps', () => {
     session.dispose();
     expect(g.pool.stats().inUse, 'buffers held after dispose').toBe(inUseBefore);
     uploaded.dispose();
+  });
+
+  it('records the step again once a kernel compiled in the background lands, and still gives the tape’s weights', async () => {
+    const g = gpu();
+    // Batches of 64 through a 256 -> 64 layer: W1's gradient takes 2^20 multiply-adds, its fastest block compiled in the background.
+    const config: ExperimentConfig = {
+      ...BASE,
+      model: 'mlp',
+      init: 'default',
+      loss: 'ce',
+      samples: 128,
+      dim: 256,
+      width: 64,
+      depth: 2,
+      batchSize: 64,
+      lr: 0.05,
+    };
+    const run = async (compiledSteps: boolean) => {
+      const dataset = syntheticDataset(config);
+      const uploaded = uploadExperiment(g, dataset, initialWeights(config, dataset), config);
+      const session = new TrainingSession(g, uploaded.data, uploaded.network, { ...trainOptions(config), compiledSteps, fusedSteps: false });
+      try {
+        await session.advance(2);
+        const landed = g.kernels.landed;
+        await g.kernels.settled();
+        await session.advance(7);
+        g.recording = [];
+        session.encodeSteps(1);
+        const blocks = g.recording.filter(({ kernel }) => kernel.constants.N === 256).map(({ kernel }) => kernel.constants.ROW_GROUPS);
+        g.recording = null;
+        return { landed, blocks, parameters: await Promise.all(uploaded.network.parameters.map((p) => p.read())) };
+      } finally {
+        session.dispose();
+        uploaded.dispose();
+      }
+    };
+    const replayed = await run(true);
+    expect(g.kernels.landed, 'kernels landed in the background').toBeGreaterThan(replayed.landed);
+    const dW1 = planMatmul({ M: 64, N: 256, K: 64, transposeA: true, transposeB: false }, matmulTraits(g));
+    expect(dW1.interim, "W1's gradient compiles its block in the background").toBeDefined();
+    expect(dW1.interim!.constants.ROW_GROUPS).not.toBe(dW1.constants.ROW_GROUPS);
+    expect(replayed.blocks, "the replayed step computes W1's gradient with the landed block").toEqual([dW1.constants.ROW_GROUPS]);
+    const taped = await run(false); // the same kernels from the start: the landed ones are cached
+    replayed.parameters.forEach((values, p) => expect(Array.from(values), `parameter ${p}`).toEqual(Array.from(taped.parameters[p])));
   });
 });

@@ -2,7 +2,7 @@
 // against the float64 triple loop.
 import { describe, expect, it } from 'vitest';
 import { gram, matmul, type MatmulKernel, type MatmulOptions } from '../engine';
-import { planMatmul, quadBlock, QUAD_BLOCKS } from '../engine/internal';
+import { fastestQuadBlock, matmulKernel, planMatmul, quadBlock, QUAD_BLOCKS } from '../engine/internal';
 import { matmulTraits } from '../engine/internal';
 import { matmulShaders } from '../engine/internal';
 import { expectClose, matmulRef, randomMatrix, seededRandom, transpose } from './reference';
@@ -140,6 +140,40 @@ describe('matmul plan', () => {
     expect(block(16384, 512, 10)).toEqual({ rowGroups: 1, colBlocks: 1 }); // 10 columns: wider blocks compute padding
     expect(block(10, 16384, 512)).toEqual({ rowGroups: 1, colBlocks: 4 }); // 10 rows, many columns
     expect(block(1024, 1024, 1024, true)).toEqual({ rowGroups: 2, colBlocks: 2 });
+  });
+
+  it('compiles the fastest block in the background where it pays, a block quick to compile serving meanwhile', () => {
+    const traits = { ...matmulTraits(gpu()), software: true, subgroups: true, subgroupMinSize: 4, subgroupMaxSize: 4 };
+    const shape = (M: number, K: number, N: number) => ({ M, N, K, transposeA: false, transposeB: true });
+    const mlpFirstLayer = planMatmul(shape(100, 784, 128), traits); // the README's MNIST MLP, batch 100
+    expect(mlpFirstLayer.quadBlock).toEqual(fastestQuadBlock(shape(100, 784, 128)));
+    expect(mlpFirstLayer.interim?.quadBlock).toEqual(quadBlock(shape(100, 784, 128)));
+    expect(mlpFirstLayer.quadBlock).not.toEqual(mlpFirstLayer.interim?.quadBlock);
+    expect(planMatmul(shape(30, 50, 50), traits).interim, 'a product too small to repay a compile').toBeUndefined();
+    expect(planMatmul(shape(1024, 1024, 1024), traits).interim, 'the compile-time choice is the fastest').toBeUndefined();
+    expect(planMatmul(shape(100, 784, 128), traits, 'subgroup').interim, 'a forced kernel is served at once').toBeUndefined();
+  });
+
+  it('serves the interim block until the background compile lands, then the plan’s: both agree with float64', async () => {
+    const g = gpu();
+    const [M, K, N] = [100, 784, 128];
+    const plan = planMatmul({ M, N, K, transposeA: false, transposeB: true }, matmulTraits(g));
+    if (!plan.interim) return expect(g.hasSubgroups, 'only the subgroup kernel compiles in the background').toBe(false);
+    const random = seededRandom(11);
+    const [a, b] = [randomMatrix(random, M, K), randomMatrix(random, N, K)];
+    const expected = matmulRef(a, transpose(b)).data;
+    const [aT, bT] = [toTensor(g, a), toTensor(g, b)];
+    const landed = g.kernels.landed;
+    const shape = { M, N, K, transposeA: false, transposeB: true };
+    expect(matmulKernel(g, shape).plan.quadBlock, 'before landing').toEqual(plan.interim.quadBlock);
+    const before = g.scope(() => matmul(aT, bT, { transposeB: true }));
+    expectClose(await before.read(), expected, { atol: 1e-4 }, 'interim block');
+    await g.kernels.settled();
+    expect(g.kernels.landed).toBe(landed + 1);
+    expect(matmulKernel(g, shape).plan.quadBlock, 'after landing').toEqual(plan.quadBlock);
+    const after = g.scope(() => matmul(aT, bT, { transposeB: true }));
+    expectClose(await after.read(), expected, { atol: 1e-4 }, 'plan block');
+    for (const t of [aT, bT, before, after]) t.dispose();
   });
 
   it('refuses a quad block it does not offer, and a quad block for another kernel', () => {

@@ -2,6 +2,8 @@
 // On SwiftShader (software Vulkan, 2 cores) a load costs tens of multiply-adds and workgroup memory is no cheaper
 // than storage, so sharing operands through quad swaps wins (the subgroup kernel: about 14% of the FMA peak
 // at 512^3 with 2 x 4 blocks, against 3% for the plain kernel) and workgroup tiles lose. Real GPUs want the tiles.
+// Bigger quad blocks run faster and compile slower (seconds): a product big enough gets its fastest block compiled
+// in the background while the block that repays its compile soonest serves (the plan's `interim`; matmulKernel).
 import type { ShaderFile } from '../shader';
 import plainShader from '../../shaders/matmul_plain.wgsl';
 import subgroupShader from '../../shaders/matmul_subgroup.wgsl';
@@ -41,6 +43,11 @@ export interface MatmulPlan {
   workgroups: [number, number, number];
   /** The subgroup kernel's block of C per quad. */
   quadBlock?: QuadBlock;
+  /**
+   * Set when this plan's block compiles too slowly to wait for: the plan to run meanwhile, a block quick to compile,
+   * while this one compiles in the background (matmulKernel). Its pipeline takes over once it has landed.
+   */
+  interim?: MatmulPlan;
 }
 
 /** Each kernel's shader. */
@@ -73,13 +80,19 @@ const QUAD_MULTIPLY_ADDS_PER_MS = 3.5e6;
 const CONCURRENT_WORKGROUPS = 8;
 /** A slower compile must pay for itself within this many runs of the product: the steps of a training run. */
 const RUNS_TO_REPAY_COMPILE = 1000;
+/**
+ * Products of at least this many multiply-adds run the fastest block, compiled in the background while the block
+ * the compile-time trade-off picks serves. Smaller ones take well under a millisecond on any block, and a background
+ * compile (seconds on a software GPU, on the same cores) would cost more than it could save.
+ */
+const BACKGROUND_COMPILE_MULTIPLY_ADDS = 2 ** 20;
 
 /** Each invocation of the plain and tiled kernels computes a 4 x 4 block of C. */
 const INVOCATION_BLOCK = 4;
 
 /**
  * Chooses the kernel and its constants for `shape` on a device with `traits`; `force` overrides the kernel and
- * `forceBlock` the subgroup kernel's block (benchmarks and tests).
+ * `forceBlock` the subgroup kernel's block (benchmarks and tests). Only an unforced plan may come with an `interim`.
  * Precondition: the buffers bound are at least the matrices' size rounded up to 16 bytes (the subgroup
  * kernel reads vec4s); the engine's pool rounds to powers of two of at least 256 bytes.
  * Throws when a symmetric shape is not square, when the grid would exceed maxWorkgroupsPerDimension or a workgroup
@@ -92,7 +105,7 @@ export function planMatmul(shape: MatmulShape, traits: MatmulDeviceTraits, force
   if (forceBlock && kernel !== 'subgroup') throw new Error(`matmul: a quad block applies to the 'subgroup' kernel only, not '${kernel}'`);
   switch (kernel) {
     case 'subgroup':
-      return subgroupPlan(shape, traits, forceBlock);
+      return subgroupPlan(shape, traits, forceBlock, force === undefined);
     case 'tiled':
       return tiledPlan(shape, traits);
     case 'plain':
@@ -115,16 +128,25 @@ function shapeConstants({ M, N, K, transposeA, transposeB, symmetric = false }: 
   return { M, N, K, TRANSPOSE_A: transposeA, TRANSPOSE_B: transposeB, SYMMETRIC: symmetric };
 }
 
-function subgroupPlan(shape: MatmulShape, traits: MatmulDeviceTraits, forceBlock?: QuadBlock): MatmulPlan {
+/** `tiered`: the plan's own choice, which may compile its block in the background (a forced kernel is served at once). */
+function subgroupPlan(shape: MatmulShape, traits: MatmulDeviceTraits, forceBlock: QuadBlock | undefined, tiered: boolean): MatmulPlan {
   if (!traits.subgroups) throw new Error("matmul: the 'subgroup' kernel needs the adapter feature 'subgroups', which this device lacks");
-  const { M, N, K, transposeA, transposeB } = shape;
   if (forceBlock && !QUAD_BLOCKS.some((block) => block.rowGroups === forceBlock.rowGroups && block.colBlocks === forceBlock.colBlocks)) {
     const offered = QUAD_BLOCKS.map((block) => `${block.rowGroups}x${block.colBlocks}`).join(', ');
     throw new Error(
       `matmul: no quad block of ${forceBlock.rowGroups}x${forceBlock.colBlocks} row groups x column blocks; the subgroup kernel offers ${offered}`,
     );
   }
-  const { rowGroups, colBlocks } = forceBlock ?? quadBlock(shape);
+  if (forceBlock) return subgroupBlockPlan(shape, traits, forceBlock);
+  const serving = subgroupBlockPlan(shape, traits, quadBlock(shape));
+  const fastest = fastestQuadBlock(shape);
+  const sameBlock = fastest.rowGroups === serving.quadBlock!.rowGroups && fastest.colBlocks === serving.quadBlock!.colBlocks;
+  if (!tiered || sameBlock || shape.M * shape.N * shape.K < BACKGROUND_COMPILE_MULTIPLY_ADDS) return serving;
+  return { ...subgroupBlockPlan(shape, traits, fastest), interim: serving };
+}
+
+function subgroupBlockPlan(shape: MatmulShape, traits: MatmulDeviceTraits, { rowGroups, colBlocks }: QuadBlock): MatmulPlan {
+  const { M, N, K, transposeA, transposeB } = shape;
   const [blockRows, blockCols] = [16 * rowGroups, 16 * colBlocks];
   // One quad per workgroup: as fast as 4-16 quads on SwiftShader (measured), and the quad is then the
   // whole workgroup, so no assumption about how invocations map onto subgroups is needed.
@@ -158,16 +180,27 @@ function subgroupPlan(shape: MatmulShape, traits: MatmulDeviceTraits, forceBlock
  * including the padding to whole blocks, at the block's relative cost, shared among the workgroups that run at
  * once. A symmetric product takes square blocks, whose grid skips everything below the diagonal.
  */
-export function quadBlock({ M, N, K, symmetric = false }: MatmulShape): QuadBlock {
-  const time = ({ rowGroups, colBlocks, relativeCost, compileMs }: (typeof QUAD_BLOCKS)[number]) => {
-    const [rows, cols] = [Math.ceil(M / (16 * rowGroups)), Math.ceil(N / (16 * colBlocks))];
-    const multiplyAdds = rows * 16 * rowGroups * cols * 16 * colBlocks * K;
-    const idleShare = CONCURRENT_WORKGROUPS / Math.min(rows * cols, CONCURRENT_WORKGROUPS);
-    return RUNS_TO_REPAY_COMPILE * ((multiplyAdds * relativeCost * idleShare) / QUAD_MULTIPLY_ADDS_PER_MS) + compileMs;
-  };
+export function quadBlock(shape: MatmulShape): QuadBlock {
+  return cheapest(shape, (block) => RUNS_TO_REPAY_COMPILE * runMs(shape, block) + block.compileMs);
+}
+
+/** The quad block that runs the product fastest, whatever its compile costs: the one compiled in the background. */
+export function fastestQuadBlock(shape: MatmulShape): QuadBlock {
+  return cheapest(shape, (block) => runMs(shape, block));
+}
+
+function cheapest({ symmetric = false, ...shape }: MatmulShape, cost: (block: (typeof QUAD_BLOCKS)[number]) => number): QuadBlock {
   const candidates = QUAD_BLOCKS.filter((block) => !symmetric || block.rowGroups === block.colBlocks);
-  const { rowGroups, colBlocks } = candidates.reduce((best, block) => (time(block) < time(best) ? block : best));
+  const { rowGroups, colBlocks } = candidates.reduce((best, block) => (cost(block) < cost(best) ? block : best));
   return { rowGroups, colBlocks };
+}
+
+/** The estimated milliseconds of one product with `block` (see quadBlock). */
+function runMs({ M, N, K }: Pick<MatmulShape, 'M' | 'N' | 'K'>, { rowGroups, colBlocks, relativeCost }: (typeof QUAD_BLOCKS)[number]): number {
+  const [rows, cols] = [Math.ceil(M / (16 * rowGroups)), Math.ceil(N / (16 * colBlocks))];
+  const multiplyAdds = rows * 16 * rowGroups * cols * 16 * colBlocks * K;
+  const idleShare = CONCURRENT_WORKGROUPS / Math.min(rows * cols, CONCURRENT_WORKGROUPS);
+  return (multiplyAdds * relativeCost * idleShare) / QUAD_MULTIPLY_ADDS_PER_MS;
 }
 
 /** The smallest power of two p with ceil(blocks / p) within the grid limit. */

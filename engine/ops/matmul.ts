@@ -80,10 +80,16 @@ function matmulForward(a: Tensor, b: Tensor, transposeA: boolean, transposeB: bo
   return out;
 }
 
-/** The pipeline and grid matmul dispatches for `shape` (binding A, B, C in that order); benchmarks time it alone. */
+/**
+ * The pipeline and grid matmul dispatches for `shape` (binding A, B, C in that order); benchmarks time it alone.
+ * A plan with an interim runs the interim's until its own pipeline, compiled in the background, has landed.
+ */
 export function matmulKernel(gpu: Gpu, shape: MatmulShape, force?: MatmulKernel, forceBlock?: QuadBlock): { kernel: Kernel; plan: MatmulPlan } {
   const plan = planMatmul(shape, matmulTraits(gpu), force, forceBlock);
-  return { kernel: gpu.kernel(matmulShaders[plan.kernel], plan.constants), plan };
+  const { interim } = plan;
+  if (!interim) return { kernel: gpu.kernel(matmulShaders[plan.kernel], plan.constants), plan };
+  const kernel = gpu.kernels.whenReady(matmulShaders[plan.kernel], plan.constants);
+  return kernel ? { kernel, plan } : { kernel: gpu.kernel(matmulShaders[interim.kernel], interim.constants), plan: interim };
 }
 
 const traitsCache = new WeakMap<Gpu, MatmulDeviceTraits>();

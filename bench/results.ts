@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import type { StepProfile } from '../engine';
 import { matmulShaders, type Peak, type TimingMethod } from '../engine/internal';
 import { BASELINE_KERNEL, BASELINE_SHADER } from './cases';
 import type { CpuPeerSetup, CpuPeerSummary } from './peer-torch';
@@ -13,6 +14,8 @@ export interface Flags {
   filter: string | null;
   /** Under Node's webgpu package instead of Chromium (no TF.js peer there). */
   node: boolean;
+  /** Each training case's step profiled kernel by kernel, printed and kept in its result. */
+  profile: boolean;
 }
 
 /** One entry of `cases`: the fields every op shares (name .. pct_of_peak), then matmul's own. */
@@ -83,6 +86,11 @@ export interface TrainStepResult {
   /** The metrics stage over every layer, and its cost in training steps. */
   metrics_ms: number;
   metrics_vs_step: number;
+  /** Since 2026-12-01: the wait after the warm-up for kernels compiling in the background, and how many landed. */
+  background_wait_ms?: number;
+  background_pipelines?: number;
+  /** With --profile: one step, each kernel and shape timed alone (engine/measure/profile.ts). */
+  profile?: StepProfile;
 }
 
 /** A memory-bound kernel: m is the element count; pct_of_peak is of the copy bandwidth. */

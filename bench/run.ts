@@ -5,7 +5,7 @@
 import type { Page } from 'puppeteer-core';
 import { withHeadlessPage } from '../scripts/headless';
 import { BASELINE_KERNEL, matmulCases, type MatmulCase } from './cases';
-import { Gpu } from '../engine';
+import { Gpu, profileTable } from '../engine';
 import { openSuite, type BenchSuite, type MatmulMeasurement } from './suite';
 import { MEMORY_CASES, type MemoryCase } from './memory-ops';
 import { cpuPeerSetupWarnings, cpuPeerVersion, measureCpuPeer, type CpuPeerSetup, type CpuPeerSummary } from './peer-torch';
@@ -26,7 +26,7 @@ import type { LoadRates, Peak, QuadBlock, TimingSettings } from '../engine/inter
 import { fastestLoadRates, loadsPerMultiplyAdd, rooflineGflops, rooflineViolations, type LoadMix, type LoadSamples } from './roofline';
 import { parseFlags } from '../bin/flags';
 
-const USAGE = 'usage: npm run bench [-- --quick] [-- --filter <substring of a case name>] [-- --node]';
+const USAGE = 'usage: npm run bench [-- --quick] [-- --filter <substring of a case name>] [-- --node] [-- --profile]';
 
 /** Each timed pass runs this long, and the median of this many passes is reported. */
 const FULL_TIMING: TimingSettings = { targetPassMs: 200, samples: 5 };
@@ -60,12 +60,23 @@ const CPU_PEER_STEPS: Record<string, number> = {
 };
 
 function benchFlags(args: string[]): Flags {
-  const values = parseFlags(args, { quick: { type: 'boolean' }, node: { type: 'boolean' }, filter: { type: 'string' }, help: { type: 'boolean' } });
+  const values = parseFlags(args, {
+    quick: { type: 'boolean' },
+    node: { type: 'boolean' },
+    profile: { type: 'boolean' },
+    filter: { type: 'string' },
+    help: { type: 'boolean' },
+  });
   if (values.help) {
     console.log(USAGE);
     process.exit(0);
   }
-  return { quick: values.quick === true, node: values.node === true, filter: typeof values.filter === 'string' ? values.filter : null };
+  return {
+    quick: values.quick === true,
+    node: values.node === true,
+    profile: values.profile === true,
+    filter: typeof values.filter === 'string' ? values.filter : null,
+  };
 }
 
 interface SelectedCases {
@@ -107,6 +118,7 @@ async function openBenchPage(page: Page, pageErrors: string[]): Promise<BenchSui
     matmul: call('matmul'),
     memory: call('memory'),
     trainStep: call('trainStep'),
+    profileTrainStep: call('profileTrainStep'),
     peerMatmul: call('peerMatmul'),
     peerTrainStep: call('peerTrainStep'),
   };
@@ -201,6 +213,7 @@ function trainStepResult(c: TrainStepCase, ours: TrainStepMeasurement, peer: Tra
       : { peer_steps_per_s: significant(peerStepsPerSecond), ratio_to_peer: significant(stepsPerSecond / peerStepsPerSecond) }),
     metrics_ms: significant(ours.metricsMs),
     metrics_vs_step: significant(ours.metricsMs / ours.msPerStep),
+    ...(ours.settled ? { background_wait_ms: Math.round(ours.settled.ms), background_pipelines: ours.settled.pipelines } : {}),
   };
 }
 
@@ -312,6 +325,10 @@ async function runSuite(suite: BenchSuite, runtime: string, flags: Flags, cases:
     }
     trainResults.push(result);
     console.log(trainStepRow(result));
+    if (flags.profile) {
+      result.profile = await suite.profileTrainStep(trainCase);
+      console.log(`${profileTable(result.profile)}\n`);
+    }
   }
   return {
     device,

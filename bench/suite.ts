@@ -1,6 +1,6 @@
 // The benchmark's measurements of our engine, the same in the browser (bench/page.ts) and in Node (--node):
 // one call per measurement, so bench/run.ts drives them case by case.
-import { Gpu, matmul, Random } from '../engine';
+import { Gpu, matmul, Random, type StepProfile } from '../engine';
 import {
   matmulKernel,
   matmulTraits,
@@ -15,7 +15,7 @@ import {
 } from '../engine/internal';
 import type { MatmulCase } from './cases';
 import { measureMemoryCase, type MemoryCase, type MemoryMeasurement } from './memory-ops';
-import { measureOurTrainStep, type TrainStepCase, type TrainStepMeasurement } from './train-step';
+import { measureOurTrainStep, profileOurTrainStep, type TrainStepCase, type TrainStepMeasurement } from './train-step';
 
 export interface MatmulMeasurement {
   /** What ran: the plan's kernel and block, or the forced kernel. */
@@ -38,6 +38,8 @@ export interface BenchSuite {
   matmul(matmulCase: MatmulCase, settings: TimingSettings): Promise<MatmulMeasurement>;
   memory(memoryCase: MemoryCase, settings: TimingSettings): Promise<MemoryMeasurement>;
   trainStep(trainCase: TrainStepCase, settings: TimingSettings): Promise<TrainStepMeasurement>;
+  /** One step of the case, each kernel timed alone. */
+  profileTrainStep(trainCase: TrainStepCase): Promise<StepProfile>;
   /** The peer's milliseconds per matmul of the case's shape, after checking its result as ours is checked. */
   peerMatmul?(matmulCase: MatmulCase, settings: TimingSettings): Promise<number>;
   /** The peer's training steps on the same problem, checked against ours (a separate call: each can take minutes). */
@@ -128,5 +130,6 @@ export function openSuite(gpu: Gpu): BenchSuite {
     matmul: (matmulCase, settings) => measureMatmul(gpu, timer, matmulCase, settings),
     memory: (memoryCase, settings) => measureMemoryCase(gpu, memoryCase, settings.targetPassMs),
     trainStep: (trainCase, settings) => measureOurTrainStep(gpu, trainCase, settings.targetPassMs * 5),
+    profileTrainStep: (trainCase) => profileOurTrainStep(gpu, trainCase),
   };
 }

@@ -212,9 +212,9 @@ export async function runPaper(command: PaperCommand, log: (line: string) => voi
         (line) => {
           if (/^run \d+\//.test(line)) done++;
           const elapsed = (performance.now() - started) / 1000;
-          log(`[${done}/${total} ${Math.floor(elapsed / 60)}m${String(Math.round(elapsed % 60)).padStart(2, '0')}s] ${experiment.id}: ${line}`);
+          log(`[${done}/${total} ${Math.floor(elapsed / 60)}m${String(Math.floor(elapsed % 60)).padStart(2, '0')}s] ${experiment.id}: ${line}`);
         },
-        gpu,
+        { gpu, progress: true },
       );
     }
   } finally {

@@ -8,6 +8,7 @@ import { compileMark, Gpu, runExperiment, showFit } from '../engine';
 import { applySetting, parseCommandLine, type CommandLine } from './flags';
 import { writeRun } from './outputs';
 import { prepareRun, runContext } from './prepare';
+import { Progress } from './progress';
 
 /** One axis of the grid: a setting's flag name and the texts it takes. */
 export interface Axis {
@@ -80,11 +81,16 @@ export function shardRuns(runs: SweepRun[], shard: { index: number; count: numbe
   return runs.filter((_, position) => position % shard.count === shard.index - 1);
 }
 
-/**
- * Runs this shard's part of the sweep; returns how many runs it trained (finished ones are skipped). `shared`: a
- * device the caller keeps (several sweeps in one process then compile each kernel once); otherwise one of its own.
- */
-export async function runSweep(plan: SweepPlan, log: (line: string) => void = console.log, shared?: Gpu): Promise<number> {
+export interface SweepOptions {
+  /** A device the caller keeps (several sweeps in one process then compile each kernel once); otherwise one of its own. */
+  gpu?: Gpu;
+  /** A progress bar on stderr while each run trains (bin/progress.ts). */
+  progress?: boolean;
+}
+
+/** Runs this shard's part of the sweep; returns how many runs it trained (finished ones are skipped). */
+export async function runSweep(plan: SweepPlan, log: (line: string) => void = console.log, options: SweepOptions = {}): Promise<number> {
+  const shared = options.gpu;
   await writeManifest(plan);
   const mine = shardRuns(sweepRuns(plan.axes), plan.shard);
   const gpu = shared ?? (await Gpu.create({ log }));
@@ -101,7 +107,11 @@ export async function runSweep(plan: SweepPlan, log: (line: string) => void = co
       for (const [flag, value] of Object.entries(run.settings)) applySetting(config, flag, value);
       const prepared = await prepareRun({ ...plan.base, config }, gpu.device.limits);
       const since = compileMark(gpu);
-      const result = await runExperiment(gpu, prepared.dataset, prepared.weights, prepared.config);
+      const progress = options.progress ? new Progress(prepared.config.steps) : null;
+      const result = await runExperiment(gpu, prepared.dataset, prepared.weights, prepared.config, {
+        onLoss: (step, loss, speed) => progress?.update(step, loss, speed),
+      });
+      progress?.done();
       gpu.trim(); // one device serves every run: give back the free buffers and the pipelines this run did not use
       await writeRun(dir, prepared.config, runContext(prepared, gpu, since), result);
       const { fit } = result.metrics;

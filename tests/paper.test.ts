@@ -1,7 +1,7 @@
 // npm run paper -- --scale tiny, as a user runs it (the same command without npm's set-up hook): the report's
-// structure in all three forms, and every verdict
-// recomputed here from the runs' own files (metrics.json, W*.npy, the regenerated data) with this file's own
-// fits and linear algebra, then judged again against its criterion. Then a shard merged into the same report.
+// structure in all three forms, and every verdict recomputed here from the runs' own files (metrics.json, W*.npy,
+// the regenerated data) with this file's own fits and linear algebra, then judged again against its criterion.
+// Then a shard merged into the same report, and the refusals.
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticDataset, type MetricsJson } from '../engine';
 import { readNpyFile } from '../engine/io/npy-file';
 import { CRITERIA, type PaperReport, type Verdict } from '../engine/report';
-import { parsePaper } from '../bin/paper';
+import { experiments, parsePaper } from '../bin/paper';
 
 const directory = mkdtempSync(join(tmpdir(), 'paper-test-'));
 const out = join(directory, 'tiny');
@@ -280,6 +280,15 @@ describe('npm run paper -- --scale tiny', () => {
     [['--depth', '3'], /Unknown option '--depth'/],
   ])('refuses %j', (args, message) => {
     expect(() => parsePaper(args)).toThrow(message);
+  });
+
+  it('adds FashionMNIST (IDX) and CIFAR-10 experiments when their files are given', () => {
+    const command = parsePaper(['--idx-images', 'f-images.gz', '--idx-labels', 'f-labels.gz', '--cifar', 'cifar-dir']);
+    const images = experiments(command.manifest).filter((experiment) => experiment.kind === 'images');
+    expect(images.map((experiment) => experiment.id)).toEqual(['images-mnist', 'images-idx', 'images-cifar']);
+    expect(images[1].args.join(' ')).toContain('--idx-images f-images.gz --idx-labels f-labels.gz');
+    expect(images[2].args.join(' ')).toContain('--cifar cifar-dir');
+    expect(images[1].args).not.toContain('--dataset'); // the files replace the shipped digits
   });
 
   it('refuses to mix scales in one folder', async () => {

@@ -3,6 +3,7 @@
 import type { Gpu } from '../gpu';
 import type { Tensor } from '../tensor';
 import { addBias } from '../ops/bias';
+import { gatherRows } from '../ops/gather';
 import { fill } from '../ops/fill';
 import { gram, matmul } from '../ops/matmul';
 import { mul, sub } from '../ops/elementwise';
@@ -49,8 +50,9 @@ const RANK_CUTOFF = 1e-3;
 /** Class-membership matrices for one labelling, uploaded once and reused at every measurement. */
 export class MetricsStage {
   private readonly classAverager: Tensor; // K x N, 1/n_k where sample i is in class k
-  private readonly centringAverager: Tensor; // K x N, 1/n_k - 1/N where sample i is in class k, else -1/N
-  private readonly oneHot: Tensor; // N x K
+  private readonly classShares: Tensor; // 1 x K, n_k / N: the global mean is classShares * means
+  private readonly ones: Tensor; // K x 1
+  private readonly labelRows: Tensor; // N labels as floats: each sample's row of the class means (gatherRows)
   private readonly labels: Int32Array; // N
   readonly samples: number;
   /** Layer 0 is the input, which training never changes: measured once, reused while features[0] is that tensor. */
@@ -68,18 +70,17 @@ export class MetricsStage {
     const missing = counts.findIndex((count) => count === 0);
     if (missing >= 0) throw new Error(`metrics: class ${missing} has no samples; labels must cover 0..${classes - 1}`);
     const averager = new Float32Array(classes * N);
-    const centring = new Float32Array(classes * N).fill(-1 / N);
-    const oneHot = new Float32Array(N * classes);
-    for (let i = 0; i < N; i++) {
-      averager[labels[i] * N + i] = 1 / counts[labels[i]];
-      centring[labels[i] * N + i] += 1 / counts[labels[i]];
-      oneHot[i * classes + labels[i]] = 1;
-    }
+    for (let i = 0; i < N; i++) averager[labels[i] * N + i] = 1 / counts[labels[i]];
     this.samples = N;
     this.labels = Int32Array.from(labels);
     this.classAverager = gpu.tensor([classes, N], averager, 'class averager');
-    this.centringAverager = gpu.tensor([classes, N], centring, 'centring class averager');
-    this.oneHot = gpu.tensor([N, classes], oneHot, 'one-hot labels');
+    this.classShares = gpu.tensor(
+      [1, classes],
+      counts.map((count) => count / N),
+      'class shares',
+    );
+    this.ones = fill(gpu, [classes, 1], 1, 'ones');
+    this.labelRows = gpu.tensor([N], Float32Array.from(labels), 'labels');
   }
 
   /**
@@ -121,11 +122,12 @@ export class MetricsStage {
   }
 
   dispose(): void {
-    for (const t of [this.classAverager, this.centringAverager, this.oneHot]) t.dispose();
+    for (const t of [this.classAverager, this.classShares, this.ones, this.labelRows]) t.dispose();
   }
 
   /**
-   * Two passes, never E[z^2] - mu^2: class means first, then squared deviations from them; mu_k - mu_G in one product.
+   * Two passes, never E[z^2] - mu^2: class means first, then squared deviations from them. The one product over the
+   * samples is the means'; each sample's mean is a row picked by its label, and mu_G weighs the means by class size.
    * With the classifier (the last layer), also what NC3 and NC4 need.
    */
   private enqueueLayer(features: Tensor, classifier: { weight: Tensor; bias: Tensor | null } | null): LayerTensors & Partial<ClassifierTensors> {
@@ -134,9 +136,9 @@ export class MetricsStage {
     }
     const [N, m] = features.shape;
     const means = matmul(this.classAverager, features); // K x m
-    const deviations = sub(features, matmul(this.oneHot, means)); // N x m: z_i - mu_{y_i}
+    const deviations = sub(features, gatherRows(means, this.labelRows)); // N x m: z_i - mu_{y_i}
     const squaredDeviations = mul(deviations, deviations); // N x m
-    const centredMeans = matmul(this.centringAverager, features); // K x m: mu_k - mu_G
+    const centredMeans = sub(means, matmul(this.ones, matmul(this.classShares, means))); // K x m: mu_k - mu_G
     const projected = matmul(deviations, centredMeans, { transposeB: true }); // N x K
     const sampleWithin = matmul(squaredDeviations, fill(this.gpu, [m, 1], 1, 'ones')); // N x 1: ||z_i - mu_{y_i}||^2
     const layer: LayerTensors = {

@@ -3,7 +3,7 @@
 // applies it and writes its text. A verdict's items are named `experiment/run` (plus ` layer l` where per layer),
 // so each value can be traced to, and recomputed from, the run's folder. Browser-safe; no file access.
 import type { MetricsJson } from '../metrics-json';
-import { flagOf, referenceConfig, settingNames } from '../settings';
+import { flagOf, referenceConfig, settingNames, type SettingName } from '../settings';
 import { judge, type Criterion, type ReportFigure, type ReportSection, type ReportTable } from './paper';
 import { relativeImbalance, spectralGaps, type MinimumNorm } from './paper-assumptions';
 
@@ -63,12 +63,19 @@ function deviation(values: readonly number[]): number | null {
 const present = (values: readonly (number | null | undefined)[]) =>
   values.filter((value): value is number => typeof value === 'number' && Number.isFinite(value));
 
-/** The run's settings that differ from the reference configuration, as flags, with the data's sizes. */
-function settingsLine(metrics: MetricsJson): string {
-  const changed = settingNames.filter((name) => metrics.config[name] !== referenceConfig[name] && !['samples', 'dim', 'classes'].includes(name));
-  const flags = changed.map((name) => `${flagOf(name)} ${metrics.config[name]}`).join(' ');
-  const { samples, dim, classes, depth, width } = metrics.config;
-  return `${metrics.data}: N = ${samples}, d = ${dim}, K = ${classes}; L = ${depth}, m = ${width}; settings other than the reference: ${flags || 'none'}`;
+/** The data's and network's sizes, and the settings other than the reference configuration's, as flags; the grid's axes apart. */
+function settingsLine(run: RunRecord): string {
+  const { config, data } = run.metrics;
+  const axes = Object.keys(run.settings);
+  const isAxis = (name: SettingName) => axes.includes(flagOf(name).slice(2));
+  const sizes = (['samples', 'dim', 'classes', 'depth', 'width'] as const).filter((name) => !isAxis(name));
+  const symbols = { samples: 'N', dim: 'd', classes: 'K', depth: 'L', width: 'm' } as const;
+  const changed = settingNames.filter((name) => config[name] !== referenceConfig[name] && !isAxis(name) && !(sizes as readonly string[]).includes(name));
+  return [
+    `${data}: ${sizes.map((name) => `${symbols[name]} = ${config[name]}`).join(', ')}`,
+    `settings other than the reference: ${changed.map((name) => `${flagOf(name)} ${config[name]}`).join(' ') || 'none'}`,
+    ...(axes.length > 0 ? [`varied from run to run: ${axes.join(', ')}`] : []),
+  ].join('; ');
 }
 
 /** A figure of one per-layer value of every run: a dot per run, a line through each series' mean. */
@@ -110,7 +117,7 @@ function referenceSection({ reference: runs, commands }: SectionInputs): ReportS
     title: 'The reference deep linear network',
     claim:
       'On nearly orthogonal data, each layer of a trained deep linear network compresses within-class features at a geometric rate (log10 C_l falls on a straight line in l) and discriminates between classes at a linear rate.',
-    configuration: [settingsLine(runs[0].metrics), `${runs.length} seeds: ${commands.reference}`],
+    configuration: [settingsLine(runs[0]), `${runs.length} seeds: ${commands.reference}`],
     figures: [
       byLayer(
         runs,
@@ -303,7 +310,7 @@ function gridSection({ grid: runs, commands }: SectionInputs): ReportSection {
     title: 'Depth and width',
     claim:
       'The geometric compression holds whatever the depth and width: every fit is a straight line, and the rate rho set by the depth does not depend on the width.',
-    configuration: [settingsLine(runs[0].metrics), `depths ${depths.join(', ')} x widths ${widths.join(', ')}: ${commands.grid}`],
+    configuration: [settingsLine(runs[0]), `depths ${depths.join(', ')} x widths ${widths.join(', ')}: ${commands.grid}`],
     figures: [
       {
         title: 'Fitted compression ratio rho against depth',
@@ -377,7 +384,7 @@ function imagesSection({ images, commands }: SectionInputs): ReportSection {
     title: 'Nonlinear networks on real images',
     claim:
       'The linear theory approximately carries over to nonlinear networks on real data: in MLPs and hybrid networks (nonlinear layers, then linear ones) C_l still falls layer by layer, roughly geometrically.',
-    configuration: [...images.map((dataset) => `${dataset.source}: ${settingsLine(dataset.runs[0].metrics)}`), ...commands.images],
+    configuration: [...images.map((dataset) => `${dataset.source}: ${settingsLine(dataset.runs[0])}`), ...commands.images],
     figures: images.map((dataset) =>
       byLayer(
         dataset.runs,
@@ -490,7 +497,7 @@ function trackingSection({ tracking: runs, commands }: SectionInputs): ReportSec
     title: 'Separability and P-vector convergence during training',
     claim:
       "Hidden layers' linear separability (MD-LSM) rises as the training loss falls, and each layer's principal feature direction (its P-vector) converges: its angle to the final one falls towards 0.",
-    configuration: [settingsLine(runs[0].metrics), commands.tracking],
+    configuration: [settingsLine(runs[0]), commands.tracking],
     figures: [
       {
         title: `Separability of each layer during training, ${runs[0].name}`,

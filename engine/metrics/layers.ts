@@ -142,7 +142,7 @@ export class MetricsStage {
     const projected = matmul(deviations, centredMeans, { transposeB: true }); // N x K
     const sampleWithin = matmul(squaredDeviations, fill(this.gpu, [m, 1], 1, 'ones')); // N x 1: ||z_i - mu_{y_i}||^2
     const layer: LayerTensors = {
-      traceWithin: reduceSum(squaredDeviations, 1 / N),
+      traceWithin: reduceSum(sampleWithin, 1 / N),
       classWithin: matmul(this.classAverager, sampleWithin), // K x 1: Var_k
       meanGram: gram(means, 'rows'), // K x K
       centredGram: gram(centredMeans, 'rows'), // K x K: A = Mc Mc^T, whose trace is K Tr(Sigma_B)

@@ -89,13 +89,18 @@ async function paper(args: string[]): Promise<number> {
   return 0;
 }
 
-/** --profile: one step to compile every kernel, then one (without the loss readback) recorded and each kernel timed alone. */
+/**
+ * --profile: one step to compile every kernel, a wait for the faster ones compiling in the background and one step
+ * with them, then one (without the loss readback) recorded and each kernel timed alone.
+ */
 async function profile(gpu: Gpu, { config, dataset, weights }: PreparedRun): Promise<void> {
   const uploaded = uploadExperiment(gpu, dataset, weights, config);
-  const options = { ...trainOptions(config), steps: 2, tol: 0 }; // one step to compile, one to profile, whatever the run's budget
+  const options = { ...trainOptions(config), steps: 3, tol: 0 }; // whatever the run's budget
   const session = new TrainingSession(gpu, uploaded.data, uploaded.network, options);
   try {
     console.log(`steps: ${session.path}`);
+    await session.advance(1);
+    await gpu.kernels.settled();
     await session.advance(1);
     console.log(profileTable(await profileStep(gpu, async () => session.encodeSteps(1))));
   } finally {

@@ -89,6 +89,9 @@ export interface TrainStepResult {
   /** Since 2026-12-01: the wait after the warm-up for kernels compiling in the background, and how many landed. */
   background_wait_ms?: number;
   background_pipelines?: number;
+  /** Since 2026-12-01: the pipelines the case compiled (training and metrics), and the host's seconds creating them. */
+  pipelines?: number;
+  compile_seconds?: number;
   /** With --profile: one step, each kernel and shape timed alone (engine/measure/profile.ts). */
   profile?: StepProfile;
 }

@@ -214,6 +214,7 @@ function trainStepResult(c: TrainStepCase, ours: TrainStepMeasurement, peer: Tra
     metrics_ms: significant(ours.metricsMs),
     metrics_vs_step: significant(ours.metricsMs / ours.msPerStep),
     ...(ours.settled ? { background_wait_ms: Math.round(ours.settled.ms), background_pipelines: ours.settled.pipelines } : {}),
+    ...(ours.compiled ? { pipelines: ours.compiled.pipelines, compile_seconds: significant(ours.compiled.seconds) } : {}),
   };
 }
 

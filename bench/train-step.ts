@@ -1,6 +1,17 @@
 // Whole training steps (forward, backward, update) of a deep linear network or an MLP, timed on the wall clock:
 // a step is dozens of dispatches, so the per-dispatch and per-submit costs are part of what is measured.
-import { type Gpu, type Matrix, Network, profileStep, Random, type StepProfile, TrainingSession, type TrainOptions } from '../engine';
+import {
+  compileMark,
+  deviceRecord,
+  type Gpu,
+  type Matrix,
+  Network,
+  profileStep,
+  Random,
+  type StepProfile,
+  TrainingSession,
+  type TrainOptions,
+} from '../engine';
 
 /** How a case trains; every library implements each of these the same way (PyTorch's rules). */
 export interface TrainRecipe {
@@ -92,6 +103,8 @@ export interface TrainStepMeasurement {
   lossAfterWarmup: number;
   /** Ours: the wait after the warm-up for the kernels compiling in the background, and how many landed. */
   settled?: { ms: number; pipelines: number };
+  /** Ours: the pipelines the case compiled (training and metrics), and the host's seconds creating them. */
+  compiled?: { pipelines: number; seconds: number };
 }
 
 /** Our session on the case's problem, trained from its initial weights; dispose() frees everything. */
@@ -138,6 +151,7 @@ function openTrainStep(gpu: Gpu, c: TrainStepCase): { session: TrainingSession; 
  * kernels compiled in the background (engine/ops/matmul-plan.ts): the steady state of a run, which they reach early.
  */
 export async function measureOurTrainStep(gpu: Gpu, c: TrainStepCase, targetMs: number): Promise<TrainStepMeasurement> {
+  const since = compileMark(gpu);
   const { session, dispose } = openTrainStep(gpu, c);
   try {
     const lossAfterWarmup = await session.advance(c.warmupSteps);
@@ -156,7 +170,9 @@ export async function measureOurTrainStep(gpu: Gpu, c: TrainStepCase, targetMs: 
       await session.measure();
       metricsMs.push(performance.now() - started);
     }
-    return { msPerStep: elapsed / steps, steps, metricsMs: metricsMs.sort((a, b) => a - b)[1], lossAfterWarmup, settled };
+    const { pipelines, compile_seconds } = deviceRecord(gpu, since);
+    const compiled = { pipelines, seconds: compile_seconds };
+    return { msPerStep: elapsed / steps, steps, metricsMs: metricsMs.sort((a, b) => a - b)[1], lossAfterWarmup, settled, compiled };
   } finally {
     dispose();
   }

@@ -116,6 +116,7 @@ export function helpText(): string {
     'usage: npm start -- [--flag value ...]',
     '       npm start -- sweep --grid flag=v1,v2,... [--grid seed=0..9 ...] [--shard i/n] --out DIR [--flag value ...]',
     '       npm start -- sweep report DIR',
+    '       npm start -- paper [--scale tiny|default|full] [--out DIR] [--shard i/n]   (the whole paper; see paper --help)',
     '',
     ...rows.map(([flag, help]) => `  ${flag.padEnd(width)}${help}`),
   ].join('\n');

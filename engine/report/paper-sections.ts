@@ -3,6 +3,7 @@
 // applies it and writes its text. A verdict's items are named `experiment/run` (plus ` layer l` where per layer),
 // so each value can be traced to, and recomputed from, the run's folder. Browser-safe; no file access.
 import type { MetricsJson } from '../metrics-json';
+import type { LayerFits } from '../metrics/fits';
 import { flagOf, referenceConfig, settingNames, type SettingName } from '../settings';
 import { judge, type Criterion, type ReportFigure, type ReportSection, type ReportTable } from './paper';
 import { relativeImbalance, spectralGaps, type MinimumNorm } from './paper-assumptions';
@@ -90,6 +91,16 @@ function byLayer(
   return { title, x: 'layer l', y, yLog, points: runs.flatMap((run) => value(run).map((v, layer) => ({ x: layer, y: v, series: series(run) }))) };
 }
 
+/** The figure plus series 'fit': at each fitted layer, the mean over runs of each run's fitted value there. */
+function withFit(figure: ReportFigure, fits: readonly LayerFits[], fitted: (fit: LayerFits, layer: number) => number | null): ReportFigure {
+  const layers = fits[0]?.layers ?? [];
+  const points = layers.flatMap((layer) => {
+    const value = mean(present(fits.map((fit) => fitted(fit, layer))));
+    return value === null ? [] : [{ x: layer, y: value, series: 'fit' }];
+  });
+  return { ...figure, points: [...figure.points, ...points] };
+}
+
 function perLayerTable(runs: RunRecord[], title: string): ReportTable {
   const depth = Math.max(...runs.map((run) => run.metrics.layers.length));
   const column = (layer: number, pick: (entry: MetricsJson['layers'][number]) => number | undefined) =>
@@ -119,21 +130,29 @@ function referenceSection({ reference: runs, commands }: SectionInputs): ReportS
       'On nearly orthogonal data, each layer of a trained deep linear network compresses within-class features at a geometric rate (log10 C_l falls on a straight line in l) and discriminates between classes at a linear rate.',
     configuration: [settingsLine(runs[0]), `${runs.length} seeds: ${commands.reference}`],
     figures: [
-      byLayer(
-        runs,
-        'Within-class compression C_l by layer (a dot per seed, the line through the mean)',
-        'C_l',
-        true,
-        (run) => run.metrics.layers.map((l) => l.C),
-        () => 'C_l',
+      withFit(
+        byLayer(
+          runs,
+          'Within-class compression C_l by layer (a dot per seed, the line through the mean) and the mean fit',
+          'C_l',
+          true,
+          (run) => run.metrics.layers.map((l) => l.C),
+          () => 'C_l',
+        ),
+        fits,
+        (fit, layer) => (fit.log10C_slope === null || fit.log10C_intercept === null ? null : 10 ** (fit.log10C_intercept + fit.log10C_slope * layer)),
       ),
-      byLayer(
-        runs,
-        'Between-class discrimination D_l by layer',
-        'D_l',
-        false,
-        (run) => run.metrics.layers.map((l) => l.D),
-        () => 'D_l',
+      withFit(
+        byLayer(
+          runs,
+          'Between-class discrimination D_l by layer and the mean fit',
+          'D_l',
+          false,
+          (run) => run.metrics.layers.map((l) => l.D),
+          () => 'D_l',
+        ),
+        fits,
+        (fit, layer) => (fit.D_slope === null || fit.D_intercept === null ? null : fit.D_intercept + fit.D_slope * layer),
       ),
       {
         title: 'Neural collapse by layer (means over seeds): NC1, NC2 distance to a simplex ETF, CDNV',

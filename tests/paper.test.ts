@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticDataset, type MetricsJson } from '../engine';
 import { readNpyFile } from '../engine/io/npy-file';
 import { CRITERIA, type PaperReport, type Verdict } from '../engine/report';
-import { experiments, parsePaper } from '../bin/paper';
+import { experimentPlan, experiments, parsePaper } from '../bin/paper';
+import { sweepRuns } from '../bin/sweep';
 
 const directory = mkdtempSync(join(tmpdir(), 'paper-test-'));
 const out = join(directory, 'tiny');
@@ -295,6 +296,16 @@ describe('npm run paper -- --scale tiny', () => {
     expect(images[1].args.join(' ')).toContain('--idx-images f-images.gz --idx-labels f-labels.gz');
     expect(images[2].args.join(' ')).toContain('--cifar cifar-dir');
     expect(images[1].args).not.toContain('--dataset'); // the files replace the shipped digits
+  });
+
+  it("--scale full runs the paper's sizes: depth 1..6 x width 200..700 x 10 seeds", () => {
+    const command = parsePaper(['--scale', 'full', '--shard', '7/40', '--out', 'cluster']);
+    const grid = experiments(command.manifest).find((experiment) => experiment.kind === 'grid')!;
+    const runs = sweepRuns(experimentPlan(grid, command.out).axes);
+    expect(runs).toHaveLength(6 * 6 * 10);
+    expect([...new Set(runs.map((run) => run.settings.depth))]).toEqual(['1', '2', '3', '4', '5', '6']);
+    expect([...new Set(runs.map((run) => run.settings.width))]).toEqual(['200', '300', '400', '500', '600', '700']);
+    expect(experimentPlan(grid, command.out, command.shard).shard).toEqual({ index: 7, count: 40 });
   });
 
   it('refuses to mix scales in one folder', async () => {

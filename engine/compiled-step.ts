@@ -1,5 +1,6 @@
-// A training step compiled: its dispatches recorded once (kernels, bind groups, buffers) and replayed on later steps,
-// with no tape, no tensors, no bind group and no allocation in JavaScript. What changes from step to step lives in
+// A training step compiled: its dispatches recorded (kernels, bind groups, buffers) and replayed on later steps, with
+// no tape, no tensors, no bind group and no allocation in JavaScript; recorded again only once a kernel it ran a
+// stand-in for has compiled in the background (engine/ops/matmul-plan.ts). What changes from step to step lives in
 // buffers the host writes before a replay (the optimiser's hyper-parameters, the mini-batch's indices); every other
 // per-call value is an immutable uniform (Gpu.values), pinned here so it outlives the pipeline and bind-group caches.
 import type { Gpu, RecordedDispatch } from './gpu';
@@ -11,8 +12,8 @@ export class CompiledStep {
     /** The step's intermediates: held from the pool, so nothing else is given them between replays. */
     private readonly arena: GPUBuffer[],
     private readonly values: GPUBuffer[],
-    /** KernelCache.landed when recorded. */
-    private readonly landed: number,
+    /** The pipelines still compiling in the background when recorded, whose stand-ins the step runs. */
+    private readonly awaited: string[],
   ) {}
 
   /**
@@ -21,31 +22,29 @@ export class CompiledStep {
    * returns (run it in a scope). Its buffers are not reused by one another, so an arena is the sum of them.
    */
   static record(gpu: Gpu, step: () => void): CompiledStep {
-    if (gpu.recording) throw new Error('CompiledStep.record: already recording (a profile or another step)');
+    const outer = gpu.recording; // a profile recording this step too
     const dispatches: RecordedDispatch[] = [];
-    const landed = gpu.kernels.landed;
     gpu.recording = dispatches;
     gpu.pool.hold();
-    let arena: GPUBuffer[];
+    let awaited: string[];
     try {
-      step();
+      awaited = gpu.kernels.awaitedDuring(step);
+    } catch (error) {
+      for (const buffer of gpu.pool.endHold()) gpu.pool.release(buffer);
+      throw error;
     } finally {
-      gpu.recording = null;
-      arena = gpu.pool.endHold();
+      gpu.recording = outer;
+      outer?.push(...dispatches);
     }
+    const arena = gpu.pool.endHold();
     const values = [...new Set(dispatches.flatMap((dispatch) => (dispatch.values ? [dispatch.values] : [])))];
     gpu.pin(values);
-    return new CompiledStep(gpu, dispatches, arena, values, landed);
+    return new CompiledStep(gpu, dispatches, arena, values, awaited);
   }
 
-  /** Whether a kernel compiled in the background has landed since: recorded again, the step would use it. */
+  /** Whether a pipeline the step went without has landed since: recorded again, the step would run it. */
   get stale(): boolean {
-    return this.gpu.kernels.landed !== this.landed;
-  }
-
-  /** How many dispatches a step makes. */
-  get length(): number {
-    return this.dispatches.length;
+    return this.gpu.kernels.anyLanded(this.awaited);
   }
 
   /** Encodes the step again, on the same buffers; the caller writes this step's inputs first. */

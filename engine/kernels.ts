@@ -41,10 +41,13 @@ export class KernelCache {
   /** Of those, the ones compiled in the background (whenReady), and the wall-clock seconds until each landed. */
   backgroundCompiled = 0;
   backgroundSeconds = 0;
-  /** Bumped as each background compile lands: what was recorded before (a compiled step) may now have a better kernel. */
+  /** Background compiles landed so far. */
   landed = 0;
-  /** Background compiles in flight, by key. */
+  /** Background compiles in flight, by key; and the keys whose background compile failed (never tried again). */
   private readonly compiling = new Map<string, Promise<void>>();
+  private readonly failed = new Set<string>();
+  /** While awaitedDuring() runs, the keys whenReady() answered null for. */
+  private awaited: Set<string> | null = null;
   private nextId = 0;
   /** Shader modules by source, with how many cached pipelines use each: the last one evicted takes its module along. */
   private readonly modules = new Map<string, { module: GPUShaderModule; pipelines: number }>();
@@ -85,8 +88,28 @@ export class KernelCache {
   whenReady(shader: ShaderFile, constants: Constants): Kernel | null {
     const key = keyOf(shader, constants);
     if (this.pipelines.has(key)) return this.get(shader, constants);
-    if (!this.compiling.has(key)) this.compiling.set(key, this.compileInBackground(shader, constants, key));
+    if (!this.compiling.has(key) && !this.failed.has(key)) this.compiling.set(key, this.compileInBackground(shader, constants, key));
+    this.awaited?.add(key);
     return null;
+  }
+
+  /** Runs `work`; returns the pipelines it asked whenReady() for and went without (a compiled step's stand-ins). */
+  awaitedDuring(work: () => void): string[] {
+    const outer = this.awaited;
+    const awaited = new Set<string>();
+    this.awaited = awaited;
+    try {
+      work();
+    } finally {
+      this.awaited = outer;
+      for (const key of awaited) outer?.add(key);
+    }
+    return [...awaited];
+  }
+
+  /** Whether any of these pipelines (from awaitedDuring) has landed since. */
+  anyLanded(keys: readonly string[]): boolean {
+    return keys.some((key) => this.pipelines.has(key));
   }
 
   /** Resolves once every background compile started so far has landed (or failed: check() then says why). */
@@ -120,6 +143,7 @@ export class KernelCache {
   private async compileInBackground(shader: ShaderFile, constants: Constants, key: string): Promise<void> {
     const started = performance.now();
     const label = shader.name;
+    if (printShaders()) console.info(`// ${label} ${JSON.stringify(constants)} (in the background)\n${shader.source}`);
     const module = this.module(shader);
     try {
       const pipeline = await this.device.createComputePipelineAsync({
@@ -130,11 +154,16 @@ export class KernelCache {
       this.compiled += 1;
       this.backgroundCompiled += 1;
       this.backgroundSeconds += (performance.now() - started) / 1000;
-      this.insert(key, shader.source, { pipeline, label, constants, id: this.nextId++ });
-      this.landed += 1;
+      if (this.pipelines.has(key)) {
+        this.release(shader.source); // get() compiled it meanwhile: that one stays
+      } else {
+        this.insert(key, shader.source, { pipeline, label, constants, id: this.nextId++ });
+        this.landed += 1;
+      }
     } catch (error) {
       this.release(shader.source);
-      this.pending.push(Promise.resolve(`WGSL: ${label} ${JSON.stringify(constants)} does not compile:\n  ${(error as Error).message}`));
+      this.failed.add(key);
+      this.pending.push(compileError(shader, constants, module, (error as Error).message));
     } finally {
       this.compiling.delete(key);
     }
@@ -151,14 +180,10 @@ export class KernelCache {
     this.compiled += 1;
     this.compileSeconds += (performance.now() - started) / 1000;
     this.pending.push(
-      Promise.all([scope, module.getCompilationInfo()]).then(([error, info]) => {
+      scope.then((error) => {
         if (!error) return null;
         if (this.pipelines.get(key)?.kernel.pipeline === pipeline) this.evict(key); // asked for again, it compiles again and says why again
-        const messages = info.messages
-          .filter((message) => message.type === 'error')
-          .map((message) => `  ${locate(shader, message.lineNum)}:${message.linePos} ${message.message}`);
-        const detail = messages.length > 0 ? messages.join('\n') : `  ${error.message}`;
-        return `WGSL: ${label} ${JSON.stringify(constants)} does not compile:\n${detail}`;
+        return compileError(shader, constants, module, error.message);
       }),
     );
     return { pipeline, label, constants, id: this.nextId++ };
@@ -188,6 +213,14 @@ export class KernelCache {
     this.modules.set(shader.source, { module, pipelines: 1 });
     return module;
   }
+}
+
+/** A compile error naming the file and line of each of the compiler's messages (`fallback` when it gave none). */
+async function compileError(shader: ShaderFile, constants: Constants, module: GPUShaderModule, fallback: string): Promise<string> {
+  const messages = (await module.getCompilationInfo()).messages
+    .filter((message) => message.type === 'error')
+    .map((message) => `  ${locate(shader, message.lineNum)}:${message.linePos} ${message.message}`);
+  return `WGSL: ${shader.name} ${JSON.stringify(constants)} does not compile:\n${messages.length > 0 ? messages.join('\n') : `  ${fallback}`}`;
 }
 
 const keyOf = (shader: ShaderFile, constants: Constants): string => `${JSON.stringify(constants)}|${shader.source}`;

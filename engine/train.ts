@@ -37,7 +37,7 @@ export interface TrainOptions extends OptimizerOptions {
   metricsEvery: number;
   /** Take full-batch steps of a small linear MSE network as single dispatches (engine/fused-step.ts); default true. */
   fusedSteps?: boolean;
-  /** Record the tape's first step and replay it after (engine/compiled-step.ts); default true. */
+  /** Record the tape's step and replay it after (engine/compiled-step.ts); default true. */
   compiledSteps?: boolean;
 }
 
@@ -93,7 +93,7 @@ export class TrainingSession {
   private readonly stage: MetricsStage;
   private readonly lastFinite: Tensor[];
   private readonly batch: { indices: Tensor; order: Float32Array; random: Random; size: number } | null;
-  /** The tape's step, recorded at the first step (and again when a better kernel lands) and replayed at the others. */
+  /** The tape's step, recorded at the first step (and again once a stand-in's kernel lands) and replayed at the others. */
   private compiled: CompiledStep | null = null;
 
   constructor(
@@ -108,7 +108,7 @@ export class TrainingSession {
     const declined =
       batchSize < N ? 'mini-batches' : options.fusedSteps === false ? 'fused steps switched off' : fusedStepUnsupported(network, data.inputs, options);
     const fusable = declined === null;
-    const compiled = options.compiledSteps === false ? '' : ', recorded once and replayed (engine/compiled-step.ts)';
+    const compiled = options.compiledSteps === false ? '' : ', recorded and replayed (engine/compiled-step.ts)';
     this.path = fusable ? 'fused steps (engine/fused-step.ts), many steps per dispatch' : `the tape (engine/tape.ts)${compiled}, not fused steps: ${declined}`;
     this.fused = fusable ? new FusedLinearSteps(gpu, network, data.inputs, data.targets, options) : null;
     this.optimizer = fusable ? null : createOptimizer(parameters, options);

@@ -1,11 +1,10 @@
-// One fused Adam step per parameter tensor, four weights (one vec4) per invocation, with PyTorch's semantics:
+// One fused Adam step per parameter tensor, four weights (one vec4) per invocation (grid.wgsl), with PyTorch's semantics:
 //   coupled (torch.optim.Adam):   g = grad + weightDecay * w
 //   DECOUPLED (torch.optim.AdamW): w = w * (1 - lr * weightDecay);  g = grad
 //   m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2
 //   w = w - stepSize * m / (sqrt(v) / sqrtCorrection2 + eps)
 // where the host passes the bias corrections of step t: stepSize = lr / (1 - beta1^t), sqrtCorrection2 =
 // sqrt(1 - beta2^t), in PyTorch's order of operations. m and v start at zero.
-// The last vec4 may reach past COUNT into the buffers' padding (engine/ops/launch.ts, vec4Items): harmless.
 //! include grid.wgsl
 //! include weight_decay.wgsl
 

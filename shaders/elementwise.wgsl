@@ -1,9 +1,8 @@
-// Elementwise ops on flat f32 arrays, four elements (one vec4) per invocation: out = OP(a, b). Unary ops bind their
-// input as both a and b. The op codes OP_* are generated from the table in engine/ops/elementwise.ts.
+// Elementwise ops on flat f32 arrays, four elements (one vec4) per invocation (grid.wgsl): out = OP(a, b). Unary ops
+// bind their input as both a and b. The op codes OP_* are generated from the table in engine/ops/elementwise.ts.
 //   OP_SCALE:          out = factor * a
 //   OP_RELU_BACKWARD:  out = a * (b > 0): a is the output's gradient, b the relu's input
 //   OP_BROADCAST:      out = factor * b[0]: the gradient of a sum, spread over its input
-// The last vec4 may reach past COUNT into the buffer's padding (engine/ops/launch.ts, vec4Items): harmless.
 //! include grid.wgsl
 
 struct Values {

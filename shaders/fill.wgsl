@@ -1,4 +1,4 @@
-// out[i] = value for i < COUNT, four elements (one vec4) per invocation; the last may reach into the buffer's padding.
+// out[i] = value for i < COUNT, four elements (one vec4) per invocation (grid.wgsl).
 //! include grid.wgsl
 
 struct Values {

@@ -1,11 +1,9 @@
-// out[r, c] = input[indices[r], c]: picks a mini-batch's rows. One invocation per four consecutive outputs (a vec4);
-// indices are stored as f32 (exact below 2^24 rows). The host dispatches ceil(ROWS * COLS / 4) items (launch.ts).
+// out[r, c] = input[indices[r], c]: picks a mini-batch's rows, four consecutive outputs (a vec4) per invocation
+// (grid.wgsl). Indices are stored as f32 (exact below 2^24 rows).
 //! include grid.wgsl
+//! include rows.wgsl
 
 override ROWS: u32;  // rows gathered
-override COLS: u32;
-override WHOLE_VEC4S: bool = COLS % 4u == 0u;  // rows are whole vec4s: one load per invocation, not four
-override ROW_VEC4S: u32 = max(COLS / 4u, 1u);  // a row's vec4s when WHOLE_VEC4S (never 0: a constant division by 0 fails to compile)
 
 @group(0) @binding(0) var<storage, read> input: array<vec4f>;
 @group(0) @binding(1) var<storage, read> indices: array<f32>;

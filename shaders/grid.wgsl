@@ -1,6 +1,9 @@
 // Included (//! include grid.wgsl) by the kernels that run one invocation per item: the host (engine/ops/launch.ts)
 // passes WORKGROUP_SIZE and dispatches ceil(items / WORKGROUP_SIZE) workgroups, folded into an x * y grid when one
 // dimension cannot hold them all.
+// Kernels over flat f32 arrays take four floats, one vec4, per invocation (vec4Items in launch.ts): a software GPU pays
+// per invocation's load, whatever its width. The last vec4 may reach past the count into the buffer's padding,
+// harmless: every pooled buffer is a multiple of 16 bytes (pool.ts), and no other tensor shares it.
 
 override WORKGROUP_SIZE: u32;
 

@@ -7,10 +7,7 @@ import { createTensor, type Tensor } from '../tensor';
 
 export const WORKGROUP_SIZE = 64;
 
-/**
- * Invocations for `count` floats taken four at a time (as vec4s): on a software GPU each invocation's load costs the
- * same whatever its width. The last vec4 may reach past `count`: pooled buffers are multiples of 16 bytes (pool.ts).
- */
+/** Invocations for `count` floats taken four at a time, as vec4s (the convention in grid.wgsl). */
 export const vec4Items = (count: number): number => Math.ceil(count / 4);
 
 /** An x-by-y grid of at least ceil(count / workgroupSize) workgroups; kernels index id.x + id.y * x * workgroupSize. */

@@ -4,6 +4,7 @@
 // at 512^3 with 2 x 4 blocks, against 3% for the plain kernel) and workgroup tiles lose. Real GPUs want the tiles.
 // Bigger quad blocks run faster and compile slower (seconds): a product big enough gets its fastest block compiled
 // in the background while the block that repays its compile soonest serves (the plan's `interim`; matmulKernel).
+// Every block sums each entry over k in the same order, so when the take-over happens changes no result.
 import type { ShaderFile } from '../shader';
 import plainShader from '../../shaders/matmul_plain.wgsl';
 import subgroupShader from '../../shaders/matmul_subgroup.wgsl';

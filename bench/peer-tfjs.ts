@@ -54,7 +54,7 @@ export async function measurePeerMatmul(
 
 /**
  * The same steps as measureOurTrainStep, by the case's recipe: tf.train.momentum is PyTorch's rule, and coupled weight
- * decay is the gradient of (lambda / 2) |p|^2 added to the batch's loss; the loss read back leaves it out, as ours.
+ * decay adds lambda p to each parameter's gradient, as torch.optim.SGD does.
  */
 export async function measurePeerTrainStep(c: TrainStepCase, targetMs: number): Promise<TrainStepMeasurement> {
   const { recipe } = c;
@@ -91,15 +91,15 @@ export async function measurePeerTrainStep(c: TrainStepCase, targetMs: number): 
         throw new Error(`unknown loss '${recipe.loss satisfies never}'`);
     }
   };
-  const decay = () => tf.mul(recipe.weightDecay / 2, tf.addN(parameters.map((p) => tf.sum(tf.square(p))))) as tf.Scalar;
   let step = 0;
   const trainStep = () => {
     const batch = batches[step++ % batchCount];
-    optimizer.minimize(() => {
+    tf.tidy(() => {
       const [x, y] = recipe.batchSize ? [tf.gather(inputs, batch), tf.gather(targets, batch)] : [inputs, targets];
-      const loss = lossOf(x as tf.Tensor2D, y as tf.Tensor2D);
-      return recipe.weightDecay ? tf.add(loss, decay()) : loss;
-    }, false);
+      const { grads } = tf.variableGrads(() => lossOf(x as tf.Tensor2D, y as tf.Tensor2D), parameters);
+      const decayed = (p: tf.Variable) => (recipe.weightDecay ? tf.add(grads[p.name], tf.mul(p, recipe.weightDecay)) : grads[p.name]);
+      optimizer.applyGradients(parameters.map((p) => ({ name: p.name, tensor: decayed(p) })));
+    });
   };
   const steps = async (count: number) => {
     const started = performance.now();

@@ -34,7 +34,8 @@ export interface CaseResult {
   quad_block?: string;
   /**
    * Since 2026-12-01, when the plan's block compiled in the background (engine/ops/matmul-plan.ts): the block that
-   * served until then, its ms per dispatch, and the milliseconds from the first call until the plan's block took over.
+   * served until then, its ms per dispatch (timed while that compile shared the cores: as it serves), and the
+   * milliseconds from the first call until the plan's block took over.
    */
   interim_block?: string;
   interim_ms?: number;
@@ -89,7 +90,10 @@ export interface TrainStepResult {
   /** Since 2026-12-01: the wait after the warm-up for kernels compiling in the background, and how many landed. */
   background_wait_ms?: number;
   background_pipelines?: number;
-  /** Since 2026-12-01: the pipelines the case compiled (training and metrics), and the host's seconds creating them. */
+  /**
+   * Since 2026-12-01: the pipelines the case compiled (training and metrics, those compiled in the background
+   * included), and the seconds the host spent creating the others, waiting for each.
+   */
   pipelines?: number;
   compile_seconds?: number;
   /** With --profile: one step, each kernel and shape timed alone (engine/measure/profile.ts). */

@@ -4,7 +4,6 @@ export { matmulKernel, matmulTraits } from './ops/matmul';
 export {
   planMatmul,
   quadBlock,
-  fastestQuadBlock,
   QUAD_BLOCKS,
   matmulShaders,
   type QuadBlock,

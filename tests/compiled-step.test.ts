@@ -8,6 +8,9 @@ import { useGpu } from './gpu';
 
 const gpu = useGpu();
 
+/** A subgroup matmul's quad block, as in the plan's constants. */
+const blockOf = (constants: Record<string, number | boolean>) => `${constants.ROW_GROUPS}x${constants.COL_BLOCKS}`;
+
 const BASE: ExperimentConfig = { ...referenceConfig, dataset: 'gaussian', samples: 40, dim: 12, classes: 4, width: 16, depth: 4, steps: 100, tol: 0 };
 
 /** Every parameter after `config.steps` steps, compiled or through the tape every step, from the same start. */
@@ -80,17 +83,17 @@ describe('compiled steps', () => {
 
   it('records the step again once a kernel compiled in the background lands, and still gives the tape’s weights', async () => {
     const g = gpu();
-    // Batches of 64 through a 256 -> 64 layer: W1's gradient takes 2^20 multiply-adds, its fastest block compiled in the background.
+    // Batches of 128 through a 256 -> 256 layer: W1's gradient takes a block slow to compile, compiled in the background.
     const config: ExperimentConfig = {
       ...BASE,
       model: 'mlp',
       init: 'default',
       loss: 'ce',
-      samples: 128,
+      samples: 256,
       dim: 256,
-      width: 64,
+      width: 256,
       depth: 2,
-      batchSize: 64,
+      batchSize: 128,
       lr: 0.05,
     };
     const run = async (compiledSteps: boolean) => {
@@ -104,7 +107,9 @@ describe('compiled steps', () => {
         await session.advance(7);
         g.recording = [];
         session.encodeSteps(1);
-        const blocks = g.recording.filter(({ kernel }) => kernel.constants.N === 256).map(({ kernel }) => kernel.constants.ROW_GROUPS);
+        const blocks = g.recording
+          .filter(({ kernel }) => kernel.constants.TRANSPOSE_A && kernel.constants.M === 256 && kernel.constants.N === 256)
+          .map(({ kernel }) => blockOf(kernel.constants));
         g.recording = null;
         return { landed, blocks, parameters: await Promise.all(uploaded.network.parameters.map((p) => p.read())) };
       } finally {
@@ -114,10 +119,10 @@ describe('compiled steps', () => {
     };
     const replayed = await run(true);
     expect(g.kernels.landed, 'kernels landed in the background').toBeGreaterThan(replayed.landed);
-    const dW1 = planMatmul({ M: 64, N: 256, K: 64, transposeA: true, transposeB: false }, matmulTraits(g));
+    const dW1 = planMatmul({ M: 256, N: 256, K: 128, transposeA: true, transposeB: false }, matmulTraits(g));
     expect(dW1.interim, "W1's gradient compiles its block in the background").toBeDefined();
-    expect(dW1.interim!.constants.ROW_GROUPS).not.toBe(dW1.constants.ROW_GROUPS);
-    expect(replayed.blocks, "the replayed step computes W1's gradient with the landed block").toEqual([dW1.constants.ROW_GROUPS]);
+    expect(blockOf(dW1.interim!.constants)).not.toBe(blockOf(dW1.constants));
+    expect(replayed.blocks, "the replayed step computes W1's gradient with the landed block").toEqual([blockOf(dW1.constants)]);
     const taped = await run(false); // the same kernels from the start: the landed ones are cached
     replayed.parameters.forEach((values, p) => expect(Array.from(values), `parameter ${p}`).toEqual(Array.from(taped.parameters[p])));
   });

@@ -2,8 +2,8 @@
 // On SwiftShader (software Vulkan, 2 cores) a load costs tens of multiply-adds and workgroup memory is no cheaper
 // than storage, so sharing operands through quad swaps wins (the subgroup kernel: about 14% of the FMA peak
 // at 512^3 with 2 x 4 blocks, against 3% for the plain kernel) and workgroup tiles lose. Real GPUs want the tiles.
-// Bigger quad blocks run faster and compile slower (seconds): a product big enough gets its fastest block compiled
-// in the background while the block that repays its compile soonest serves (the plan's `interim`; matmulKernel).
+// Bigger quad blocks run faster and compile slower (seconds): a block slow to compile is compiled in the background
+// while the quickest to compile serves (the plan's `interim`; matmulKernel).
 // Every block sums each entry over k in the same order, so when the take-over happens changes no result.
 import type { ShaderFile } from '../shader';
 import plainShader from '../../shaders/matmul_plain.wgsl';
@@ -82,11 +82,11 @@ const CONCURRENT_WORKGROUPS = 8;
 /** A slower compile must pay for itself within this many runs of the product: the steps of a training run. */
 const RUNS_TO_REPAY_COMPILE = 1000;
 /**
- * Products of at least this many multiply-adds run the fastest block, compiled in the background while the block
- * the compile-time trade-off picks serves. Smaller ones take well under a millisecond on any block, and a background
- * compile (seconds on a software GPU, on the same cores) would cost more than it could save.
+ * A block whose pipeline takes this long or longer to compile is compiled in the background while the quickest block
+ * to compile serves, so a run starts at once instead of waiting seconds. Which block is still the trade-off's above:
+ * on a software GPU a background compile takes the same cores, so it must repay itself like any other.
  */
-const BACKGROUND_COMPILE_MULTIPLY_ADDS = 2 ** 20;
+const BACKGROUND_COMPILE_MS = 500;
 
 /** Each invocation of the plain and tiled kernels computes a 4 x 4 block of C. */
 const INVOCATION_BLOCK = 4;
@@ -139,12 +139,16 @@ function subgroupPlan(shape: MatmulShape, traits: MatmulDeviceTraits, forceBlock
     );
   }
   if (forceBlock) return subgroupBlockPlan(shape, traits, forceBlock);
-  const serving = subgroupBlockPlan(shape, traits, quadBlock(shape));
-  const fastest = fastestQuadBlock(shape);
-  const sameBlock = fastest.rowGroups === serving.quadBlock!.rowGroups && fastest.colBlocks === serving.quadBlock!.colBlocks;
-  if (!tiered || sameBlock || shape.M * shape.N * shape.K < BACKGROUND_COMPILE_MULTIPLY_ADDS) return serving;
-  return { ...subgroupBlockPlan(shape, traits, fastest), interim: serving };
+  const block = quadBlock(shape);
+  const plan = subgroupBlockPlan(shape, traits, block);
+  const quickest = QUAD_BLOCKS.reduce((best, next) => (next.compileMs < best.compileMs ? next : best));
+  if (!tiered || compileMs(block) < BACKGROUND_COMPILE_MS) return plan;
+  return { ...plan, interim: subgroupBlockPlan(shape, traits, quickest) };
 }
+
+/** The measured compile time of a block of QUAD_BLOCKS. */
+const compileMs = ({ rowGroups, colBlocks }: QuadBlock): number =>
+  QUAD_BLOCKS.find((block) => block.rowGroups === rowGroups && block.colBlocks === colBlocks)!.compileMs;
 
 function subgroupBlockPlan(shape: MatmulShape, traits: MatmulDeviceTraits, { rowGroups, colBlocks }: QuadBlock): MatmulPlan {
   const { M, N, K, transposeA, transposeB } = shape;
@@ -181,16 +185,8 @@ function subgroupBlockPlan(shape: MatmulShape, traits: MatmulDeviceTraits, { row
  * including the padding to whole blocks, at the block's relative cost, shared among the workgroups that run at
  * once. A symmetric product takes square blocks, whose grid skips everything below the diagonal.
  */
-export function quadBlock(shape: MatmulShape): QuadBlock {
-  return cheapest(shape, (block) => RUNS_TO_REPAY_COMPILE * runMs(shape, block) + block.compileMs);
-}
-
-/** The quad block that runs the product fastest, whatever its compile costs: the one compiled in the background. */
-export function fastestQuadBlock(shape: MatmulShape): QuadBlock {
-  return cheapest(shape, (block) => runMs(shape, block));
-}
-
-function cheapest({ symmetric = false, ...shape }: MatmulShape, cost: (block: (typeof QUAD_BLOCKS)[number]) => number): QuadBlock {
+export function quadBlock({ symmetric = false, ...shape }: MatmulShape): QuadBlock {
+  const cost = (block: (typeof QUAD_BLOCKS)[number]) => RUNS_TO_REPAY_COMPILE * runMs(shape, block) + block.compileMs;
   const candidates = QUAD_BLOCKS.filter((block) => !symmetric || block.rowGroups === block.colBlocks);
   const { rowGroups, colBlocks } = candidates.reduce((best, block) => (cost(block) < cost(best) ? block : best));
   return { rowGroups, colBlocks };

@@ -108,7 +108,6 @@ export function helpText(): string {
     ['--profile', "time each kernel of one training step alone and print each one's share of the step (trains and writes nothing else)"],
     ['--help', 'this text'],
   ];
-  const width = Math.max(...rows.map(([flag]) => flag.length)) + 2;
   return [
     'Trains a deep linear network on the GPU and measures how every layer compresses and separates the classes.',
     'With no flags: the reference configuration of METHOD.md (flags below show their defaults).',
@@ -118,6 +117,12 @@ export function helpText(): string {
     '       npm start -- sweep report DIR',
     '       npm start -- paper [--scale tiny|default|full] [--out DIR] [--shard i/n]   (the whole paper; see paper --help)',
     '',
-    ...rows.map(([flag, help]) => `  ${flag.padEnd(width)}${help}`),
+    ...helpRows(rows),
   ].join('\n');
+}
+
+/** --help's table: each flag, padded to the longest, then its help. */
+export function helpRows(rows: [string, string][]): string[] {
+  const width = Math.max(...rows.map(([flag]) => flag.length)) + 2;
+  return rows.map(([flag, help]) => `  ${flag.padEnd(width)}${help}`);
 }

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Gpu } from '../engine';
-import { parseFlags } from './flags';
+import { helpRows, parseFlags } from './flags';
 import { parseSweep, runSweep, shardRuns, sweepRuns, type SweepPlan } from './sweep';
 
 /** An experiment's sizes at each scale; `full` is the paper's own (depth 1..6 x width 200..700 x 10 seeds). */
@@ -166,14 +166,13 @@ export function paperHelp(): string {
     ['--cifar DIR', 'CIFAR-10 binary batches, as a further real dataset'],
     ['--help', 'this text'],
   ];
-  const width = Math.max(...rows.map(([flag]) => flag.length)) + 2;
   return [
     "Reproduces the paper's claims: trains every experiment, then writes DIR/report.html, report.md and report.json.",
     '',
     'usage: npm run paper -- [--scale tiny|default|full] [--out DIR] [--shard i/n]',
     '       npm start -- paper report DIR      (the report from the runs in DIR, e.g. after every shard)',
     '',
-    ...rows.map(([flag, help]) => `  ${flag.padEnd(width)}${help}`),
+    ...helpRows(rows),
   ].join('\n');
 }
 

@@ -41,8 +41,6 @@ export class KernelCache {
   /** Of those, the ones compiled in the background (whenReady), and the wall-clock seconds until each landed. */
   backgroundCompiled = 0;
   backgroundSeconds = 0;
-  /** Background compiles landed so far. */
-  landed = 0;
   /** Background compiles in flight, by key; and the keys whose background compile failed (never tried again). */
   private readonly compiling = new Map<string, Promise<void>>();
   private readonly failed = new Set<string>();
@@ -158,7 +156,6 @@ export class KernelCache {
         this.release(shader.source); // get() compiled it meanwhile: that one stays
       } else {
         this.insert(key, shader.source, { pipeline, label, constants, id: this.nextId++ });
-        this.landed += 1;
       }
     } catch (error) {
       this.release(shader.source);

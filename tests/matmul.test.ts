@@ -164,13 +164,13 @@ describe('matmul plan', () => {
     const [a, b] = [randomMatrix(random, M, K), randomMatrix(random, N, K)];
     const expected = matmulRef(a, transpose(b)).data;
     const [aT, bT] = [toTensor(g, a), toTensor(g, b)];
-    const landed = g.kernels.landed;
+    const landed = g.kernels.backgroundCompiled;
     const shape = { M, N, K, transposeA: false, transposeB: true };
     expect(matmulKernel(g, shape).plan.quadBlock, 'before landing').toEqual(plan.interim.quadBlock);
     const before = g.scope(() => matmul(aT, bT, { transposeB: true }));
     expectClose(await before.read(), expected, { atol: 1e-4 }, 'interim block');
     await g.kernels.settled();
-    expect(g.kernels.landed).toBe(landed + 1);
+    expect(g.kernels.backgroundCompiled).toBe(landed + 1);
     expect(matmulKernel(g, shape).plan.quadBlock, 'after landing').toEqual(plan.quadBlock);
     const after = g.scope(() => matmul(aT, bT, { transposeB: true }));
     expectClose(await after.read(), expected, { atol: 1e-4 }, 'plan block');

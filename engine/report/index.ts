@@ -17,5 +17,6 @@ export {
 } from './paper';
 export { reportElement, reportFigure, verdictTable, REPORT_CSS } from './paper-render';
 export { reportMarkdown, figureFile } from './paper-markdown';
-export { paperSections, CRITERIA, type RunRecord, type SectionInputs } from './paper-sections';
+export { paperSections } from './paper-sections';
+export { CRITERIA, type RunRecord, type SectionInputs } from './paper-runs';
 export { minimumNorm, relativeImbalance, spectralGaps, type MinimumNorm } from './paper-assumptions';

@@ -21,10 +21,14 @@ export function spectralGaps(singularValues: readonly (readonly number[])[], cla
   return singularValues.filter((values) => values.length > classes).map((values) => values[classes - 1] / values[classes]);
 }
 
-/** P = X^T (X X^T)^+ X (d x d), the projection onto the span of the samples (the rows of X, N x d). */
-function rowSpanProjection(inputs: Matrix): Matrix {
+/** (X X^T)^+ (N x N) for the samples X (N x d), one per row. */
+function gramPseudoInverse(inputs: Matrix): Matrix {
   const gram = matmul(inputs, transpose(inputs));
-  const inverse: Matrix = { rows: gram.rows, cols: gram.cols, data: symmetricPseudoInverse(gram.data, gram.rows, 1e-12) };
+  return { rows: gram.rows, cols: gram.cols, data: symmetricPseudoInverse(gram.data, gram.rows, 1e-12) };
+}
+
+/** P = X^T (X X^T)^+ X (d x d), the projection onto the span of the samples, from `inverse` = (X X^T)^+. */
+function rowSpanProjection(inputs: Matrix, inverse: Matrix): Matrix {
   return matmul(transpose(inputs), matmul(inverse, inputs));
 }
 
@@ -48,13 +52,12 @@ export interface MinimumNorm {
 export function minimumNorm(weights: readonly Matrix[], inputs: Matrix, labels: ArrayLike<number>, classes: number, alpha: number): MinimumNorm {
   const targets = { rows: classes, cols: inputs.rows, data: new Float64Array(classes * inputs.rows) }; // Y^T, K x N
   for (let i = 0; i < labels.length; i++) targets.data[labels[i] * inputs.rows + i] = 1 / alpha;
-  const gram = matmul(inputs, transpose(inputs));
-  const inverse: Matrix = { rows: gram.rows, cols: gram.cols, data: symmetricPseudoInverse(gram.data, gram.rows, 1e-12) };
+  const inverse = gramPseudoInverse(inputs);
   const minimum = matmul(matmul(targets, inverse), inputs); // Y^T (X X^T)^+ X / alpha = Y^T (X^T)^+ / alpha
   const product = weights.slice(1).reduce((map, weight) => matmul(weight, map), weights[0]);
   const difference = { ...product, data: product.data.map((value, index) => value - minimum.data[index]) };
   return {
     endToEndDistance: frobeniusNorm(difference) / frobeniusNorm(minimum),
-    firstLayerOutside: frobeniusNorm(outsideSpan(weights[0], rowSpanProjection(inputs))) / frobeniusNorm(weights[0]),
+    firstLayerOutside: frobeniusNorm(outsideSpan(weights[0], rowSpanProjection(inputs, inverse))) / frobeniusNorm(weights[0]),
   };
 }

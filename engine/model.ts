@@ -66,9 +66,14 @@ export class Network {
     return this.layers.map((layer) => layer.bias);
   }
 
+  /** The batch norms in layer order (a hybrid's first k layers; none elsewhere). */
+  get norms(): BatchNorm[] {
+    return this.layers.flatMap(({ norm }) => (norm ? [norm] : []));
+  }
+
   /** Batch norms use batch statistics when training, running ones otherwise. */
   set training(training: boolean) {
-    for (const { norm } of this.layers) if (norm) norm.training = training;
+    for (const norm of this.norms) norm.training = training;
   }
 
   /** The output (N x K) for inputs (N x d). */

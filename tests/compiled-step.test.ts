@@ -13,15 +13,25 @@ const blockOf = (constants: Record<string, number | boolean>) => `${constants.RO
 
 const BASE: ExperimentConfig = { ...referenceConfig, dataset: 'gaussian', samples: 40, dim: 12, classes: 4, width: 16, depth: 4, steps: 100, tol: 0 };
 
-/** Every parameter after `config.steps` steps, compiled or through the tape every step, from the same start. */
-async function trainedParameters(config: ExperimentConfig, compiledSteps: boolean): Promise<{ parameters: Float32Array[]; session: string }> {
+/**
+ * Every parameter after `config.steps` steps, compiled or through the tape every step, from the same start, and the
+ * batch norms' running statistics, which steps move but the optimiser does not.
+ */
+async function trainedParameters(
+  config: ExperimentConfig,
+  compiledSteps: boolean,
+): Promise<{ parameters: Float32Array[]; runningStatistics: Float32Array[]; session: string }> {
   const g = gpu();
   const dataset = syntheticDataset(config);
   const uploaded = uploadExperiment(g, dataset, initialWeights(config, dataset), config);
   const session = new TrainingSession(g, uploaded.data, uploaded.network, { ...trainOptions(config), compiledSteps, fusedSteps: false });
   try {
     await session.advance(config.steps);
-    return { parameters: await Promise.all(uploaded.network.parameters.map((p) => p.read())), session: session.path };
+    return {
+      parameters: await Promise.all(uploaded.network.parameters.map((p) => p.read())),
+      runningStatistics: await Promise.all(uploaded.network.norms.map((norm) => norm.running.read())),
+      session: session.path,
+    };
   } finally {
     session.dispose();
     uploaded.dispose();
@@ -54,6 +64,14 @@ describe('compiled steps', () => {
         expect(values.every(Number.isFinite)).toBe(true);
         // The same kernels in the same order on the same values: equal to the last bit, not only to rounding.
         expect(Array.from(values), `parameter ${p}`).toEqual(Array.from(taped.parameters[p]));
+      });
+      expect(replayed.runningStatistics.length, 'batch norms').toBe(config.model === 'hybrid' ? config.hybridLayers : 0);
+      replayed.runningStatistics.forEach((values, n) => {
+        expect(
+          values.some((value, i) => value !== (i < values.length / 2 ? 0 : 1)),
+          `norm ${n}'s running statistics moved`,
+        ).toBe(true);
+        expect(Array.from(values), `norm ${n}'s running statistics`).toEqual(Array.from(taped.runningStatistics[n]));
       });
     });
   }

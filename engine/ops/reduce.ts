@@ -8,17 +8,18 @@ import reduceShader from '../../shaders/reduce.wgsl';
 /** The reduction's own workgroup: a tree over workgroup memory, not launch()'s one invocation per item. */
 const REDUCE_WORKGROUP_SIZE = 64;
 /**
- * Elements each invocation adds before the workgroup's tree. On CPU backends every workgroup barrier is costly,
- * so few large workgroups win (sum of 1M: 46 ms with 8, 4.9 ms with 512 on SwiftShader); GPUs want many.
+ * Elements each invocation adds before the workgroup's tree, for `count` elements. On CPU backends every workgroup
+ * barrier is costly, so few large workgroups win (sum of 1M: 46 ms with 8, 4.9 ms with 512 on SwiftShader); GPUs want
+ * many. Never more than one workgroup's share of `count`: a loss over 100 samples would otherwise loop 512 times.
  */
-const itemsPerInvocation = (software: boolean) => (software ? 512 : 16);
+const itemsPerInvocation = (software: boolean, count: number) => Math.max(1, Math.min(software ? 512 : 16, Math.ceil(count / REDUCE_WORKGROUP_SIZE)));
 
 /** factor * (sum of all elements), as a tensor of shape []; passes of partial sums until one value is left. */
 export function reduceSum(input: Tensor, factor = 1): Tensor {
   const gpu = input.gpu;
-  const ITEMS = itemsPerInvocation(gpu.software);
   let current = input;
   for (;;) {
+    const ITEMS = itemsPerInvocation(gpu.software, current.size);
     const groups = Math.ceil(current.size / (REDUCE_WORKGROUP_SIZE * ITEMS));
     const last = groups === 1;
     const out = createTensor(gpu, last ? [] : [groups], last ? 'sum' : 'partial sums');

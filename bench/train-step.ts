@@ -12,6 +12,7 @@ import {
   TrainingSession,
   type TrainOptions,
 } from '../engine';
+import { median } from '../engine/internal';
 
 /** How a case trains; every library implements each of these the same way (PyTorch's rules). */
 export interface TrainRecipe {
@@ -95,7 +96,9 @@ export function trainStepFlops(c: TrainStepCase): number {
 }
 
 export interface TrainStepMeasurement {
+  /** Ours: the median of the passes' milliseconds per step; peers: one pass's. */
   msPerStep: number;
+  /** Steps per pass. */
   steps: number;
   /** Measuring every layer (the metrics stage, with its one readback), median of three; 0 for peers. */
   metricsMs: number;
@@ -147,10 +150,11 @@ function openTrainStep(gpu: Gpu, c: TrainStepCase): { session: TrainingSession; 
 }
 
 /**
- * Steps enough to fill about `targetMs`, after a warm-up that compiles every pipeline and a wait for the faster
- * kernels compiled in the background (engine/ops/matmul-plan.ts): the steady state of a run, which they reach early.
+ * The median over `samples` passes of steps enough to fill about `targetMs` each, after a warm-up that compiles every
+ * pipeline and a wait for the faster kernels compiled in the background (engine/ops/matmul-plan.ts): the steady state
+ * of a run, which they reach early. One pass alone moved by a third from run to run on a shared machine.
  */
-export async function measureOurTrainStep(gpu: Gpu, c: TrainStepCase, targetMs: number): Promise<TrainStepMeasurement> {
+export async function measureOurTrainStep(gpu: Gpu, c: TrainStepCase, targetMs: number, samples: number): Promise<TrainStepMeasurement> {
   const since = compileMark(gpu);
   const { session, dispose } = openTrainStep(gpu, c);
   try {
@@ -162,7 +166,9 @@ export async function measureOurTrainStep(gpu: Gpu, c: TrainStepCase, targetMs: 
     let steps = 1;
     let elapsed = await timeSteps(session, steps);
     while (elapsed < targetMs / 4) elapsed = await timeSteps(session, (steps *= 4));
-    if (elapsed < targetMs) elapsed = await timeSteps(session, (steps = Math.round((steps * targetMs) / elapsed))); // a long step is its own sample
+    steps = Math.max(1, Math.round((steps * targetMs) / elapsed)); // a long step is its own pass
+    const msPerStep: number[] = [];
+    for (let sample = 0; sample < samples; sample++) msPerStep.push((await timeSteps(session, steps)) / steps);
     await session.measure(); // compiles the metrics stage's pipelines
     await gpu.kernels.settled(); // and those it compiles in the background, which would share the cores with what follows
     const metricsMs: number[] = [];
@@ -173,7 +179,7 @@ export async function measureOurTrainStep(gpu: Gpu, c: TrainStepCase, targetMs: 
     }
     const { pipelines, compile_seconds } = deviceRecord(gpu, since);
     const compiled = { pipelines, seconds: compile_seconds };
-    return { msPerStep: elapsed / steps, steps, metricsMs: metricsMs.sort((a, b) => a - b)[1], lossAfterWarmup, settled, compiled };
+    return { msPerStep: median(msPerStep), steps, metricsMs: metricsMs.sort((a, b) => a - b)[1], lossAfterWarmup, settled, compiled };
   } finally {
     dispose();
   }

@@ -5,7 +5,7 @@ import type { MatmulCase } from './cases';
 import { measurePeerMatmul, measurePeerTrainStep, startPeer } from './peer-tfjs';
 import { checkMatmul, INPUT_SEED, openSuite, type BenchSuite } from './suite';
 import type { TimingSettings } from '../engine/internal';
-import type { TrainStepCase, TrainStepMeasurement } from './train-step';
+import { warmupDisagreement, type TrainStepCase, type TrainStepMeasurement } from './train-step';
 
 /** The peer's matmul, checked on the same inputs and with the same bound as ours. */
 async function measurePeer(matmulCase: MatmulCase, settings: TimingSettings): Promise<number> {
@@ -17,13 +17,11 @@ async function measurePeer(matmulCase: MatmulCase, settings: TimingSettings): Pr
   return msPerCall;
 }
 
-/** The peer's steps on the same problem; its loss after the warm-up must agree with ours, or the figures mean nothing. */
+/** The peer's steps on the same problem; its state after the warm-up must agree with ours, or the figures mean nothing. */
 async function measurePeerTrainSteps(trainCase: TrainStepCase, settings: TimingSettings, ours: TrainStepMeasurement): Promise<TrainStepMeasurement> {
   const peer = await measurePeerTrainStep(trainCase, settings.targetPassMs * 5);
-  const difference = Math.abs(ours.lossAfterWarmup - peer.lossAfterWarmup) / Math.abs(ours.lossAfterWarmup);
-  if (!(difference < 1e-3)) {
-    throw new Error(`${trainCase.name}: after ${trainCase.warmupSteps} steps our loss is ${ours.lossAfterWarmup}, the peer's ${peer.lossAfterWarmup}`);
-  }
+  const disagreement = warmupDisagreement(trainCase, 'TensorFlow.js', ours, peer);
+  if (disagreement) throw new Error(disagreement);
   return peer;
 }
 

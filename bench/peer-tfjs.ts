@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients'; // tfjs-core alone registers no gradients
 import type { MatmulCase } from './cases';
-import { batchRows, trainProblem, type TrainStepCase, type TrainStepMeasurement } from './train-step';
+import { batchRows, sumOfSquares, trainProblem, type TrainStepCase, type TrainStepMeasurement } from './train-step';
 
 /**
  * Waits until TF.js's own device has finished everything submitted: data() can resolve while earlier work is
@@ -112,11 +112,12 @@ export async function measurePeerTrainStep(c: TrainStepCase, targetMs: number): 
   };
   try {
     const lossAfterWarmup = (await steps(c.warmupSteps)).value;
+    const squaresAfterWarmup = (await Promise.all(parameters.map((p) => p.data()))).map(sumOfSquares);
     let count = 1;
     let { ms } = await steps(count);
     while (ms < targetMs / 4) ({ ms } = await steps((count *= 4)));
     if (ms < targetMs) ({ ms } = await steps((count = Math.round((count * targetMs) / ms)))); // a long step is its own sample
-    return { msPerStep: ms / count, steps: count, metricsMs: 0, lossAfterWarmup };
+    return { msPerStep: ms / count, steps: count, metricsMs: 0, lossAfterWarmup, squaresAfterWarmup };
   } finally {
     optimizer.dispose();
     for (const t of [inputs, targets, ...parameters, ...batches]) t.dispose();

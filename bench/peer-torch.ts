@@ -27,6 +27,8 @@ export interface CpuPeerRun {
   ms_per_step: number;
   steps: number;
   loss_after_warmup: number;
+  /** Each parameter's sum of squares after the warm-up, in float64: the weights, then the biases. */
+  squares_after_warmup: number[];
   torch: string;
   threads: number;
   interop_threads: number;
@@ -69,6 +71,7 @@ export interface CpuPeerSummary {
   /** The most any run saw other processes use, in cores; null where unknown. */
   otherCpu: number | null;
   lossAfterWarmup: number;
+  squaresAfterWarmup: number[];
   /** What should make a reader distrust this case's figure, one sentence each; empty when nothing (the setup's: cpuPeerSetupWarnings). */
   warnings: string[];
 }
@@ -110,6 +113,9 @@ export function summarizeCpuPeerRuns(name: string, runs: CpuPeerRun[]): CpuPeerS
     if (!(Math.abs(run.loss_after_warmup - runs[0].loss_after_warmup) <= 1e-5 * Math.abs(runs[0].loss_after_warmup))) {
       throw new Error(`${name}: the CPU peer's runs end their warm-up at different losses (${run.loss_after_warmup}, ${runs[0].loss_after_warmup})`);
     }
+    if (JSON.stringify(run.squares_after_warmup) !== JSON.stringify(runs[0].squares_after_warmup)) {
+      throw new Error(`${name}: the CPU peer's runs end their warm-up with different parameters`);
+    }
   }
   const stepsPerSecond = runs.map((run) => 1000 / run.ms_per_step);
   const middle = median(stepsPerSecond);
@@ -132,6 +138,7 @@ export function summarizeCpuPeerRuns(name: string, runs: CpuPeerRun[]): CpuPeerS
     unsteady: spread > MAX_SPREAD,
     otherCpu,
     lossAfterWarmup: runs[0].loss_after_warmup,
+    squaresAfterWarmup: runs[0].squares_after_warmup,
     warnings,
   };
 }

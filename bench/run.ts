@@ -21,7 +21,7 @@ import {
   type MemoryResult,
   type TrainStepResult,
 } from './results';
-import { batchRows, TRAIN_STEP_CASES, trainStepFlops, type TrainStepCase, type TrainStepMeasurement } from './train-step';
+import { batchRows, TRAIN_STEP_CASES, trainStepFlops, warmupDisagreement, type TrainStepCase, type TrainStepMeasurement } from './train-step';
 import type { LoadRates, Peak, QuadBlock, TimingSettings } from '../engine/internal';
 import { fastestLoadRates, loadsPerMultiplyAdd, rooflineGflops, rooflineViolations, type LoadMix, type LoadSamples } from './roofline';
 import { parseFlags } from '../bin/flags';
@@ -320,8 +320,8 @@ async function runSuite(suite: BenchSuite, runtime: string, flags: Flags, cases:
     const result = trainStepResult(trainCase, ours, suite.peerTrainStep ? await suite.peerTrainStep(trainCase, settings, ours) : null, peak);
     const cpu = cpuPeers.byCase.get(trainCase);
     if (cpu) {
-      const difference = Math.abs(cpu.lossAfterWarmup - ours.lossAfterWarmup) / Math.abs(ours.lossAfterWarmup);
-      if (!(difference < 1e-3)) throw new Error(`${trainCase.name}: PyTorch's loss after the warm-up is ${cpu.lossAfterWarmup}, ours ${ours.lossAfterWarmup}`);
+      const disagreement = warmupDisagreement(trainCase, 'PyTorch', ours, cpu);
+      if (disagreement) throw new Error(disagreement);
       Object.assign(result, cpuPeerFields(cpu, result.steps_per_s));
     }
     trainResults.push(result);

@@ -5,6 +5,7 @@ import { BASELINE_FINGERPRINT, BASELINE_KERNEL } from '../bench/cases';
 import { matmulShaders } from '../engine/internal';
 import { blasImplementation, cpuPeerSetupWarnings, summarizeCpuPeerRuns, type CpuPeerRun } from '../bench/peer-torch';
 import { cpuPeerFields, shaderFingerprint } from '../bench/results';
+import { TRAIN_STEP_CASES, warmupDisagreement } from '../bench/train-step';
 import { fastestLoadRates, loadsPerMultiplyAdd, rooflineGflops, rooflineViolations } from '../bench/roofline';
 import type { MatmulPlan } from '../engine/internal';
 
@@ -17,6 +18,7 @@ function run(msPerStep: number, changes: Partial<CpuPeerRun> = {}): CpuPeerRun {
     ms_per_step: msPerStep,
     steps: 3,
     loss_after_warmup: 1.0005,
+    squares_after_warmup: [12.5, 0.25],
     torch: '1.13.0a0',
     threads: 2,
     interop_threads: 1,
@@ -71,6 +73,7 @@ describe('the CPU peer summary', () => {
   it('refuses runs that disagree on their setup or their loss', () => {
     expect(() => summarizeCpuPeerRuns('x', [run(270), run(270, { threads: 1 })])).toThrow(/setup/);
     expect(() => summarizeCpuPeerRuns('x', [run(270), run(270, { loss_after_warmup: 1.1 })])).toThrow(/losses/);
+    expect(() => summarizeCpuPeerRuns('x', [run(270), run(270, { squares_after_warmup: [12.5, 0.2500001] })])).toThrow(/parameters/);
     expect(() => summarizeCpuPeerRuns('x', [])).toThrow(/no CPU peer runs/);
   });
 
@@ -124,5 +127,30 @@ describe('the baseline', () => {
     const code = 'fn f(x: f32) -> f32 {\n  return x * 2.0;\n}\n';
     expect(shaderFingerprint(`// a comment\n${code}`)).toBe(shaderFingerprint(code.replace(/\n {2}/g, '\n    ')));
     expect(shaderFingerprint(code.replace('2.0', '3.0'))).not.toBe(shaderFingerprint(code));
+  });
+});
+
+describe("a peer's state after the warm-up", () => {
+  const mlp = TRAIN_STEP_CASES.find((c) => c.recipe.weightDecay > 0)!;
+  const ours = { msPerStep: 1, steps: 1, metricsMs: 0, lossAfterWarmup: 0.7, squaresAfterWarmup: [40, 12, 0.02, 0.001] };
+  const peer = (changes: { lossAfterWarmup?: number; squaresAfterWarmup?: number[] }) => ({ ...ours, ...changes });
+
+  it('agrees within float32 rounding', () => {
+    expect(
+      warmupDisagreement(mlp, 'peer', ours, peer({ lossAfterWarmup: 0.7 * (1 + 1e-5), squaresAfterWarmup: [40, 12 * (1 + 1e-7), 0.02, 0.001 * (1 - 1.2e-6)] })),
+    ).toBeNull();
+  });
+
+  it('differs when the loss does, a parameter is missing, or one parameter decays otherwise', () => {
+    expect(warmupDisagreement(mlp, 'peer', ours, peer({ lossAfterWarmup: 0.71 }))).toMatch(/loss is 0.71/);
+    expect(warmupDisagreement(mlp, 'peer', ours, peer({ squaresAfterWarmup: [40, 12] }))).toMatch(/trains 2 parameters, we train 4/);
+    // What a TF.js leaving the biases undecayed stood from us after the MNIST MLP's warm-up (bench/train-step.ts).
+    expect(warmupDisagreement(mlp, 'peer', ours, peer({ squaresAfterWarmup: [40, 12, 0.02, 0.001 * (1 + 2.5e-5)] }))).toMatch(/parameter 4's sum of squares/);
+  });
+
+  it('comes after at most one epoch, the peers repeating the first epoch’s batches', () => {
+    const miniBatched = TRAIN_STEP_CASES.filter((c) => c.recipe.batchSize > 0);
+    expect(miniBatched.length).toBeGreaterThan(0);
+    for (const c of miniBatched) expect(c.warmupSteps * c.recipe.batchSize, c.name).toBeLessThanOrEqual(c.samples);
   });
 });

@@ -226,8 +226,9 @@ export class TrainingSession {
   }
 
   private async readLoss(): Promise<number> {
-    // The training loss: batch statistics in any batch norm, as the steps see them.
-    const lossTensor = this.gpu.scope(() => this.lossOf(this.network.forward(this.data.inputs), this.data.targets));
+    // The training loss: batch statistics in any batch norm, as the steps see them, but no step's: the running
+    // statistics stay as the steps left them, whatever --loss-every is.
+    const lossTensor = reporting(this.network, () => this.gpu.scope(() => this.lossOf(this.network.forward(this.data.inputs), this.data.targets)));
     const loss = (await lossTensor.read().finally(() => lossTensor.dispose()))[0];
     if (!Number.isFinite(loss)) {
       // Before the first finite readback (step 0) the weights are still the initial ones.
@@ -291,6 +292,16 @@ function evaluating<T>(network: Network, f: () => T): T {
     return f();
   } finally {
     network.training = true;
+  }
+}
+
+/** Runs `f` with the batch norms' running statistics held still (a pass that only reports), then lets them move again. */
+function reporting<T>(network: Network, f: () => T): T {
+  for (const norm of network.norms) norm.updatesRunning = false;
+  try {
+    return f();
+  } finally {
+    for (const norm of network.norms) norm.updatesRunning = true;
   }
 }
 

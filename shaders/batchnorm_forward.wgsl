@@ -1,7 +1,8 @@
 // Batch normalisation over the rows (samples) of an N x COLS matrix, one invocation per column (feature).
 // Training: mean and biased variance of the batch, two passes (never E[x^2] - mean^2); the running
-// statistics move by MOMENTUM towards the batch's (with the unbiased variance, as PyTorch).
-// Evaluation: the running statistics. Backward: batchnorm_backward.wgsl.
+// statistics move by MOMENTUM towards the batch's (with the unbiased variance, as PyTorch), unless the pass only
+// reports (UPDATE_RUNNING false: the loss read back between steps). Evaluation: the running statistics.
+// Backward: batchnorm_backward.wgsl.
 //! include grid.wgsl
 
 override ROWS: u32;
@@ -9,6 +10,7 @@ override COLS: u32;
 override EPS: f32 = 1e-5;
 override MOMENTUM: f32 = 0.1;
 override TRAINING: bool = true;
+override UPDATE_RUNNING: bool = true;
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> gamma: array<f32>;
@@ -38,8 +40,10 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
     }
     variance = squares / f32(ROWS);
     let unbiased = squares / f32(max(ROWS, 2u) - 1u);
-    running[col] = mix(running[col], mean, MOMENTUM);
-    running[COLS + col] = mix(running[COLS + col], unbiased, MOMENTUM);
+    if (UPDATE_RUNNING) {
+      running[col] = mix(running[col], mean, MOMENTUM);
+      running[COLS + col] = mix(running[COLS + col], unbiased, MOMENTUM);
+    }
   }
   let invstd = inverseSqrt(variance + EPS);
   saved[col] = mean;

@@ -76,6 +76,29 @@ describe('compiled steps', () => {
     });
   }
 
+  it('moves the batch norms as the steps do, however often the loss is read', async () => {
+    const g = gpu();
+    const config: ExperimentConfig = { ...BASE, model: 'hybrid', hybridLayers: 2, batchSize: 8, lr: 0.01, alpha: 1 };
+    const runningAfter = async (readEvery: number) => {
+      const dataset = syntheticDataset(config);
+      const uploaded = uploadExperiment(g, dataset, initialWeights(config, dataset), config);
+      const session = new TrainingSession(g, uploaded.data, uploaded.network, { ...trainOptions(config), fusedSteps: false });
+      try {
+        for (let step = 0; step < 20; step += readEvery) await session.advance(readEvery);
+        return (await Promise.all(uploaded.network.norms.map((norm) => norm.running.read()))).map((values) => Array.from(values));
+      } finally {
+        session.dispose();
+        uploaded.dispose();
+      }
+    };
+    const [everyStep, once] = [await runningAfter(1), await runningAfter(20)];
+    expect(
+      once.flat().some((value, i) => value !== (i % (2 * config.width) < config.width ? 0 : 1)),
+      'the steps moved them',
+    ).toBe(true);
+    expect(everyStep).toEqual(once);
+  });
+
   it('replays without creating a buffer, pipeline or bind group, and gives its arena back', async () => {
     const g = gpu();
     const config: ExperimentConfig = { ...BASE, model: 'mlp', init: 'default', loss: 'ce', batchSize: 10, momentum: 0.9 };

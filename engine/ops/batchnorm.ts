@@ -23,6 +23,8 @@ export class BatchNorm {
   readonly running: Tensor;
   /** Batch statistics (and their gradient) when true; the running statistics when false. */
   training = true;
+  /** Whether a training pass moves the running statistics: false for a pass that only reports (the loss readback). */
+  updatesRunning = true;
   private readonly eps: number;
   private readonly momentum: number;
 
@@ -54,7 +56,7 @@ export class BatchNorm {
     const gpu = x.gpu;
     const y = createTensor(gpu, x.shape, 'batchnorm');
     const saved = createTensor(gpu, [2 * cols], 'batchnorm batch statistics');
-    const constants = { ROWS: rows, COLS: cols, EPS: this.eps, MOMENTUM: this.momentum, TRAINING: this.training };
+    const constants = { ROWS: rows, COLS: cols, EPS: this.eps, MOMENTUM: this.momentum, TRAINING: this.training, UPDATE_RUNNING: this.updatesRunning };
     const buffers = [x.buffer, this.gamma.buffer, this.beta.buffer, y.buffer, saved.buffer, this.running.buffer];
     launch(gpu, forwardShader, { constants, buffers, items: cols });
     const training = this.training;

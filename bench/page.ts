@@ -19,7 +19,7 @@ async function measurePeer(matmulCase: MatmulCase, settings: TimingSettings): Pr
 
 /** The peer's steps on the same problem; its state after the warm-up must agree with ours, or the figures mean nothing. */
 async function measurePeerTrainSteps(trainCase: TrainStepCase, settings: TimingSettings, ours: TrainStepMeasurement): Promise<TrainStepMeasurement> {
-  const peer = await measurePeerTrainStep(trainCase, settings.targetPassMs * 5);
+  const peer = await measurePeerTrainStep(trainCase, settings);
   const disagreement = warmupDisagreement(trainCase, 'TensorFlow.js', ours, peer);
   if (disagreement) throw new Error(disagreement);
   return peer;

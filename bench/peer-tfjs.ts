@@ -5,7 +5,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients'; // tfjs-core alone registers no gradients
 import type { MatmulCase } from './cases';
-import { batchRows, sumOfSquares, trainProblem, type TrainStepCase, type TrainStepMeasurement } from './train-step';
+import type { TimingSettings } from '../engine/internal';
+import { batchRows, timePasses, warmupState, trainProblem, type TrainStepCase, type TrainStepMeasurement } from './train-step';
 
 /**
  * Waits until TF.js's own device has finished everything submitted: data() can resolve while earlier work is
@@ -56,7 +57,7 @@ export async function measurePeerMatmul(
  * The same steps as measureOurTrainStep, by the case's recipe: tf.train.momentum is PyTorch's rule, and coupled weight
  * decay adds lambda p to each parameter's gradient, as torch.optim.SGD does.
  */
-export async function measurePeerTrainStep(c: TrainStepCase, targetMs: number): Promise<TrainStepMeasurement> {
+export async function measurePeerTrainStep(c: TrainStepCase, settings: TimingSettings): Promise<TrainStepMeasurement> {
   const { recipe } = c;
   const problem = trainProblem(c);
   const inputs = tf.tensor2d(problem.inputs, [c.samples, c.dim]);
@@ -112,12 +113,9 @@ export async function measurePeerTrainStep(c: TrainStepCase, targetMs: number): 
   };
   try {
     const lossAfterWarmup = (await steps(c.warmupSteps)).value;
-    const squaresAfterWarmup = (await Promise.all(parameters.map((p) => p.data()))).map(sumOfSquares);
-    let count = 1;
-    let { ms } = await steps(count);
-    while (ms < targetMs / 4) ({ ms } = await steps((count *= 4)));
-    if (ms < targetMs) ({ ms } = await steps((count = Math.round((count * targetMs) / ms)))); // a long step is its own sample
-    return { msPerStep: ms / count, steps: count, metricsMs: 0, lossAfterWarmup, squaresAfterWarmup };
+    const afterWarmup = warmupState(c, await Promise.all(parameters.map((p) => p.data())));
+    const { msPerStep, steps: count } = await timePasses(async (count) => (await steps(count)).ms, settings);
+    return { msPerStep, steps: count, metricsMs: 0, lossAfterWarmup, afterWarmup };
   } finally {
     optimizer.dispose();
     for (const t of [inputs, targets, ...parameters, ...batches]) t.dispose();

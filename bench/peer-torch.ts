@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeNpy } from '../engine';
 import { median } from '../engine/internal';
-import { trainProblem, type TrainStepCase } from './train-step';
+import { trainProblem, type TrainStepCase, type WarmupState } from './train-step';
 
 /** Debian's interpreter: its python3-torch is not visible to other Pythons on the PATH. */
 const PYTHON = '/usr/bin/python3';
@@ -21,14 +21,16 @@ export const CPU_PEER_RUNS = 3;
 export const MAX_SPREAD = 0.2;
 /** Other processes' CPU use, in cores, above which a run was not alone on the machine. */
 export const MAX_OTHER_CPU = 0.25;
+/** How far, relatively, the runs' losses and parameters after the warm-up may differ: the same steps, up to threading. */
+const RUNS_AGREE = 1e-5;
 
 /** One process's output (bench/peer_torch.py). */
 export interface CpuPeerRun {
   ms_per_step: number;
   steps: number;
   loss_after_warmup: number;
-  /** Each parameter's sum of squares after the warm-up, in float64: the weights, then the biases. */
-  squares_after_warmup: number[];
+  /** The parameters after the warm-up (bench/train-step.ts's warmupState). */
+  after_warmup: WarmupState;
   torch: string;
   threads: number;
   interop_threads: number;
@@ -71,7 +73,7 @@ export interface CpuPeerSummary {
   /** The most any run saw other processes use, in cores; null where unknown. */
   otherCpu: number | null;
   lossAfterWarmup: number;
-  squaresAfterWarmup: number[];
+  afterWarmup: WarmupState;
   /** What should make a reader distrust this case's figure, one sentence each; empty when nothing (the setup's: cpuPeerSetupWarnings). */
   warnings: string[];
 }
@@ -110,11 +112,10 @@ export function summarizeCpuPeerRuns(name: string, runs: CpuPeerRun[]): CpuPeerS
   const setup = cpuPeerSetup(runs[0]);
   for (const run of runs.slice(1)) {
     if (JSON.stringify(cpuPeerSetup(run)) !== JSON.stringify(setup)) throw new Error(`${name}: the CPU peer's runs differ in their setup`);
-    if (!(Math.abs(run.loss_after_warmup - runs[0].loss_after_warmup) <= 1e-5 * Math.abs(runs[0].loss_after_warmup))) {
-      throw new Error(`${name}: the CPU peer's runs end their warm-up at different losses (${run.loss_after_warmup}, ${runs[0].loss_after_warmup})`);
-    }
-    if (JSON.stringify(run.squares_after_warmup) !== JSON.stringify(runs[0].squares_after_warmup)) {
-      throw new Error(`${name}: the CPU peer's runs end their warm-up with different parameters`);
+    const flat = ({ loss_after_warmup, after_warmup }: CpuPeerRun) => [loss_after_warmup, ...after_warmup.squares, ...after_warmup.moved];
+    const [state, first] = [flat(run), flat(runs[0])];
+    if (state.length !== first.length || state.some((value, i) => !(Math.abs(value - first[i]) <= RUNS_AGREE * Math.abs(first[i])))) {
+      throw new Error(`${name}: the CPU peer's runs end their warm-up in different states (loss ${run.loss_after_warmup}, ${runs[0].loss_after_warmup})`);
     }
   }
   const stepsPerSecond = runs.map((run) => 1000 / run.ms_per_step);
@@ -138,7 +139,7 @@ export function summarizeCpuPeerRuns(name: string, runs: CpuPeerRun[]): CpuPeerS
     unsteady: spread > MAX_SPREAD,
     otherCpu,
     lossAfterWarmup: runs[0].loss_after_warmup,
-    squaresAfterWarmup: runs[0].squares_after_warmup,
+    afterWarmup: runs[0].after_warmup,
     warnings,
   };
 }

@@ -3,7 +3,7 @@
 Usage: peer_torch.py DIR STEPS WARMUP THREADS, where DIR holds inputs.npy (N x d), targets.npy (N x K), W1.npy .. WL.npy
 (out x in, nn.Linear's layout), batch_order.npy (the samples in the order batches take them) and recipe.json (bench/
 train-step.ts's TrainRecipe: model, loss, alpha, learningRate, momentum, weightDecay, batchSize). Prints one JSON line:
-{"ms_per_step", "steps", "loss_after_warmup", "squares_after_warmup", "torch", "threads", "interop_threads", "blas_info",
+{"ms_per_step", "steps", "loss_after_warmup", "after_warmup", "torch", "threads", "interop_threads", "blas_info",
  "blas_libraries", "blas_threads", "env", "other_cpu"}.
 The BLAS that libblas.so.3 resolves to decides the figure: Debian's reference BLAS runs these matmuls about ten
 times slower than OpenBLAS, so the libraries actually loaded are reported, with the environment that steers them.
@@ -35,6 +35,7 @@ weights = []
 while (directory / f"W{len(weights) + 1}.npy").exists():
     weights.append(torch.from_numpy(np.load(directory / f"W{len(weights) + 1}.npy")).requires_grad_())
 biases = [torch.zeros(weight.shape[0], requires_grad=True) for weight in weights] if recipe["model"] == "mlp" else []
+starts = [parameter.detach().clone() for parameter in weights + biases]
 optimizer = torch.optim.SGD(weights + biases, lr=recipe["learningRate"], momentum=recipe["momentum"], weight_decay=recipe["weightDecay"])
 samples = inputs.shape[0]
 rows = recipe["batchSize"] or samples
@@ -106,7 +107,11 @@ def blas_threads(libraries):
 train(warmup)
 with torch.no_grad():
     loss_after_warmup = loss(inputs, targets).item()
-    squares_after_warmup = [float((parameter.double() ** 2).sum()) for parameter in weights + biases]
+    # Each parameter's sum of squares and squared distance from its start, as bench/train-step.ts's warmupState.
+    after_warmup = {
+        "squares": [float((parameter.double() ** 2).sum()) for parameter in weights + biases],
+        "moved": [float(((parameter.double() - start.double()) ** 2).sum()) for parameter, start in zip(weights + biases, starts)],
+    }
 busy_before, own_before, started = busy_cpu_seconds(), time.process_time(), time.perf_counter()
 train(steps)
 elapsed = time.perf_counter() - started
@@ -116,7 +121,7 @@ blas_info = re.search(r"BLAS_INFO=([^,\s]+)", torch.__config__.show())
 libraries = blas_libraries()
 print(json.dumps({
     "ms_per_step": 1000 * elapsed / steps, "steps": steps, "loss_after_warmup": loss_after_warmup,
-    "squares_after_warmup": squares_after_warmup,
+    "after_warmup": after_warmup,
     "torch": torch.__version__, "threads": torch.get_num_threads(), "interop_threads": torch.get_num_interop_threads(),
     "blas_info": blas_info.group(1) if blas_info else None, "blas_libraries": libraries,
     "blas_threads": blas_threads(libraries),

@@ -130,7 +130,7 @@ export function openSuite(gpu: Gpu): BenchSuite {
     loadRate: (settings, vec4) => measureLoadRate(gpu, timer, settings, vec4),
     matmul: (matmulCase, settings) => measureMatmul(gpu, timer, matmulCase, settings),
     memory: (memoryCase, settings) => measureMemoryCase(gpu, memoryCase, settings.targetPassMs),
-    trainStep: (trainCase, settings) => measureOurTrainStep(gpu, trainCase, settings.targetPassMs * 5, settings.samples),
+    trainStep: (trainCase, settings) => measureOurTrainStep(gpu, trainCase, settings),
     profileTrainStep: (trainCase) => profileOurTrainStep(gpu, trainCase),
   };
 }

@@ -12,7 +12,7 @@ import {
   TrainingSession,
   type TrainOptions,
 } from '../engine';
-import { median } from '../engine/internal';
+import { median, type TimingSettings } from '../engine/internal';
 
 /** How a case trains; every library implements each of these the same way (PyTorch's rules). */
 export interface TrainRecipe {
@@ -99,7 +99,7 @@ export function trainStepFlops(c: TrainStepCase): number {
 }
 
 export interface TrainStepMeasurement {
-  /** Ours: the median of the passes' milliseconds per step; peers: one pass's. */
+  /** timePasses' median. */
   msPerStep: number;
   /** Steps per pass. */
   steps: number;
@@ -107,8 +107,8 @@ export interface TrainStepMeasurement {
   metricsMs: number;
   /** The loss after the first few steps, for comparing libraries on the same problem. */
   lossAfterWarmup: number;
-  /** Each parameter's sum of squares after those steps, in float64: the weights W1..WL, then the biases b1..bL. */
-  squaresAfterWarmup: number[];
+  /** Each parameter after those steps (warmupState). */
+  afterWarmup: WarmupState;
   /** Ours: the wait after the warm-up for the kernels compiling in the background, and how many landed. */
   settled?: { ms: number; pipelines: number };
   /** Ours: the pipelines the case compiled (training and metrics, background ones included), and the host's seconds creating those it waited for. */
@@ -156,26 +156,20 @@ function openTrainStep(gpu: Gpu, c: TrainStepCase): { session: TrainingSession; 
 }
 
 /**
- * The median over `samples` passes of steps enough to fill about `targetMs` each, after a warm-up that compiles every
- * pipeline and a wait for the faster kernels compiled in the background (engine/ops/matmul-plan.ts): the steady state
- * of a run, which they reach early. One pass alone moved by a third from run to run on a shared machine.
+ * Steps timed by timePasses after a warm-up that compiles every pipeline and a wait for the faster kernels compiled in
+ * the background (engine/ops/matmul-plan.ts): the steady state of a run, which they reach early.
  */
-export async function measureOurTrainStep(gpu: Gpu, c: TrainStepCase, targetMs: number, samples: number): Promise<TrainStepMeasurement> {
+export async function measureOurTrainStep(gpu: Gpu, c: TrainStepCase, settings: TimingSettings): Promise<TrainStepMeasurement> {
   const since = compileMark(gpu);
   const { session, network, dispose } = openTrainStep(gpu, c);
   try {
     const lossAfterWarmup = await session.advance(c.warmupSteps);
-    const squaresAfterWarmup = (await Promise.all(network.parameters.map((p) => p.read()))).map(sumOfSquares);
     const started = performance.now();
     const background = gpu.kernels.backgroundCompiled;
     await gpu.kernels.settled();
     const settled = { ms: performance.now() - started, pipelines: gpu.kernels.backgroundCompiled - background };
-    let steps = 1;
-    let elapsed = await timeSteps(session, steps);
-    while (elapsed < targetMs / 4) elapsed = await timeSteps(session, (steps *= 4));
-    steps = Math.max(1, Math.round((steps * targetMs) / elapsed)); // a long step is its own pass
-    const msPerStep: number[] = [];
-    for (let sample = 0; sample < samples; sample++) msPerStep.push((await timeSteps(session, steps)) / steps);
+    const afterWarmup = warmupState(c, await Promise.all(network.parameters.map((p) => p.read())));
+    const { msPerStep, steps } = await timePasses((count) => timeSteps(session, count), settings);
     await session.measure(); // compiles the metrics stage's pipelines
     await gpu.kernels.settled(); // and those it compiles in the background, which would share the cores with what follows
     const metricsMs: number[] = [];
@@ -186,7 +180,7 @@ export async function measureOurTrainStep(gpu: Gpu, c: TrainStepCase, targetMs: 
     }
     const { pipelines, compile_seconds } = deviceRecord(gpu, since);
     const compiled = { pipelines, seconds: compile_seconds };
-    return { msPerStep: median(msPerStep), steps, metricsMs: metricsMs.sort((a, b) => a - b)[1], lossAfterWarmup, squaresAfterWarmup, settled, compiled };
+    return { msPerStep, steps, metricsMs: metricsMs.sort((a, b) => a - b)[1], lossAfterWarmup, afterWarmup, settled, compiled };
   } finally {
     dispose();
   }
@@ -205,41 +199,75 @@ export async function profileOurTrainStep(gpu: Gpu, c: TrainStepCase): Promise<S
   }
 }
 
-/** A tensor's sum of squares, accumulated in float64. */
-export const sumOfSquares = (values: ArrayLike<number>): number => Array.from(values).reduce((sum, value) => sum + value * value, 0);
+/**
+ * Milliseconds per step, the median of `settings.samples` passes of enough steps to last five timing passes each
+ * (passes of 1, 4, 16, ... steps size them; a step that alone lasts that long is timed once). `run(count)` takes
+ * `count` steps and returns the milliseconds they took.
+ */
+export async function timePasses(run: (count: number) => Promise<number>, settings: TimingSettings): Promise<{ msPerStep: number; steps: number }> {
+  const targetMs = 5 * settings.targetPassMs; // a step is dozens of dispatches and a readback: longer passes than one kernel's
+  let steps = 1;
+  let elapsed = await run(steps);
+  if (elapsed >= targetMs) return { msPerStep: elapsed, steps };
+  while (elapsed < targetMs / 4) elapsed = await run((steps *= 4));
+  steps = Math.max(1, Math.round((steps * targetMs) / elapsed));
+  const msPerStep: number[] = [];
+  for (let sample = 0; sample < settings.samples; sample++) msPerStep.push((await run(steps)) / steps);
+  return { msPerStep: median(msPerStep), steps };
+}
+
+/** Per parameter, in float64: its sum of squares, and its squared distance from where the case starts it. */
+export interface WarmupState {
+  squares: number[];
+  moved: number[];
+}
 
 /**
- * How far a peer's state after the warm-up may stand from ours, relatively: its loss, and each parameter's sum of
- * squares. After the MNIST MLP's 4 steps TF.js on SwiftShader agreed to 1.2e-6 and PyTorch to 1e-7, while a TF.js
- * that left the biases undecayed stood 2.5e-5 off.
+ * The state of `parameters`, the weights W1..WL and then the biases b1..bL, which start at trainProblem's weights (as
+ * float32) and at zero.
  */
-export const AGREEMENT = { loss: 1e-3, squares: 5e-6 };
+export function warmupState(c: TrainStepCase, parameters: ArrayLike<number>[]): WarmupState {
+  const starts = trainProblem(c).weights.map((w) => Float32Array.from(w.data));
+  const sum = (values: ArrayLike<number>, term: (value: number, i: number) => number) =>
+    Array.from(values).reduce((total, value, i) => total + term(value, i), 0);
+  return {
+    squares: parameters.map((values) => sum(values, (value) => value * value)),
+    moved: parameters.map((values, p) => sum(values, (value, i) => (value - (starts[p]?.[i] ?? 0)) ** 2)),
+  };
+}
 
 /**
- * Why `peer`'s warm-up did not end where ours did, or null when it did: the same loss, and the same sum of squares
- * for every parameter. The sums show what a loss cannot: a peer that decays other parameters than we do, or updates
- * one we leave alone.
+ * How far, relatively, a peer's state after the warm-up may stand from ours. The sums of squares show a peer that
+ * decays other parameters than we do; the distances moved, one that takes fewer or other steps (bench/README.md has
+ * what each was measured to be).
  */
+export const AGREEMENT = { loss: 1e-4, squares: 5e-6, moved: 1e-4 };
+
+/** Why `peer`'s warm-up did not end where ours did, or null when it did: the same loss, and every parameter's state. */
 export function warmupDisagreement(
   c: TrainStepCase,
   peerName: string,
   ours: TrainStepMeasurement,
-  peer: Pick<TrainStepMeasurement, 'lossAfterWarmup' | 'squaresAfterWarmup'>,
+  peer: Pick<TrainStepMeasurement, 'lossAfterWarmup' | 'afterWarmup'>,
 ): string | null {
-  const relative = (theirs: number, mine: number) => Math.abs(theirs - mine) / Math.abs(mine);
+  const relative = (theirs: number, mine: number) => (theirs === mine ? 0 : Math.abs(theirs - mine) / Math.abs(mine));
   if (!(relative(peer.lossAfterWarmup, ours.lossAfterWarmup) < AGREEMENT.loss)) {
     return `${c.name}: after ${c.warmupSteps} steps ${peerName}'s loss is ${peer.lossAfterWarmup}, ours ${ours.lossAfterWarmup}`;
   }
-  if (peer.squaresAfterWarmup.length !== ours.squaresAfterWarmup.length) {
-    return `${c.name}: ${peerName} trains ${peer.squaresAfterWarmup.length} parameters, we train ${ours.squaresAfterWarmup.length}`;
+  if (peer.afterWarmup.squares.length !== ours.afterWarmup.squares.length) {
+    return `${c.name}: ${peerName} trains ${peer.afterWarmup.squares.length} parameters, we train ${ours.afterWarmup.squares.length}`;
   }
-  const worst = ours.squaresAfterWarmup.reduce(
-    (bad, mine, i) => (relative(peer.squaresAfterWarmup[i], mine) > relative(peer.squaresAfterWarmup[bad], ours.squaresAfterWarmup[bad]) ? i : bad),
-    0,
-  );
-  const difference = relative(peer.squaresAfterWarmup[worst], ours.squaresAfterWarmup[worst]);
-  if (!(difference < AGREEMENT.squares)) {
-    return `${c.name}: after ${c.warmupSteps} steps parameter ${worst + 1}'s sum of squares is ${peer.squaresAfterWarmup[worst]} in ${peerName}, ${ours.squaresAfterWarmup[worst]} in ours (relative difference ${difference.toExponential(1)})`;
+  const name = (index: number) => (index < c.depth ? `W${index + 1}` : `b${index - c.depth + 1}`);
+  for (const [measure, what] of [
+    ['squares', 'sum of squares'],
+    ['moved', 'squared distance from the start'],
+  ] as const) {
+    const differences = ours.afterWarmup[measure].map((mine, i) => relative(peer.afterWarmup[measure][i], mine));
+    const worst = differences.reduce((bad, difference, i) => (!(difference <= differences[bad]) ? i : bad), 0); // NaN is the worst
+    if (!(differences[worst] < AGREEMENT[measure])) {
+      const [theirs, mine] = [peer.afterWarmup[measure][worst], ours.afterWarmup[measure][worst]];
+      return `${c.name}: after ${c.warmupSteps} steps ${name(worst)}'s ${what} is ${theirs} in ${peerName}, ${mine} in ours (relative difference ${differences[worst].toExponential(1)})`;
+    }
   }
   return null;
 }

@@ -18,7 +18,7 @@ function run(msPerStep: number, changes: Partial<CpuPeerRun> = {}): CpuPeerRun {
     ms_per_step: msPerStep,
     steps: 3,
     loss_after_warmup: 1.0005,
-    squares_after_warmup: [12.5, 0.25],
+    after_warmup: { squares: [12.5, 0.25], moved: [0.5, 0.25] },
     torch: '1.13.0a0',
     threads: 2,
     interop_threads: 1,
@@ -70,10 +70,14 @@ describe('the CPU peer summary', () => {
     expect(cpuPeerSetupWarnings(summarizeCpuPeerRuns('x', [run(270)]).setup)).toEqual([]);
   });
 
-  it('refuses runs that disagree on their setup or their loss', () => {
+  it('refuses runs that disagree on their setup or their state after the warm-up', () => {
     expect(() => summarizeCpuPeerRuns('x', [run(270), run(270, { threads: 1 })])).toThrow(/setup/);
-    expect(() => summarizeCpuPeerRuns('x', [run(270), run(270, { loss_after_warmup: 1.1 })])).toThrow(/losses/);
-    expect(() => summarizeCpuPeerRuns('x', [run(270), run(270, { squares_after_warmup: [12.5, 0.2500001] })])).toThrow(/parameters/);
+    expect(() => summarizeCpuPeerRuns('x', [run(270), run(270, { loss_after_warmup: 1.1 })])).toThrow(/different states/);
+    expect(() => summarizeCpuPeerRuns('x', [run(270), run(270, { after_warmup: { squares: [12.5, 0.25], moved: [0.5, 0.2501] } })])).toThrow(
+      /different states/,
+    );
+    const nearly = { squares: [12.5, 0.25 * (1 + 1e-7)], moved: [0.5, 0.25] };
+    expect(summarizeCpuPeerRuns('x', [run(270), run(270, { after_warmup: nearly })]).afterWarmup.squares).toEqual([12.5, 0.25]);
     expect(() => summarizeCpuPeerRuns('x', [])).toThrow(/no CPU peer runs/);
   });
 
@@ -132,20 +136,28 @@ describe('the baseline', () => {
 
 describe("a peer's state after the warm-up", () => {
   const mlp = TRAIN_STEP_CASES.find((c) => c.recipe.weightDecay > 0)!;
-  const ours = { msPerStep: 1, steps: 1, metricsMs: 0, lossAfterWarmup: 0.7, squaresAfterWarmup: [40, 12, 0.02, 0.001] };
-  const peer = (changes: { lossAfterWarmup?: number; squaresAfterWarmup?: number[] }) => ({ ...ours, ...changes });
+  const squares = [90, 30, 30, 30, 2, 0.02, 0.01, 0.01, 0.01, 0.001]; // W1..W5, b1..b5
+  const moved = [0.4, 0.1, 0.1, 0.1, 0.05, 0.02, 0.01, 0.01, 0.01, 0.001]; // the biases start at zero
+  const ours = { msPerStep: 1, steps: 1, metricsMs: 0, lossAfterWarmup: 0.7, afterWarmup: { squares, moved } };
+  const peer = (changes: { lossAfterWarmup?: number; squares?: number[]; moved?: number[] }) => ({
+    lossAfterWarmup: changes.lossAfterWarmup ?? 0.7,
+    afterWarmup: { squares: changes.squares ?? squares, moved: changes.moved ?? moved },
+  });
+  const changed = (values: number[], index: number, factor: number) => values.map((value, i) => (i === index ? value * factor : value));
 
   it('agrees within float32 rounding', () => {
-    expect(
-      warmupDisagreement(mlp, 'peer', ours, peer({ lossAfterWarmup: 0.7 * (1 + 1e-5), squaresAfterWarmup: [40, 12 * (1 + 1e-7), 0.02, 0.001 * (1 - 1.2e-6)] })),
-    ).toBeNull();
+    const rounded = peer({ lossAfterWarmup: 0.7 * (1 + 1e-5), squares: changed(squares, 9, 1 - 1.2e-6), moved: changed(moved, 5, 1 + 4e-6) });
+    expect(warmupDisagreement(mlp, 'peer', ours, rounded)).toBeNull();
   });
 
-  it('differs when the loss does, a parameter is missing, or one parameter decays otherwise', () => {
+  it('differs when the loss does, a parameter is missing, the peer trained less, or it decays other parameters', () => {
     expect(warmupDisagreement(mlp, 'peer', ours, peer({ lossAfterWarmup: 0.71 }))).toMatch(/loss is 0.71/);
-    expect(warmupDisagreement(mlp, 'peer', ours, peer({ squaresAfterWarmup: [40, 12] }))).toMatch(/trains 2 parameters, we train 4/);
-    // What a TF.js leaving the biases undecayed stood from us after the MNIST MLP's warm-up (bench/train-step.ts).
-    expect(warmupDisagreement(mlp, 'peer', ours, peer({ squaresAfterWarmup: [40, 12, 0.02, 0.001 * (1 + 2.5e-5)] }))).toMatch(/parameter 4's sum of squares/);
+    expect(warmupDisagreement(mlp, 'peer', ours, peer({ squares: squares.slice(0, 5) }))).toMatch(/trains 5 parameters, we train 10/);
+    // A step short: each weight matrix moved about (3/4)^2 as far.
+    expect(warmupDisagreement(mlp, 'peer', ours, peer({ moved: moved.map((value) => value * 0.56) }))).toMatch(/W1's squared distance from the start/);
+    // What a TF.js leaving the biases undecayed stood from us after the MNIST MLP's warm-up (bench/README.md).
+    const undecayed = changed(squares, 9, 1 + 2.5e-5);
+    expect(warmupDisagreement(mlp, 'peer', ours, peer({ squares: undecayed, moved: changed(moved, 9, 1 + 2.5e-5) }))).toMatch(/b5's sum of squares/);
   });
 
   it('comes after at most one epoch, the peers repeating the first epoch’s batches', () => {

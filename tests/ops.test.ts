@@ -170,4 +170,15 @@ describe('sum over many workgroups', () => {
     const got = (await g.scope(() => sum(toTensor(g, values))).read())[0];
     expect(Math.abs(got - exact)).toBeLessThan(1e-5 * magnitude);
   });
+
+  // Each invocation adds up to 512 values on a software device, fewer when the count needs fewer: counts around a
+  // workgroup's 64 invocations and its 64 * 512, where a second pass begins.
+  it.each([1, 63, 64, 65, 100, 4097, 32768, 32769])('adds %i values exactly as float64 does, up to float32 rounding', async (count) => {
+    const values = randomMatrix(seededRandom(count), 1, count);
+    const g = gpu();
+    const exact = values.data.reduce((total, v) => total + v, 0);
+    const magnitude = values.data.reduce((total, v) => total + Math.abs(v), 0);
+    const got = (await g.scope(() => sum(toTensor(g, values))).read())[0];
+    expect(Math.abs(got - exact)).toBeLessThan(1e-6 * magnitude + 1e-7);
+  });
 });

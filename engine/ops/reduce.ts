@@ -9,8 +9,8 @@ import reduceShader from '../../shaders/reduce.wgsl';
 const REDUCE_WORKGROUP_SIZE = 64;
 /**
  * Elements each invocation adds before the workgroup's tree, for `count` elements. On CPU backends every workgroup
- * barrier is costly, so few large workgroups win (sum of 1M: 46 ms with 8, 4.9 ms with 512 on SwiftShader); GPUs want
- * many. Never more than one workgroup's share of `count`: a loss over 100 samples would otherwise loop 512 times.
+ * barrier is costly, so few large workgroups win (bench/README.md); GPUs want many. Never more than one workgroup
+ * needs to cover `count`: a loss over 100 samples would otherwise loop 512 times in each invocation.
  */
 const itemsPerInvocation = (software: boolean, count: number) => Math.max(1, Math.min(software ? 512 : 16, Math.ceil(count / REDUCE_WORKGROUP_SIZE)));
 

@@ -113,7 +113,7 @@ export async function measurePeerTrainStep(c: TrainStepCase, settings: TimingSet
   };
   try {
     const lossAfterWarmup = (await steps(c.warmupSteps)).value;
-    const afterWarmup = warmupState(c, await Promise.all(parameters.map((p) => p.data())));
+    const afterWarmup = warmupState(problem, await Promise.all(parameters.map((p) => p.data())));
     const { msPerStep, steps: count } = await timePasses(async (count) => (await steps(count)).ms, settings);
     return { msPerStep, steps: count, metricsMs: 0, lossAfterWarmup, afterWarmup };
   } finally {

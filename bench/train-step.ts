@@ -116,7 +116,7 @@ export interface TrainStepMeasurement {
 }
 
 /** Our session on the case's problem, trained from its initial weights; dispose() frees everything. */
-function openTrainStep(gpu: Gpu, c: TrainStepCase): { session: TrainingSession; network: Network; dispose(): void } {
+function openTrainStep(gpu: Gpu, c: TrainStepCase): { session: TrainingSession; network: Network; problem: TrainProblem; dispose(): void } {
   const problem = trainProblem(c);
   const inputs = gpu.tensor([c.samples, c.dim], problem.inputs, 'inputs');
   const targets = gpu.tensor([c.samples, c.classes], problem.targets, 'targets');
@@ -146,6 +146,7 @@ function openTrainStep(gpu: Gpu, c: TrainStepCase): { session: TrainingSession; 
   return {
     session,
     network,
+    problem,
     dispose() {
       session.dispose();
       network.dispose();
@@ -161,14 +162,14 @@ function openTrainStep(gpu: Gpu, c: TrainStepCase): { session: TrainingSession; 
  */
 export async function measureOurTrainStep(gpu: Gpu, c: TrainStepCase, settings: TimingSettings): Promise<TrainStepMeasurement> {
   const since = compileMark(gpu);
-  const { session, network, dispose } = openTrainStep(gpu, c);
+  const { session, network, problem, dispose } = openTrainStep(gpu, c);
   try {
     const lossAfterWarmup = await session.advance(c.warmupSteps);
     const started = performance.now();
     const background = gpu.kernels.backgroundCompiled;
     await gpu.kernels.settled();
     const settled = { ms: performance.now() - started, pipelines: gpu.kernels.backgroundCompiled - background };
-    const afterWarmup = warmupState(c, await Promise.all(network.parameters.map((p) => p.read())));
+    const afterWarmup = warmupState(problem, await Promise.all(network.parameters.map((p) => p.read())));
     const { msPerStep, steps } = await timePasses((count) => timeSteps(session, count), settings);
     await session.measure(); // compiles the metrics stage's pipelines
     await gpu.kernels.settled(); // and those it compiles in the background, which would share the cores with what follows
@@ -223,11 +224,11 @@ export interface WarmupState {
 }
 
 /**
- * The state of `parameters`, the weights W1..WL and then the biases b1..bL, which start at trainProblem's weights (as
+ * The state of `parameters`, the weights W1..WL and then the biases b1..bL, which start at `problem`'s weights (as
  * float32) and at zero.
  */
-export function warmupState(c: TrainStepCase, parameters: ArrayLike<number>[]): WarmupState {
-  const starts = trainProblem(c).weights.map((w) => Float32Array.from(w.data));
+export function warmupState(problem: TrainProblem, parameters: ArrayLike<number>[]): WarmupState {
+  const starts = problem.weights.map((w) => Float32Array.from(w.data));
   const sum = (values: ArrayLike<number>, term: (value: number, i: number) => number) =>
     Array.from(values).reduce((total, value, i) => total + term(value, i), 0);
   return {

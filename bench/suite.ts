@@ -3,8 +3,7 @@
 import { Gpu, matmul, Random, type StepProfile } from '../engine';
 import {
   matmulKernel,
-  matmulTraits,
-  planMatmul,
+  matmulPlan,
   type MatmulPlan,
   measureLoadRate,
   measurePeak,
@@ -69,8 +68,8 @@ async function measureMatmul(gpu: Gpu, timer: DispatchTimer, matmulCase: MatmulC
     const c = matmul(a, b, { transposeA, transposeB, kernel: force });
     try {
       checkMatmul(matmulCase, storedA, storedB, await c.read(), random);
-      const { kernel, plan } = matmulKernel(gpu, shape, force);
-      return { plan, ...(await timer.time(kernel, [a.buffer, b.buffer, c.buffer], plan.workgroups, settings)) };
+      const { kernel, plan, values } = matmulKernel(gpu, shape, force);
+      return { plan, ...(await timer.time(kernel, [a.buffer, b.buffer, c.buffer], plan.workgroups, settings, values)) };
     } finally {
       c.dispose();
     }
@@ -78,7 +77,7 @@ async function measureMatmul(gpu: Gpu, timer: DispatchTimer, matmulCase: MatmulC
   try {
     const started = performance.now();
     const first = await checkedTime();
-    if (!planMatmul(shape, matmulTraits(gpu), force).interim) return first;
+    if (!matmulPlan(gpu, shape, force).interim) return first;
     await gpu.kernels.settled();
     const switchMs = performance.now() - started;
     const final = await checkedTime();

@@ -41,6 +41,8 @@ export class Gpu {
   /** Value buffers a compiled step replays, with how many steps do: never destroyed while pinned. */
   private readonly pinned = new Map<GPUBuffer, number>();
   private readonly valueViews = new Map<string, StructuredView>();
+  /** The integer fields each of those buffers holds (sizesOf). */
+  private readonly sizesInBuffer = new WeakMap<GPUBuffer, Record<string, number>>();
   private readonly scopes: Tensor[][] = [];
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
@@ -117,6 +119,8 @@ export class Gpu {
       buffer = this.device.createBuffer({ label: `${shader.name} values`, size, usage: GPUBufferUsage.UNIFORM, mappedAtCreation: true });
       new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(view.arrayBuffer));
       buffer.unmap();
+      const views = view.views as Record<string, ArrayBufferView>;
+      this.sizesInBuffer.set(buffer, Object.fromEntries(Object.entries(values).filter(([name]) => !(views[name] instanceof Float32Array))));
       for (const [oldest, old] of this.valueSets) {
         if (this.valueSets.size < VALUE_SETS_LIMIT) break;
         if (this.pinned.has(old)) continue;
@@ -143,6 +147,14 @@ export class Gpu {
       this.valueSets.delete(key);
     }
     this.bindGroups.clear();
+  }
+
+  /**
+   * The integer fields of a buffer from values(): the sizes a kernel reads as values (a matmul's M, N, K), which a
+   * profile groups by; float fields are scalars and are left out. Undefined for any other buffer.
+   */
+  sizesOf(buffer: GPUBuffer): Record<string, number> | undefined {
+    return this.sizesInBuffer.get(buffer);
   }
 
   /** Keeps value buffers (from values()) alive until unpin(): a compiled step replays them step after step. */

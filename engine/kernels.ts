@@ -78,6 +78,12 @@ export class KernelCache {
     return this.insert(key, shader.source, this.compile(shader, constants, key));
   }
 
+  /** Whether the pipeline is cached or compiling in the background: asking for it compiles nothing more. */
+  has(shader: ShaderFile, constants: Constants): boolean {
+    const key = keyOf(shader, constants);
+    return this.pipelines.has(key) || this.compiling.has(key);
+  }
+
   /**
    * The pipeline if it is cached; otherwise null, and it starts compiling in the background
    * (createComputePipelineAsync: off the caller's thread, so a big kernel's seconds of compiling do not stall it).

@@ -2,9 +2,14 @@
 // all row-major f32; A is stored M x K, or K x M when TRANSPOSE_A; B is stored K x N, or N x K when TRANSPOSE_B.
 // Buffers may be longer than the matrices: every write is guarded here, every read in the kernel's readA and readB.
 
-override M: u32;
-override N: u32;
-override K: u32;
+// The shape is a value, not an override constant, so one pipeline serves every shape of a layout and block.
+struct Values {
+  M: u32,
+  N: u32,
+  K: u32,
+}
+@group(1) @binding(0) var<uniform> values: Values;
+
 override TRANSPOSE_A: bool = false;
 override TRANSPOSE_B: bool = false;
 override SYMMETRIC: bool = false;  // op(A) = op(B)^T, so C = C^T: only blocks touching the upper triangle are computed
@@ -14,6 +19,8 @@ override SYMMETRIC: bool = false;  // op(A) = op(B)^T, so C = C^T: only blocks t
 // C[row, col .. col + 3] = value, dropping what falls outside the matrix. A SYMMETRIC product keeps only
 // the upper triangle's entries and mirrors them below the diagonal, so each entry is written exactly once.
 fn writeC4(row: u32, col: u32, value: vec4f) {
+  let M = values.M;
+  let N = values.N;
   if (row >= M) {
     return;
   }

@@ -15,6 +15,7 @@ fn readB4(k: u32, col: u32) -> vec4f {
 
 @compute @workgroup_size(WORKGROUP_X, WORKGROUP_Y)
 fn main(@builtin(global_invocation_id) id: vec3u) {
+  let K = values.K;
   let row = id.y * 4u;
   let col = id.x * 4u;
   if (SYMMETRIC && row >= col + 4u) {  // the block lies below the diagonal: its mirror image writes it

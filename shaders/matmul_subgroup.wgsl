@@ -37,6 +37,7 @@ override ROW_GROUPS: u32 = 1;  // 1 or 2 groups of 16 rows per quad; nothing els
 override COL_BLOCKS: u32 = 1;  // 1, 2 or 4 vec4 column blocks per lane; likewise (the host checks)
 override QUADS_X: u32 = 1;
 override QUADS_Y: u32 = 1;
+override WORKGROUP_SIZE: u32 = 4u * QUADS_X * QUADS_Y;  // derived, never set: an override, so workgroup_size stays a plain name
 
 @group(0) @binding(0) var<storage, read> a: array<vec4f>;
 @group(0) @binding(1) var<storage, read> b: array<vec4f>;
@@ -44,11 +45,15 @@ override QUADS_Y: u32 = 1;
 // op(A)[row, k], zero outside the matrix. The load itself may fall past the matrix: the buffer is
 // bound whole and WebGPU clamps indices, so a select (no branch, which software GPUs pay for) suffices.
 fn readA(row: u32, k: u32) -> f32 {
+  let M = values.M;
+  let K = values.K;
   let index = select(row * K + k, k * M + row, TRANSPOSE_A);
   return select(0.0, a[index / 4u][index % 4u], (row < M) & (k < K));
 }
 
 fn readB(k: u32, col: u32) -> f32 {
+  let N = values.N;
+  let K = values.K;
   let index = select(k * N + col, col * K + k, TRANSPOSE_B);
   return select(0.0, b[index / 4u][index % 4u], (k < K) & (col < N));
 }
@@ -64,6 +69,8 @@ fn readB4(index: u32, inside: bool) -> vec4f {
 
 // op(A)[row .. row + 3, k .. k + 3] with row and k multiples of 4; column i holds row `row + i`.
 fn readABlock(row: u32, k: u32) -> mat4x4f {
+  let M = values.M;
+  let K = values.K;
   if (VEC4_A && TRANSPOSE_A) {  // four rows of the stored K x M matrix, then a register transpose
     let rows = mat4x4f(readA4(k * M + row, (k < K) & (row < M)), readA4((k + 1u) * M + row, (k + 1u < K) & (row < M)),
                        readA4((k + 2u) * M + row, (k + 2u < K) & (row < M)), readA4((k + 3u) * M + row, (k + 3u < K) & (row < M)));
@@ -82,6 +89,8 @@ fn readABlock(row: u32, k: u32) -> mat4x4f {
 
 // op(B)[k .. k + 3, col .. col + 3] with k and col multiples of 4; column j holds op(B) row `k + j`.
 fn readBBlock(k: u32, col: u32) -> mat4x4f {
+  let N = values.N;
+  let K = values.K;
   if (VEC4_B && TRANSPOSE_B) {  // four rows of the stored N x K matrix, then a register transpose
     let cols = mat4x4f(readB4(col * K + k, (col < N) & (k < K)), readB4((col + 1u) * K + k, (col + 1u < N) & (k < K)),
                        readB4((col + 2u) * K + k, (col + 2u < N) & (k < K)), readB4((col + 3u) * K + k, (col + 3u < N) & (k < K)));
@@ -193,9 +202,10 @@ fn writeGroup(row0: u32, col: u32, rows: ptr<function, array<RowSums, 16>>, lane
   writeRow(row0 + 4u * (lane ^ 3u) + 3u, col, (*rows)[15]);
 }
 
-@compute @workgroup_size(4 * QUADS_X * QUADS_Y)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) group: vec3u, @builtin(local_invocation_index) local: u32,
         @builtin(subgroup_invocation_id) subgroupLane: u32) {
+  let K = values.K;
   let blockRows = 16u * ROW_GROUPS;
   let blockCols = 16u * COL_BLOCKS;
   if (SYMMETRIC && group.y * blockRows * QUADS_Y >= (group.x + 1u) * blockCols * QUADS_X) {  // the tile lies below the diagonal

@@ -44,6 +44,7 @@ fn loadTiles(row0: u32, col0: u32, k0: u32, local: u32) {
 @compute @workgroup_size(WORKGROUP_X, WORKGROUP_Y)
 fn main(@builtin(workgroup_id) group: vec3u, @builtin(local_invocation_id) invocation: vec3u,
         @builtin(local_invocation_index) local: u32) {
+  let K = values.K;
   let tileM = BLOCK * WORKGROUP_Y;
   let row0 = group.y * tileM;
   let col0 = group.x * BLOCK * WORKGROUP_X;

@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { TrainingSession } from '../engine';
 import { matmulTraits, planMatmul } from '../engine/internal';
 import { initialWeights, referenceConfig, syntheticDataset, trainOptions, uploadExperiment, type ExperimentConfig } from '../engine/experiment';
-import { useGpu } from './gpu';
+import { useGpu, withFreshGpu } from './gpu';
 
 const gpu = useGpu();
 
@@ -122,49 +122,50 @@ describe('compiled steps', () => {
     uploaded.dispose();
   });
 
-  it('records the step again once a kernel compiled in the background lands, and still gives the tape’s weights', async () => {
-    const g = gpu();
-    // Batches of 128 through a 256 -> 256 layer: W1's gradient takes a block slow to compile, compiled in the background.
-    const config: ExperimentConfig = {
-      ...BASE,
-      model: 'mlp',
-      init: 'default',
-      loss: 'ce',
-      samples: 256,
-      dim: 256,
-      width: 256,
-      depth: 2,
-      batchSize: 128,
-      lr: 0.05,
-    };
-    const run = async (compiledSteps: boolean) => {
-      const dataset = syntheticDataset(config);
-      const uploaded = uploadExperiment(g, dataset, initialWeights(config, dataset), config);
-      const session = new TrainingSession(g, uploaded.data, uploaded.network, { ...trainOptions(config), compiledSteps, fusedSteps: false });
-      try {
-        await session.advance(2);
-        const landed = g.kernels.backgroundCompiled;
-        await g.kernels.settled();
-        await session.advance(7);
-        g.recording = [];
-        session.encodeSteps(1);
-        const blocks = g.recording
-          .filter(({ kernel }) => kernel.constants.TRANSPOSE_A && kernel.constants.M === 256 && kernel.constants.N === 256)
-          .map(({ kernel }) => blockOf(kernel.constants));
-        g.recording = null;
-        return { landed, blocks, parameters: await Promise.all(uploaded.network.parameters.map((p) => p.read())) };
-      } finally {
-        session.dispose();
-        uploaded.dispose();
-      }
-    };
-    const replayed = await run(true);
-    expect(g.kernels.backgroundCompiled, 'kernels landed in the background').toBeGreaterThan(replayed.landed);
-    const dW1 = planMatmul({ M: 256, N: 256, K: 128, transposeA: true, transposeB: false }, matmulTraits(g));
-    expect(dW1.interim, "W1's gradient compiles its block in the background").toBeDefined();
-    expect(blockOf(dW1.interim!.constants)).not.toBe(blockOf(dW1.constants));
-    expect(replayed.blocks, "the replayed step computes W1's gradient with the landed block").toEqual([blockOf(dW1.constants)]);
-    const taped = await run(false); // the same kernels from the start: the landed ones are cached
-    replayed.parameters.forEach((values, p) => expect(Array.from(values), `parameter ${p}`).toEqual(Array.from(taped.parameters[p])));
-  });
+  it('records the step again once a kernel compiled in the background lands, and still gives the tape’s weights', () =>
+    withFreshGpu(async (g) => {
+      // Batches of 256 through a 256 -> 256 layer: W1's gradient takes a block slow to compile, compiled in the background
+      // (and worth it, over the quickest block a smaller product of the same layout has compiled by then).
+      const config: ExperimentConfig = {
+        ...BASE,
+        model: 'mlp',
+        init: 'default',
+        loss: 'ce',
+        samples: 256,
+        dim: 256,
+        width: 256,
+        depth: 2,
+        batchSize: 256,
+        lr: 0.05,
+      };
+      const run = async (compiledSteps: boolean) => {
+        const dataset = syntheticDataset(config);
+        const uploaded = uploadExperiment(g, dataset, initialWeights(config, dataset), config);
+        const session = new TrainingSession(g, uploaded.data, uploaded.network, { ...trainOptions(config), compiledSteps, fusedSteps: false });
+        try {
+          const landed = g.kernels.backgroundCompiled;
+          await session.advance(2); // recorded with the stand-in; the block may land during these steps or after
+          await g.kernels.settled();
+          await session.advance(7);
+          g.recording = [];
+          session.encodeSteps(1);
+          const blocks = g.recording
+            .filter(({ kernel, values }) => kernel.constants.TRANSPOSE_A && values && g.sizesOf(values)?.M === 256 && g.sizesOf(values)?.N === 256)
+            .map(({ kernel }) => blockOf(kernel.constants));
+          g.recording = null;
+          return { landed, blocks, parameters: await Promise.all(uploaded.network.parameters.map((p) => p.read())) };
+        } finally {
+          session.dispose();
+          uploaded.dispose();
+        }
+      };
+      const replayed = await run(true);
+      expect(g.kernels.backgroundCompiled, 'kernels landed in the background').toBeGreaterThan(replayed.landed);
+      const dW1 = planMatmul({ M: 256, N: 256, K: 256, transposeA: true, transposeB: false }, matmulTraits(g));
+      expect(dW1.interim, "W1's gradient compiles its block in the background").toBeDefined();
+      expect(blockOf(dW1.interim!.constants)).not.toBe(blockOf(dW1.constants));
+      expect(replayed.blocks, "the replayed step computes W1's gradient with the landed block").toEqual([blockOf(dW1.constants)]);
+      const taped = await run(false); // the same kernels from the start: the landed ones are cached
+      replayed.parameters.forEach((values, p) => expect(Array.from(values), `parameter ${p}`).toEqual(Array.from(taped.parameters[p])));
+    }));
 });

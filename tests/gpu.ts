@@ -16,6 +16,19 @@ export function useGpu(): () => Gpu {
   };
 }
 
+/**
+ * Runs `use` on a Gpu of its own, destroyed afterwards: for tests that need no pipeline compiled yet, which the
+ * file's shared Gpu cannot promise (one pipeline serves every shape of a layout).
+ */
+export async function withFreshGpu<T>(use: (gpu: Gpu) => Promise<T>): Promise<T> {
+  const gpu = await Gpu.create({ log: () => {} });
+  try {
+    return await use(gpu);
+  } finally {
+    gpu.destroy();
+  }
+}
+
 /** The matrix as a float32 GPU tensor of shape [rows, cols]. */
 export function toTensor(gpu: Gpu, matrix: Matrix, label = 'tensor'): Tensor {
   return gpu.tensor([matrix.rows, matrix.cols], Float32Array.from(matrix.data), label);

@@ -6,7 +6,7 @@ import { matmulKernel, planMatmul, quadBlock, QUAD_BLOCKS } from '../engine/inte
 import { matmulTraits } from '../engine/internal';
 import { matmulShaders } from '../engine/internal';
 import { expectClose, matmulRef, randomMatrix, seededRandom, transpose } from './reference';
-import { poisonPool, toTensor, useGpu } from './gpu';
+import { poisonPool, toTensor, useGpu, withFreshGpu } from './gpu';
 
 const gpu = useGpu();
 
@@ -40,7 +40,7 @@ const kernels: MatmulKernel[] = ['plain', 'subgroup', 'tiled'];
 /** C = op(A) op(B) in every layout against the float64 triple loop (on a device without subgroups: the refusal). */
 async function checkEveryLayout(M: number, K: number, N: number, choice: Pick<MatmulOptions, 'kernel' | 'quadBlock'>): Promise<void> {
   if (choice.kernel === 'subgroup' && !gpu().hasSubgroups) {
-    expect(() => planMatmul({ M, N, K, transposeA: false, transposeB: false }, matmulTraits(gpu()), 'subgroup')).toThrow(/subgroups/);
+    expect(() => planMatmul({ M, N, K, transposeA: false, transposeB: false }, matmulTraits(gpu()), { force: 'subgroup' })).toThrow(/subgroups/);
     return;
   }
   const random = seededRandom(M * 7919 + K * 31 + N);
@@ -76,7 +76,11 @@ describe.each(quadBlocks)('matmul, subgroup kernel, quad block of $rowGroups x $
   it('puts several quads in a workgroup when the grid limit asks, and still agrees with float64', async () => {
     if (!gpu().hasSubgroups) return; // the matmul tests above check the refusal
     const [M, K, N] = [70, 21, 130];
-    const plan = planMatmul({ M, N, K, transposeA: false, transposeB: false }, { ...matmulTraits(gpu()), maxWorkgroupsPerDimension: 2 }, 'subgroup', quadBlock);
+    const plan = planMatmul(
+      { M, N, K, transposeA: false, transposeB: false },
+      { ...matmulTraits(gpu()), maxWorkgroupsPerDimension: 2 },
+      { force: 'subgroup', forceBlock: quadBlock },
+    );
     expect(Math.max(...plan.workgroups)).toBeLessThanOrEqual(2);
     expect(Number(plan.constants.QUADS_X) * Number(plan.constants.QUADS_Y)).toBeGreaterThan(1);
     const random = seededRandom(17);
@@ -86,7 +90,8 @@ describe.each(quadBlocks)('matmul, subgroup kernel, quad block of $rowGroups x $
     poisonPool(gpu(), K * N, NaN);
     const result = await gpu().scope(() => {
       const [aTensor, bTensor, out] = [toTensor(gpu(), a), toTensor(gpu(), b), gpu().tensor([M, N])];
-      gpu().dispatch(gpu().kernel(matmulShaders.subgroup, plan.constants), [aTensor.buffer, bTensor.buffer, out.buffer], plan.workgroups);
+      const values = gpu().values(matmulShaders.subgroup, plan.values);
+      gpu().dispatch(gpu().kernel(matmulShaders.subgroup, plan.constants), [aTensor.buffer, bTensor.buffer, out.buffer], plan.workgroups, values);
       return out;
     });
     const values = await result.read();
@@ -142,6 +147,26 @@ describe('matmul plan', () => {
     expect(block(1024, 1024, 1024, true)).toEqual({ rowGroups: 2, colBlocks: 2 });
   });
 
+  it('counts a block already compiled as free to compile', () => {
+    const hidden = { M: 100, N: 128, K: 128, transposeA: false, transposeB: true }; // the MNIST MLP's hidden product
+    expect(quadBlock(hidden), 'nothing compiled: the quickest to compile').toEqual({ rowGroups: 1, colBlocks: 1 });
+    const twoByTwo = (block: { rowGroups: number; colBlocks: number }) => block.rowGroups === 2 && block.colBlocks === 2;
+    expect(quadBlock(hidden, twoByTwo), '2 x 2 compiled for another product: faster, and free').toEqual({ rowGroups: 2, colBlocks: 2 });
+    // The quickest block compiles whichever block is chosen (as the plan, or as the stand-in): whether it has changes nothing.
+    const quickest = QUAD_BLOCKS.reduce((best, next) => (next.compileMs < best.compileMs ? next : best));
+    const isQuickest = (block: { rowGroups: number; colBlocks: number }) => block.rowGroups === quickest.rowGroups && block.colBlocks === quickest.colBlocks;
+    for (const [M, K, N] of [
+      [128, 100, 784],
+      [100, 784, 128],
+      [256, 256, 256],
+      [1024, 1024, 1024],
+      [30, 50, 50],
+    ]) {
+      const shape = { M, N, K, transposeA: true, transposeB: false };
+      expect(quadBlock(shape, isQuickest), `${M} x ${K} x ${N}`).toEqual(quadBlock(shape));
+    }
+  });
+
   it('compiles a block slow to compile in the background, the quickest to compile serving meanwhile', () => {
     const traits = { ...matmulTraits(gpu()), software: true, subgroups: true, subgroupMinSize: 4, subgroupMaxSize: 4 };
     const shape = (M: number, K: number, N: number) => ({ M, N, K, transposeA: false, transposeB: true });
@@ -152,43 +177,70 @@ describe('matmul plan', () => {
     expect(mlpFirstLayer.quadBlock).not.toEqual(mlpFirstLayer.interim?.quadBlock);
     expect(planMatmul(shape(1024, 1024, 1024), traits).interim?.quadBlock, '2 x 4: seconds to compile').toEqual(mlpFirstLayer.interim?.quadBlock);
     expect(planMatmul(shape(30, 50, 50), traits).interim, 'the quickest block is the choice: nothing to wait for').toBeUndefined();
-    expect(planMatmul(shape(100, 784, 128), traits, 'subgroup').interim, 'a forced kernel is served at once').toBeUndefined();
+    expect(planMatmul(shape(100, 784, 128), traits, { force: 'subgroup' }).interim, 'a forced kernel is served at once').toBeUndefined();
   });
 
-  it('serves the interim block until the background compile lands, then the plan’s: both agree with float64', async () => {
-    const g = gpu();
-    const [M, K, N] = [100, 784, 128];
-    const plan = planMatmul({ M, N, K, transposeA: false, transposeB: true }, matmulTraits(g));
-    if (!plan.interim) return expect(g.hasSubgroups, 'only the subgroup kernel compiles in the background').toBe(false);
-    const random = seededRandom(11);
-    const [a, b] = [randomMatrix(random, M, K), randomMatrix(random, N, K)];
-    const expected = matmulRef(a, transpose(b)).data;
-    const [aT, bT] = [toTensor(g, a), toTensor(g, b)];
-    const landed = g.kernels.backgroundCompiled;
-    const shape = { M, N, K, transposeA: false, transposeB: true };
-    expect(matmulKernel(g, shape).plan.quadBlock, 'before landing').toEqual(plan.interim.quadBlock);
-    const before = g.scope(() => matmul(aT, bT, { transposeB: true }));
-    expectClose(await before.read(), expected, { atol: 1e-4 }, 'interim block');
-    await g.kernels.settled();
-    expect(g.kernels.backgroundCompiled).toBe(landed + 1);
-    expect(matmulKernel(g, shape).plan.quadBlock, 'after landing').toEqual(plan.quadBlock);
-    const after = g.scope(() => matmul(aT, bT, { transposeB: true }));
-    expectClose(await after.read(), expected, { atol: 1e-4 }, 'plan block');
-    for (const t of [aT, bT, before, after]) t.dispose();
-  });
+  it('serves the interim block until the background compile lands, then the plan’s: both agree with float64', () =>
+    withFreshGpu(async (g) => {
+      const [M, K, N] = [100, 784, 128];
+      const plan = planMatmul({ M, N, K, transposeA: false, transposeB: true }, matmulTraits(g));
+      if (!plan.interim) return expect(g.hasSubgroups, 'only the subgroup kernel compiles in the background').toBe(false);
+      const random = seededRandom(11);
+      const [a, b] = [randomMatrix(random, M, K), randomMatrix(random, N, K)];
+      const expected = matmulRef(a, transpose(b)).data;
+      const [aT, bT] = [toTensor(g, a), toTensor(g, b)];
+      const landed = g.kernels.backgroundCompiled;
+      const shape = { M, N, K, transposeA: false, transposeB: true };
+      expect(matmulKernel(g, shape).plan.quadBlock, 'before landing').toEqual(plan.interim.quadBlock);
+      const before = g.scope(() => matmul(aT, bT, { transposeB: true }));
+      expectClose(await before.read(), expected, { atol: 1e-4 }, 'interim block');
+      await g.kernels.settled();
+      expect(g.kernels.backgroundCompiled).toBe(landed + 1);
+      expect(matmulKernel(g, shape).plan.quadBlock, 'after landing').toEqual(plan.quadBlock);
+      const after = g.scope(() => matmul(aT, bT, { transposeB: true }));
+      expectClose(await after.read(), expected, { atol: 1e-4 }, 'plan block');
+      for (const t of [aT, bT, before, after]) t.dispose();
+    }));
+
+  it('serves every shape of a layout and block with one pipeline: a new shape compiles nothing, and agrees with float64', () =>
+    withFreshGpu(async (g) => {
+      // The MNIST MLP's hidden forward product, then others with the same layout (rows of 4 floats, B transposed).
+      const shapes: [number, number, number][] = [
+        [100, 128, 128],
+        [96, 132, 120],
+        [60, 64, 40],
+      ];
+      const random = seededRandom(5);
+      const blocks = new Set<string>();
+      let compiled = 0;
+      for (const [M, K, N] of shapes) {
+        const [a, b] = [randomMatrix(random, M, K), randomMatrix(random, N, K)];
+        const [aT, bT] = [toTensor(g, a), toTensor(g, b)];
+        const c = g.scope(() => matmul(aT, bT, { transposeB: true }));
+        expectClose(await c.read(), matmulRef(a, transpose(b)).data, { atol: 2e-6 * K, rtol: 1e-4 }, `${M} x ${K} x ${N}`);
+        const { plan } = matmulKernel(g, { M, N, K, transposeA: false, transposeB: true });
+        blocks.add(JSON.stringify(plan.constants));
+        if (compiled > 0) expect(g.kernels.compiled, `${M} x ${K} x ${N} compiled nothing`).toBe(compiled);
+        compiled = g.kernels.compiled;
+        for (const t of [aT, bT, c]) t.dispose();
+      }
+      expect(blocks.size, 'one layout and block for the three').toBe(1);
+    }));
 
   it('refuses a quad block it does not offer, and a quad block for another kernel', () => {
     const shape = { M: 64, N: 64, K: 64, transposeA: false, transposeB: false };
     const traits = { ...matmulTraits(gpu()), subgroups: true };
-    expect(() => planMatmul(shape, traits, 'subgroup', { rowGroups: 3, colBlocks: 1 })).toThrow(/no quad block of 3x1 .* offers 1x1, 1x4, 2x2, 2x4/);
-    expect(() => planMatmul(shape, traits, 'plain', { rowGroups: 2, colBlocks: 2 })).toThrow(/'subgroup' kernel only, not 'plain'/);
+    expect(() => planMatmul(shape, traits, { force: 'subgroup', forceBlock: { rowGroups: 3, colBlocks: 1 } })).toThrow(
+      /no quad block of 3x1 .* offers 1x1, 1x4, 2x2, 2x4/,
+    );
+    expect(() => planMatmul(shape, traits, { force: 'plain', forceBlock: { rowGroups: 2, colBlocks: 2 } })).toThrow(/'subgroup' kernel only, not 'plain'/);
   });
 
   it('refuses a grid larger than the device allows, naming the limit', () => {
     const traits = { ...matmulTraits(gpu()), maxWorkgroupsPerDimension: 4 };
     const shape = { M: 4096, N: 4096, K: 8, transposeA: false, transposeB: false };
-    expect(() => planMatmul(shape, traits, 'plain')).toThrow(/needs 128 workgroups in one dimension, maxComputeWorkgroupsPerDimension is 4/);
-    expect(() => planMatmul(shape, traits, 'tiled')).toThrow(/maxComputeWorkgroupsPerDimension is 4/);
+    expect(() => planMatmul(shape, traits, { force: 'plain' })).toThrow(/needs 128 workgroups in one dimension, maxComputeWorkgroupsPerDimension is 4/);
+    expect(() => planMatmul(shape, traits, { force: 'tiled' })).toThrow(/maxComputeWorkgroupsPerDimension is 4/);
   });
 
   it('chooses the tiled kernel on hardware and a register kernel on software', () => {

@@ -7,7 +7,7 @@ import { DispatchTimer, type TimingMethod } from './timing';
 
 export interface ProfileRow {
   kernel: string;
-  /** Its shapes and modes (the override constants, the workgroup size left out). */
+  /** Its shapes and modes: the sizes it reads as values (Gpu.sizesOf), then the override constants (the workgroup size left out). */
   shape: string;
   calls: number;
   /** Milliseconds of all its calls in the step. */
@@ -26,15 +26,16 @@ export interface StepProfile {
   method: TimingMethod;
 }
 
-const shapeOf = (constants: Constants) =>
-  Object.entries(constants)
+const shapeOf = (constants: Constants, sizes: Record<string, number> = {}) =>
+  [...Object.entries(sizes), ...Object.entries(constants)]
     .filter(([name]) => !name.startsWith('WORKGROUP'))
     .map(([name, value]) => (typeof value === 'boolean' ? (value ? name : null) : `${name}=${value}`))
     .filter((part) => part !== null)
     .join(' ');
 
-const matmulFlops = (constants: Constants) =>
-  typeof constants.M === 'number' && typeof constants.N === 'number' && typeof constants.K === 'number' ? 2 * constants.M * constants.N * constants.K : null;
+/** A matmul's flops, from the shape it reads as values (shaders/matmul_common.wgsl); null for other kernels. */
+const matmulFlops = (sizes: Record<string, number> = {}) =>
+  typeof sizes.M === 'number' && typeof sizes.N === 'number' && typeof sizes.K === 'number' ? 2 * sizes.M * sizes.N * sizes.K : null;
 
 /** Runs `step` once, recording its dispatches, then times each kernel and shape alone; rows by time, longest first. */
 export async function profileStep(gpu: Gpu, step: () => Promise<unknown>, targetPassMs = 50): Promise<StepProfile> {
@@ -51,8 +52,9 @@ export async function profileStep(gpu: Gpu, step: () => Promise<unknown>, target
   gpu.recording = null;
   const timer = new DispatchTimer(gpu);
   const groups = new Map<string, { first: (typeof recorded)[number]; calls: number }>();
+  const sizesOf = (values: GPUBuffer | undefined) => (values ? gpu.sizesOf(values) : undefined);
   for (const dispatch of recorded) {
-    const key = `${dispatch.kernel.id}|${dispatch.workgroups}`;
+    const key = `${dispatch.kernel.id}|${dispatch.workgroups}|${JSON.stringify(sizesOf(dispatch.values) ?? {})}`;
     const group = groups.get(key) ?? { first: dispatch, calls: 0 };
     group.calls += 1;
     groups.set(key, group);
@@ -61,10 +63,11 @@ export async function profileStep(gpu: Gpu, step: () => Promise<unknown>, target
   for (const { first, calls } of groups.values()) {
     const timing = await timer.time(first.kernel, first.buffers, first.workgroups, { targetPassMs, samples: 3 }, first.values);
     const ms = timing.msPerDispatch * calls;
-    const flops = matmulFlops(first.kernel.constants);
+    const sizes = sizesOf(first.values);
+    const flops = matmulFlops(sizes);
     rows.push({
       kernel: first.kernel.label,
-      shape: shapeOf(first.kernel.constants),
+      shape: shapeOf(first.kernel.constants, sizes),
       calls,
       ms,
       share: ms / stepMs,

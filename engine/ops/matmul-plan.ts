@@ -5,6 +5,8 @@
 // Bigger quad blocks run faster and compile slower (seconds): a block slow to compile is compiled in the background
 // while the quickest to compile serves (the plan's `interim`; matmulKernel).
 // Every block sums each entry over k in the same order, so when the take-over happens changes no result.
+// A block compiled for one product serves every product of its layout (matmul_common.wgsl), so the next one's plan
+// counts it as free to compile (quadBlock's `compiled`).
 import type { ShaderFile } from '../shader';
 import plainShader from '../../shaders/matmul_plain.wgsl';
 import subgroupShader from '../../shaders/matmul_subgroup.wgsl';
@@ -37,10 +39,12 @@ export interface MatmulDeviceTraits {
 
 export type MatmulKernel = 'tiled' | 'subgroup' | 'plain';
 
-/** A kernel, its override constants (shape, layout and tiles) and the workgroup grid to dispatch. */
+/** A kernel, its override constants (layout and tiles), the shape it reads as values, and the workgroup grid to dispatch. */
 export interface MatmulPlan {
   kernel: MatmulKernel;
   constants: Record<string, number | boolean>;
+  /** The uniform `values` of shaders/matmul_common.wgsl. */
+  values: { M: number; N: number; K: number };
   workgroups: [number, number, number];
   /** The subgroup kernel's block of C per quad. */
   quadBlock?: QuadBlock;
@@ -75,6 +79,9 @@ export const QUAD_BLOCKS = [
   { rowGroups: 2, colBlocks: 2, relativeCost: 0.76, compileMs: 700 },
   { rowGroups: 2, colBlocks: 4, relativeCost: 0.66, compileMs: 2000 },
 ] as const;
+/** The block that serves while a block slow to compile compiles in the background. */
+const QUICKEST_BLOCK = QUAD_BLOCKS.reduce((best, next) => (next.compileMs < best.compileMs ? next : best));
+
 /** Multiply-adds per millisecond of 16 x 16 blocks with every core busy (SwiftShader, 2 cores, measured). */
 const QUAD_MULTIPLY_ADDS_PER_MS = 3.5e6;
 /** Workgroups to share out evenly among a CPU's few cores, about: with fewer, cores idle at the end, so a big block over a small product loses. */
@@ -91,22 +98,32 @@ const BACKGROUND_COMPILE_MS = 500;
 /** Each invocation of the plain and tiled kernels computes a 4 x 4 block of C. */
 const INVOCATION_BLOCK = 4;
 
+/** What may steer a plan besides the shape and the device. */
+export interface PlanChoice {
+  /** A kernel instead of the plan's choice (benchmarks and tests). */
+  force?: MatmulKernel;
+  /** The subgroup kernel's block instead of the plan's choice. */
+  forceBlock?: QuadBlock;
+  /** Whether a candidate's pipeline is compiled already (or compiling): its compile then costs nothing. */
+  compiled?: (candidate: MatmulPlan) => boolean;
+}
+
 /**
- * Chooses the kernel and its constants for `shape` on a device with `traits`; `force` overrides the kernel and
- * `forceBlock` the subgroup kernel's block (benchmarks and tests). Only an unforced plan may come with an `interim`.
+ * Chooses the kernel and its constants for `shape` on a device with `traits`, as `choice` steers it.
+ * Only an unforced plan may come with an `interim`.
  * Precondition: the buffers bound are at least the matrices' size rounded up to 16 bytes (the subgroup
  * kernel reads vec4s); the engine's pool rounds to powers of two of at least 256 bytes.
  * Throws when a symmetric shape is not square, when the grid would exceed maxWorkgroupsPerDimension or a workgroup
  * maxComputeInvocationsPerWorkgroup, when `force` asks for 'subgroup' without subgroups, or when `forceBlock` is
  * not one of QUAD_BLOCKS or the kernel is not 'subgroup'.
  */
-export function planMatmul(shape: MatmulShape, traits: MatmulDeviceTraits, force?: MatmulKernel, forceBlock?: QuadBlock): MatmulPlan {
+export function planMatmul(shape: MatmulShape, traits: MatmulDeviceTraits, { force, forceBlock, compiled }: PlanChoice = {}): MatmulPlan {
   if (shape.symmetric && shape.M !== shape.N) throw new Error(`matmul: a symmetric product must be square, got ${shape.M} x ${shape.N}`);
   const kernel = force ?? chooseKernel(shape, traits);
   if (forceBlock && kernel !== 'subgroup') throw new Error(`matmul: a quad block applies to the 'subgroup' kernel only, not '${kernel}'`);
   switch (kernel) {
     case 'subgroup':
-      return subgroupPlan(shape, traits, forceBlock, force === undefined);
+      return subgroupPlan(shape, traits, forceBlock, force === undefined, compiled);
     case 'tiled':
       return tiledPlan(shape, traits);
     case 'plain':
@@ -125,12 +142,18 @@ function chooseKernel(shape: MatmulShape, traits: MatmulDeviceTraits): MatmulKer
   return 'tiled';
 }
 
-function shapeConstants({ M, N, K, transposeA, transposeB, symmetric = false }: MatmulShape): Record<string, number | boolean> {
-  return { M, N, K, TRANSPOSE_A: transposeA, TRANSPOSE_B: transposeB, SYMMETRIC: symmetric };
+function layoutConstants({ transposeA, transposeB, symmetric = false }: MatmulShape): Record<string, boolean> {
+  return { TRANSPOSE_A: transposeA, TRANSPOSE_B: transposeB, SYMMETRIC: symmetric };
 }
 
 /** `tiered`: the plan's own choice, which may compile its block in the background (a forced kernel is served at once). */
-function subgroupPlan(shape: MatmulShape, traits: MatmulDeviceTraits, forceBlock: QuadBlock | undefined, tiered: boolean): MatmulPlan {
+function subgroupPlan(
+  shape: MatmulShape,
+  traits: MatmulDeviceTraits,
+  forceBlock: QuadBlock | undefined,
+  tiered: boolean,
+  compiled: PlanChoice['compiled'],
+): MatmulPlan {
   if (!traits.subgroups) throw new Error("matmul: the 'subgroup' kernel needs the adapter feature 'subgroups', which this device lacks");
   if (forceBlock && !QUAD_BLOCKS.some((block) => block.rowGroups === forceBlock.rowGroups && block.colBlocks === forceBlock.colBlocks)) {
     const offered = QUAD_BLOCKS.map((block) => `${block.rowGroups}x${block.colBlocks}`).join(', ');
@@ -139,11 +162,10 @@ function subgroupPlan(shape: MatmulShape, traits: MatmulDeviceTraits, forceBlock
     );
   }
   if (forceBlock) return subgroupBlockPlan(shape, traits, forceBlock);
-  const block = quadBlock(shape);
+  const block = quadBlock(shape, (candidate) => compiled?.(subgroupBlockPlan(shape, traits, candidate)) ?? false);
   const plan = subgroupBlockPlan(shape, traits, block);
-  const quickest = QUAD_BLOCKS.reduce((best, next) => (next.compileMs < best.compileMs ? next : best));
   if (!tiered || compileMs(block) < BACKGROUND_COMPILE_MS) return plan;
-  return { ...plan, interim: subgroupBlockPlan(shape, traits, quickest) };
+  return { ...plan, interim: subgroupBlockPlan(shape, traits, QUICKEST_BLOCK) };
 }
 
 /** The measured compile time of a block of QUAD_BLOCKS. */
@@ -166,7 +188,7 @@ function subgroupBlockPlan(shape: MatmulShape, traits: MatmulDeviceTraits, { row
   return {
     kernel: 'subgroup',
     constants: {
-      ...shapeConstants(shape),
+      ...layoutConstants(shape),
       // Rows of the stored matrices that are a multiple of 4 floats long allow aligned vec4 loads.
       VEC4_A: (transposeA ? M : K) % 4 === 0,
       VEC4_B: (transposeB ? K : N) % 4 === 0,
@@ -175,18 +197,23 @@ function subgroupBlockPlan(shape: MatmulShape, traits: MatmulDeviceTraits, { row
       QUADS_X: quadsX,
       QUADS_Y: quadsY,
     },
+    values: { M, N, K },
     workgroups: [Math.ceil(N / (blockCols * quadsX)), Math.ceil(M / (blockRows * quadsY)), 1],
     quadBlock: { rowGroups, colBlocks },
   };
 }
 
 /**
- * The quad block with the least estimated time for RUNS_TO_REPAY_COMPILE runs and the compile: multiply-adds
+ * The quad block with the least estimated time for RUNS_TO_REPAY_COMPILE runs and the compiles it needs: multiply-adds
  * including the padding to whole blocks, at the block's relative cost, shared among the workgroups that run at
- * once. A symmetric product takes square blocks, whose grid skips everything below the diagonal.
+ * once; its own compile unless `compiled` already, and the quickest block's as its stand-in when it compiles in
+ * the background. A symmetric product takes square blocks, whose grid skips everything below the diagonal.
  */
-export function quadBlock({ symmetric = false, ...shape }: MatmulShape): QuadBlock {
-  const cost = (block: (typeof QUAD_BLOCKS)[number]) => RUNS_TO_REPAY_COMPILE * runMs(shape, block) + block.compileMs;
+export function quadBlock({ symmetric = false, ...shape }: MatmulShape, compiled: (block: QuadBlock) => boolean = () => false): QuadBlock {
+  const compiles = (block: (typeof QUAD_BLOCKS)[number]) =>
+    (compiled(block) ? 0 : block.compileMs) +
+    (block !== QUICKEST_BLOCK && block.compileMs >= BACKGROUND_COMPILE_MS && !compiled(QUICKEST_BLOCK) ? QUICKEST_BLOCK.compileMs : 0);
+  const cost = (block: (typeof QUAD_BLOCKS)[number]) => RUNS_TO_REPAY_COMPILE * runMs(shape, block) + compiles(block);
   const candidates = QUAD_BLOCKS.filter((block) => !symmetric || block.rowGroups === block.colBlocks);
   const { rowGroups, colBlocks } = candidates.reduce((best, block) => (cost(block) < cost(best) ? block : best));
   return { rowGroups, colBlocks };
@@ -230,7 +257,8 @@ function tiledPlan(shape: MatmulShape, traits: MatmulDeviceTraits): MatmulPlan {
   while (tileK > 4 && 4 * tileK * (tileM + tileN) > traits.maxWorkgroupStorageBytes) tileK /= 2;
   return {
     kernel: 'tiled',
-    constants: { ...shapeConstants(shape), WORKGROUP_X: workgroupX, WORKGROUP_Y: workgroupY, TILE_K: tileK },
+    constants: { ...layoutConstants(shape), WORKGROUP_X: workgroupX, WORKGROUP_Y: workgroupY, TILE_K: tileK },
+    values: { M: shape.M, N: shape.N, K: shape.K },
     workgroups: checkGrid(shape, traits, [Math.ceil(shape.N / tileN), Math.ceil(shape.M / tileM), 1]),
   };
 }
@@ -240,7 +268,8 @@ function plainPlan(shape: MatmulShape, traits: MatmulDeviceTraits): MatmulPlan {
   const workgroupY = 8;
   return {
     kernel: 'plain',
-    constants: { ...shapeConstants(shape), WORKGROUP_X: workgroupX, WORKGROUP_Y: workgroupY },
+    constants: { ...layoutConstants(shape), WORKGROUP_X: workgroupX, WORKGROUP_Y: workgroupY },
+    values: { M: shape.M, N: shape.N, K: shape.K },
     workgroups: checkGrid(shape, traits, [Math.ceil(shape.N / (INVOCATION_BLOCK * workgroupX)), Math.ceil(shape.M / (INVOCATION_BLOCK * workgroupY)), 1]),
   };
 }

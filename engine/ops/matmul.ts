@@ -75,21 +75,34 @@ function matmulForward(a: Tensor, b: Tensor, transposeA: boolean, transposeB: bo
   const gpu = a.gpu;
   const out = createTensor(gpu, [M, N], 'matmul');
   const shape = { M, N, K, transposeA, transposeB, symmetric: choice.symmetric ?? false };
-  const { kernel, plan } = matmulKernel(gpu, shape, choice.kernel, choice.quadBlock);
-  gpu.dispatch(kernel, [a.buffer, b.buffer, out.buffer], plan.workgroups);
+  const { kernel, plan, values } = matmulKernel(gpu, shape, choice.kernel, choice.quadBlock);
+  gpu.dispatch(kernel, [a.buffer, b.buffer, out.buffer], plan.workgroups, values);
   return out;
 }
 
+/** What matmul dispatches: the pipeline, its plan (the grid), and the shape's values buffer for @group(1). */
+export interface MatmulDispatch {
+  kernel: Kernel;
+  plan: MatmulPlan;
+  values: GPUBuffer;
+}
+
 /**
- * The pipeline and grid matmul dispatches for `shape` (binding A, B, C in that order); benchmarks time it alone.
+ * What matmul dispatches for `shape` (binding A, B, C in that order); benchmarks time it alone.
  * A plan with an interim runs the interim's until its own pipeline, compiled in the background, has landed.
  */
-export function matmulKernel(gpu: Gpu, shape: MatmulShape, force?: MatmulKernel, forceBlock?: QuadBlock): { kernel: Kernel; plan: MatmulPlan } {
-  const plan = planMatmul(shape, matmulTraits(gpu), force, forceBlock);
-  const { interim } = plan;
-  if (!interim) return { kernel: gpu.kernel(matmulShaders[plan.kernel], plan.constants), plan };
-  const kernel = gpu.kernels.whenReady(matmulShaders[plan.kernel], plan.constants);
-  return kernel ? { kernel, plan } : { kernel: gpu.kernel(matmulShaders[interim.kernel], interim.constants), plan: interim };
+export function matmulKernel(gpu: Gpu, shape: MatmulShape, force?: MatmulKernel, forceBlock?: QuadBlock): MatmulDispatch {
+  const plan = matmulPlan(gpu, shape, force, forceBlock);
+  const ready = plan.interim ? gpu.kernels.whenReady(matmulShaders[plan.kernel], plan.constants) : gpu.kernel(matmulShaders[plan.kernel], plan.constants);
+  const served = ready ? plan : plan.interim!;
+  const kernel = ready ?? gpu.kernel(matmulShaders[served.kernel], served.constants);
+  return { kernel, plan: served, values: gpu.values(matmulShaders[served.kernel], served.values) };
+}
+
+/** The plan for `shape` on this device, counting the blocks whose pipelines exist (or are compiling) as free to compile. */
+export function matmulPlan(gpu: Gpu, shape: MatmulShape, force?: MatmulKernel, forceBlock?: QuadBlock): MatmulPlan {
+  const compiled = (candidate: MatmulPlan) => gpu.kernels.has(matmulShaders[candidate.kernel], candidate.constants);
+  return planMatmul(shape, matmulTraits(gpu), { force, forceBlock, compiled });
 }
 
 const traitsCache = new WeakMap<Gpu, MatmulDeviceTraits>();

@@ -37,7 +37,7 @@ override ROW_GROUPS: u32 = 1;  // 1 or 2 groups of 16 rows per quad; nothing els
 override COL_BLOCKS: u32 = 1;  // 1, 2 or 4 vec4 column blocks per lane; likewise (the host checks)
 override QUADS_X: u32 = 1;
 override QUADS_Y: u32 = 1;
-override WORKGROUP_SIZE: u32 = 4u * QUADS_X * QUADS_Y;  // derived, never set: an override, so workgroup_size stays a plain name
+override WORKGROUP_SIZE: u32 = 4u * QUADS_X * QUADS_Y;  // derived, never set: webgpu-utils, which lays out `values`, cannot parse an expression in @workgroup_size
 
 @group(0) @binding(0) var<storage, read> a: array<vec4f>;
 @group(0) @binding(1) var<storage, read> b: array<vec4f>;

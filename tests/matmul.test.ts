@@ -90,7 +90,7 @@ describe.each(quadBlocks)('matmul, subgroup kernel, quad block of $rowGroups x $
     poisonPool(gpu(), K * N, NaN);
     const result = await gpu().scope(() => {
       const [aTensor, bTensor, out] = [toTensor(gpu(), a), toTensor(gpu(), b), gpu().tensor([M, N])];
-      const values = gpu().values(matmulShaders.subgroup, plan.values);
+      const values = gpu().values(matmulShaders.subgroup, { M, N, K });
       gpu().dispatch(gpu().kernel(matmulShaders.subgroup, plan.constants), [aTensor.buffer, bTensor.buffer, out.buffer], plan.workgroups, values);
       return out;
     });

@@ -96,7 +96,7 @@ export function matmulKernel(gpu: Gpu, shape: MatmulShape, force?: MatmulKernel,
   const ready = plan.interim ? gpu.kernels.whenReady(matmulShaders[plan.kernel], plan.constants) : gpu.kernel(matmulShaders[plan.kernel], plan.constants);
   const served = ready ? plan : plan.interim!;
   const kernel = ready ?? gpu.kernel(matmulShaders[served.kernel], served.constants);
-  return { kernel, plan: served, values: gpu.values(matmulShaders[served.kernel], served.values) };
+  return { kernel, plan: served, values: gpu.values(matmulShaders[served.kernel], { M: shape.M, N: shape.N, K: shape.K }) };
 }
 
 /** The plan for `shape` on this device, counting the blocks whose pipelines exist (or are compiling) as free to compile. */

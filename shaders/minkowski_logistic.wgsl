@@ -3,8 +3,11 @@
 //   loss_p = mean over i in a, j in b of softplus(-f_p (s_ip - s_jp))
 //   d loss_p / d s_ip = -(f_p / (n_a n_b)) sum_j sigmoid(-f_p (s_ip - s_jp))   for i in a,
 //                       +(f_p / (n_a n_b)) sum_i sigmoid(-f_p (s_ip - s_jp))   for j in b, 0 otherwise.
-// One invocation per (sample, pair), looping over the other class's members. Integers are stored as f32
-// (exact below 2^24). The host dispatches ceil(SAMPLES * PAIRS / WORKGROUP_SIZE) workgroups, 2-D when large.
+// One invocation per (pair, sample), looping over the other class's members. Invocations run pair by pair and,
+// within a pair, through the samples in class order (`members`): neighbouring invocations then share the pair and
+// the class, so a SIMD group's lanes run the same loop over the same scores (on a CPU, divergent lanes run every
+// lane's loop, masked). Integers are stored as f32 (exact below 2^24). The host dispatches
+// ceil(SAMPLES * PAIRS / WORKGROUP_SIZE) workgroups, 2-D when large.
 //! include grid.wgsl
 
 override SAMPLES: u32;
@@ -23,19 +26,21 @@ fn main(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) group
   if (index >= SAMPLES * PAIRS) {
     return;
   }
-  let p = index % PAIRS;
+  let p = index / SAMPLES;
+  let sample = u32(members[index % SAMPLES]);
   let pair = pairs[p];
   let a = u32(pair.x);
   let b = u32(pair.y);
   let scale = pair.z;
-  let label = u32(labels[index / PAIRS]);
+  let label = u32(labels[sample]);
+  let out = sample * PAIRS + p;
   if (label != a && label != b) {
-    coefficients[index] = 0.0;
+    coefficients[out] = 0.0;
     return;
   }
   let inA = label == a;
   let other = select(a, b, inA);
-  let own = scores[index];
+  let own = scores[out];
   var total = 0.0;
   for (var m = u32(classStart[other]); m < u32(classStart[other + 1u]); m++) {
     let theirs = scores[u32(members[m]) * PAIRS + p];
@@ -43,5 +48,5 @@ fn main(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) group
     total += 1.0 / (1.0 + exp(margin)); // sigmoid(-margin)
   }
   let pairCount = (classStart[a + 1u] - classStart[a]) * (classStart[b + 1u] - classStart[b]);
-  coefficients[index] = select(1.0, -1.0, inA) * scale / pairCount * total;
+  coefficients[out] = select(1.0, -1.0, inA) * scale / pairCount * total;
 }

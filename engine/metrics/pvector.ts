@@ -1,6 +1,7 @@
 // P-vectors (seed 004): the top left singular vector of a layer's feature matrix Z (N x m), by power iteration
 // on the GPU, u <- Z (Z^T u) / ||.||, with one readback at the end. The angle between a checkpoint's P-vector
 // and the final model's says how far that layer's feature space still had to move.
+import { CompiledStep } from '../compiled-step';
 import type { Gpu } from '../gpu';
 import { matmul } from '../ops/matmul';
 import type { Tensor } from '../tensor';
@@ -21,24 +22,27 @@ const NORMALIZE_WORKGROUP_SIZE = 64;
  * Convergence goes as (sigma_2 / sigma_1)^(2 iterations); 100 iterations are plenty for the gaps seen here.
  */
 export async function topLeftSingularVector(gpu: Gpu, features: Tensor, iterations = 100): Promise<PVector> {
+  if (!Number.isInteger(iterations) || iterations < 1) throw new Error(`topLeftSingularVector: iterations must be a positive integer, got ${iterations}`);
   const [N] = features.shape;
-  const u = gpu.tensor([N, 1], new Float32Array(N).fill(1), 'p-vector');
+  const ones = gpu.tensor([N, 1], new Float32Array(N).fill(1), 'p-vector start');
+  const u = gpu.tensor([N, 1], undefined, 'p-vector');
   const length = gpu.tensor([1], undefined, 'p-vector length');
   const normalize = gpu.kernel(normalizeShader, { COUNT: N, WORKGROUP_SIZE: NORMALIZE_WORKGROUP_SIZE });
+  gpu.dispatch(normalize, [ones.buffer, u.buffer, length.buffer], [1]);
+  // The iterations are all alike: recorded once and replayed, so the host encodes them without planning or allocating.
+  const iteration = CompiledStep.record(gpu, () =>
+    gpu.scope(() => {
+      const next = matmul(features, matmul(features, u, { transposeA: true })); // Z (Z^T u)
+      gpu.dispatch(normalize, [next.buffer, u.buffer, length.buffer], [1]); // length = ||Z Z^T u|| -> sigma_1^2
+    }),
+  );
   try {
-    gpu.dispatch(normalize, [u.buffer, length.buffer], [1]);
-    for (let i = 0; i < iterations; i++) {
-      gpu.scope(() => {
-        const next = matmul(features, matmul(features, u, { transposeA: true })); // Z (Z^T u)
-        gpu.copy(next.buffer, u.buffer, N * 4);
-      });
-      gpu.dispatch(normalize, [u.buffer, length.buffer], [1]); // length = ||Z Z^T u|| -> sigma_1^2
-    }
+    for (let i = 1; i < iterations; i++) iteration.replay();
     const [vector, squared] = await gpu.readMany([u, length].map((t) => ({ buffer: t.buffer, byteLength: t.size * 4 })));
     return { vector: new Float32Array(vector), singularValue: Math.sqrt(new Float32Array(squared)[0]) };
   } finally {
-    u.dispose();
-    length.dispose();
+    iteration.dispose();
+    for (const t of [ones, u, length]) t.dispose();
   }
 }
 

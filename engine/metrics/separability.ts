@@ -11,6 +11,7 @@
 // direction at once: two N x m x P matmuls (P pairs of classes) and, for each sample and pair, a sum over the
 // other class's samples (shaders/minkowski_logistic.wgsl). The fractions then count all n_a n_b differences
 // from one readback of the N x P scores.
+import { CompiledStep } from '../compiled-step';
 import type { Gpu } from '../gpu';
 import { fill } from '../ops/fill';
 import { launch } from '../ops/launch';
@@ -39,7 +40,13 @@ export async function linearSeparability(
   const directions = fill(gpu, [P, features.shape[1]], 0, 'separating directions');
   const sgd = new Sgd([directions], { learningRate: 1, momentum: 0.9 });
   try {
-    for (let step = 0; step < STEPS; step++) gpu.scope(() => sgd.step([minkowskiLogisticGradient(features, directions, problem)]));
+    // The steps are all alike: recorded once and replayed, so the host encodes them without planning or allocating.
+    const step = CompiledStep.record(gpu, () => gpu.scope(() => sgd.step([minkowskiLogisticGradient(features, directions, problem)])));
+    try {
+      for (let replayed = 1; replayed < STEPS; replayed++) step.replay();
+    } finally {
+      step.dispose();
+    }
     const scoresTensor = gpu.scope(() => matmul(features, directions, { transposeB: true }));
     const scores = await scoresTensor.read();
     scoresTensor.dispose();

@@ -38,14 +38,34 @@ export function probeLayers(
   }));
 }
 
+/**
+ * What separability and P-vectors found on a network's input, by input tensor (and labels): layer 0 is the input
+ * itself, which training never changes, so a run's checkpoints measure it once. As MetricsStage, this takes an input
+ * tensor's values never to change.
+ */
+const inputSeparability = new WeakMap<Tensor, WeakMap<ArrayLike<number>, number>>();
+const inputPVectors = new WeakMap<Tensor, Float32Array>();
+
 /** The mean Minkowski-difference separability of each layer. */
 export function separabilityOfLayers(gpu: Gpu, network: Network, inputs: Tensor, labels: ArrayLike<number>, classes: number): Promise<number[]> {
-  return eachLayer(gpu, network, [inputs], async ([features]) => (await linearSeparability(gpu, features, labels, classes)).mean);
+  return eachLayer(gpu, network, [inputs], async ([features]) => {
+    const known = features === inputs ? inputSeparability.get(inputs)?.get(labels) : undefined;
+    if (known !== undefined) return known;
+    const { mean } = await linearSeparability(gpu, features, labels, classes);
+    if (features === inputs) inputSeparability.set(inputs, (inputSeparability.get(inputs) ?? new WeakMap()).set(labels, mean));
+    return mean;
+  });
 }
 
 /** Each layer's P-vector. */
 export function pvectorsOfLayers(gpu: Gpu, network: Network, inputs: Tensor): Promise<Float32Array[]> {
-  return eachLayer(gpu, network, [inputs], async ([features]) => (await topLeftSingularVector(gpu, features)).vector);
+  return eachLayer(gpu, network, [inputs], async ([features]) => {
+    const known = features === inputs ? inputPVectors.get(inputs) : undefined;
+    if (known) return known;
+    const { vector } = await topLeftSingularVector(gpu, features);
+    if (features === inputs) inputPVectors.set(inputs, vector);
+    return vector;
+  });
 }
 
 /** Degrees between each checkpoint's P-vector and the final one, per layer. */

@@ -1,7 +1,9 @@
 // The Minkowski-difference separability measure on data whose separability is known.
 import { describe, expect, it } from 'vitest';
+import { pvectorsOfLayers, separabilityOfLayers } from '../engine/analyses';
 import { gaussianData } from '../engine/data/synthetic';
 import { linearSeparability, minkowskiLogisticGradient, pairProblem } from '../engine/metrics/separability';
+import { Network } from '../engine/model';
 import { expectClose, finiteDifferenceGradient, maxAbs, randomMatrix, seededRandom, type Matrix } from './reference';
 import { toTensor, useGpu } from './gpu';
 
@@ -80,5 +82,50 @@ describe('linear separability (Minkowski difference)', () => {
     expectClose(await gradient.read(), expected, { atol: 1e-5 * maxAbs(expected), rtol: 1e-4 }, 'dW');
     for (const t of [features, directions, gradient]) t.dispose();
     problem.dispose();
+  });
+});
+
+describe("a network's input, measured at every checkpoint", () => {
+  it('is measured once: later calls reuse its separability and P-vector, and the other layers are measured again', async () => {
+    const g = gpu();
+    const dataset = gaussianData({ samples: 60, dim: 8, classes: 3 }, 5, { separation: 2 });
+    const random = seededRandom(11);
+    const inputs = toTensor(g, dataset.inputs, 'inputs');
+    const network = Network.create(
+      g,
+      'linear',
+      [randomMatrix(random, 6, 8), randomMatrix(random, 3, 6)].map((w, l) => toTensor(g, w, `W${l + 1}`)),
+    );
+    const dispatchesOf = async <T>(label: string, measure: () => Promise<T>): Promise<[T, number]> => {
+      g.recording = [];
+      try {
+        const result = await measure();
+        return [result, g.recording.filter((dispatch) => dispatch.kernel.label === label).length];
+      } finally {
+        g.recording = null;
+      }
+    };
+    const separability = () => separabilityOfLayers(g, network, inputs, dataset.labels, 3);
+    const [first, firstSteps] = await dispatchesOf('minkowski_logistic.wgsl', separability);
+    const [again, againSteps] = await dispatchesOf('minkowski_logistic.wgsl', separability);
+    expect(again).toEqual(first);
+    expect([firstSteps, againSteps]).toEqual([400, 200]); // 200 steps a layer: both layers, then the hidden one only
+    const [otherLabels] = await dispatchesOf('minkowski_logistic.wgsl', () =>
+      separabilityOfLayers(
+        g,
+        network,
+        inputs,
+        dataset.labels.map((k) => (k + 1) % 3),
+        3,
+      ),
+    );
+    expect(otherLabels).toHaveLength(2); // other labels: measured anew
+
+    const [vectors, firstIterations] = await dispatchesOf('normalize.wgsl', () => pvectorsOfLayers(g, network, inputs));
+    const [vectorsAgain, againIterations] = await dispatchesOf('normalize.wgsl', () => pvectorsOfLayers(g, network, inputs));
+    expect(vectorsAgain).toEqual(vectors);
+    expect([firstIterations, againIterations]).toEqual([202, 101]); // a start and 100 iterations a layer
+    network.dispose();
+    inputs.dispose();
   });
 });

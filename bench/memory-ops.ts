@@ -66,7 +66,7 @@ async function timeCalls(gpu: Gpu, encode: () => void, targetMs: number): Promis
     const started = performance.now();
     for (let i = 0; i < calls; i++) encode();
     gpu.flush();
-    await gpu.device.queue.onSubmittedWorkDone();
+    await gpu.wait(gpu.device.queue.onSubmittedWorkDone());
     return performance.now() - started;
   };
   await run(1);

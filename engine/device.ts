@@ -15,6 +15,8 @@ export interface AcquiredDevice {
   software: boolean;
   /** The GPU object the adapter came from: Dawn's Node binding tears the device down if it is garbage-collected. */
   instance: GPU;
+  /** Awaits a promise of this device's work (a map, a compile, submitted work done): see waitSleeping for Node's. */
+  wait: <T>(promise: Promise<T>) => Promise<T>;
 }
 
 export interface DeviceOptions {
@@ -29,7 +31,7 @@ export interface DeviceOptions {
  */
 export async function acquireDevice(options: DeviceOptions = {}): Promise<AcquiredDevice> {
   const log = options.log ?? ((message: string) => console.info(message));
-  const { instance, adapter } = await requestAdapter(options.powerPreference, log);
+  const { instance, adapter, wait } = await requestAdapter(options.powerPreference, log);
   const features = OPTIONAL_FEATURES.filter((feature) => adapter.features.has(feature));
   const device = await adapter.requestDevice({
     label: 'engine device',
@@ -40,16 +42,16 @@ export async function acquireDevice(options: DeviceOptions = {}): Promise<Acquir
   const adapterName = describeAdapter(adapterInfo);
   const software = /swiftshader|lavapipe|llvmpipe|warp|software|cpu/i.test(adapterName);
   log(`webgpu: using ${adapterName}${software ? ' (software: no GPU adapter found)' : ''}`);
-  return { device, adapterInfo, adapterName, software, instance };
+  return { device, adapterInfo, adapterName, software, instance, wait };
 }
 
 async function requestAdapter(
   powerPreference: GPUPowerPreference | undefined,
   log: (message: string) => void,
-): Promise<{ instance: GPU; adapter: GPUAdapter }> {
+): Promise<{ instance: GPU; adapter: GPUAdapter; wait: AcquiredDevice['wait'] }> {
   if (typeof navigator !== 'undefined' && navigator.gpu) {
     const adapter = await navigator.gpu.requestAdapter({ powerPreference });
-    if (adapter) return { instance: navigator.gpu, adapter };
+    if (adapter) return { instance: navigator.gpu, adapter, wait: (promise) => promise };
     throw new Error(
       'WebGPU: navigator.gpu found no adapter. Enable hardware acceleration, or in Chrome open chrome://flags and enable "Unsafe WebGPU Support".',
     );
@@ -69,19 +71,41 @@ async function requestAdapter(
   // one it turns down (Mesa's lavapipe: "Vulkan shaderUniform*ArrayDynamicIndexing required"): go to SwiftShader.
   if (!swiftShader || (await mayHaveGpu())) {
     const { instance, adapter } = await search();
-    if (adapter) return { instance, adapter };
+    if (adapter) return { instance, adapter, wait: waitSleeping };
     if (swiftShader) log(`webgpu: no GPU adapter found; retrying with SwiftShader (VK_ICD_FILENAMES=${SWIFTSHADER_ICD})`);
   }
   if (swiftShader) {
     process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
     const { instance, adapter } = await search();
-    if (adapter) return { instance, adapter };
+    if (adapter) return { instance, adapter, wait: waitSleeping };
   }
   throw new Error(
     'WebGPU: no adapter found in Node. Dawn needs the Vulkan loader (apt-get install -y libvulkan1) and a Vulkan driver; ' +
       `without a GPU, SwiftShader comes with Debian's chromium package (apt-get install -y chromium, then ${SWIFTSHADER_ICD} exists).`,
   );
 }
+
+/**
+ * Awaits one of the device's promises in Node. While any is pending, Dawn's Node binding ticks the device from a chain
+ * of setImmediate callbacks (its AsyncRunner), so an event loop with nothing else to do spins a core on them: on a
+ * software GPU, one of the cores its threads run on (measured: they got two thirds of them). Sleeping a millisecond per
+ * turn of the loop keeps the ticks, and the promise's latency grows by at most that.
+ */
+async function waitSleeping<T>(promise: Promise<T>): Promise<T> {
+  let settled = false;
+  const settle = () => {
+    settled = true;
+  };
+  promise.then(settle, settle);
+  sleeper ??= new Int32Array(new SharedArrayBuffer(4));
+  while (!settled) {
+    Atomics.wait(sleeper, 0, 0, 1);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return promise;
+}
+/** What waitSleeping sleeps on; made on first use, as browsers without cross-origin isolation lack SharedArrayBuffer. */
+let sleeper: Int32Array | undefined;
 
 /**
  * False only on Linux with no GPU device node, when the user has not picked Vulkan drivers: a driver for a real GPU

@@ -59,9 +59,11 @@ export class Gpu {
     readonly adapterInfo: GPUAdapterInfo,
     /** Held so Dawn's Node binding does not garbage-collect the instance (and with it the device). */
     readonly instance: GPU,
+    /** Awaits a promise of the device's work, as acquireDevice says to: every wait on the device goes through it. */
+    readonly wait: <T>(promise: Promise<T>) => Promise<T>,
   ) {
     this.pool = new BufferPool(device);
-    this.kernels = new KernelCache(device);
+    this.kernels = new KernelCache(device, wait);
     this.lost = device.lost.then((info) => {
       this.failure = new Error(`WebGPU device lost (${info.reason}): ${info.message}`);
       return this.failure;
@@ -73,8 +75,8 @@ export class Gpu {
 
   /** Acquires a device (see acquireDevice) and wraps it. */
   static async create(options: DeviceOptions = {}): Promise<Gpu> {
-    const { device, adapterName, software, adapterInfo, instance } = await acquireDevice(options);
-    return new Gpu(device, adapterName, software, adapterInfo, instance);
+    const { device, adapterName, software, adapterInfo, instance, wait } = await acquireDevice(options);
+    return new Gpu(device, adapterName, software, adapterInfo, instance, wait);
   }
 
   get hasTimestamps(): boolean {
@@ -251,7 +253,7 @@ export class Gpu {
     });
     this.flush();
     try {
-      await Promise.race([staging.mapAsync(GPUMapMode.READ, 0, total), this.lost.then((error) => Promise.reject(error))]);
+      await this.wait(Promise.race([staging.mapAsync(GPUMapMode.READ, 0, total), this.lost.then((error) => Promise.reject(error))]));
       this.throwIfFailed();
       const mapped = staging.getMappedRange(0, total);
       const results = sources.map(({ byteLength }, index) => mapped.slice(offsets[index], offsets[index] + byteLength));

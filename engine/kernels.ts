@@ -55,7 +55,11 @@ export class KernelCache {
   /** Compile checks not yet awaited: each resolves to an error message, or null. */
   private pending: Promise<string | null>[] = [];
 
-  constructor(private readonly device: GPUDevice) {}
+  constructor(
+    private readonly device: GPUDevice,
+    /** How to await the device's promises (Gpu.wait). */
+    private readonly wait: <T>(promise: Promise<T>) => Promise<T>,
+  ) {}
 
   get pipelineCount(): number {
     return this.pipelines.size;
@@ -118,14 +122,14 @@ export class KernelCache {
 
   /** Resolves once every background compile started so far has landed (or failed: check() then says why). */
   async settled(): Promise<void> {
-    while (this.compiling.size > 0) await Promise.all(this.compiling.values());
+    while (this.compiling.size > 0) await this.wait(Promise.all(this.compiling.values()));
   }
 
   /** Throws the first compile error of the kernels made so far, naming the file and line; resolves when there is none. */
   async check(): Promise<void> {
     const pending = this.pending;
     this.pending = [];
-    const failures = (await Promise.all(pending)).filter((message) => message !== null);
+    const failures = (await this.wait(Promise.all(pending))).filter((message) => message !== null);
     if (failures.length > 0) throw new Error(failures.join('\n'));
   }
 

@@ -46,7 +46,7 @@ export async function profileStep(gpu: Gpu, step: () => Promise<unknown>, target
   } finally {
     gpu.flush();
   }
-  await gpu.device.queue.onSubmittedWorkDone();
+  await gpu.wait(gpu.device.queue.onSubmittedWorkDone());
   const stepMs = performance.now() - started;
   const recorded = gpu.recording;
   gpu.recording = null;

@@ -99,7 +99,7 @@ export class DispatchTimer {
     }
     const start = performance.now();
     device.queue.submit([encoder.finish()]);
-    await device.queue.onSubmittedWorkDone();
+    await this.gpu.wait(device.queue.onSubmittedWorkDone());
     return performance.now() - start;
   }
 }

@@ -21,6 +21,11 @@ export interface Kernel {
  * (a sweep, a page) stays bounded.
  */
 const PIPELINE_LIMIT = 256;
+/**
+ * trim() keeps the pipelines used since this many trims ago: a sweep's grid comes back to a shape within a few runs
+ * (depth x width alternates the widths), and recompiling a width's pipelines cost the paper's sweep 1.4 s each time.
+ */
+export const RUNS_KEPT = 4;
 
 interface CachedKernel {
   kernel: Kernel;
@@ -133,9 +138,9 @@ export class KernelCache {
     if (failures.length > 0) throw new Error(failures.join('\n'));
   }
 
-  /** Drops the pipelines not used since the previous trim(): the last run's stay, as the next one most likely repeats them. */
+  /** Drops the pipelines not used in the last RUNS_KEPT runs (the trims that end them): the next runs most likely repeat them. */
   trim(): void {
-    for (const [key, cached] of this.pipelines) if (cached.used < this.generation) this.evict(key);
+    for (const [key, cached] of this.pipelines) if (cached.used <= this.generation - RUNS_KEPT) this.evict(key);
     this.generation += 1;
   }
 

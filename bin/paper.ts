@@ -22,8 +22,8 @@ interface Scale {
 
 // prettier-ignore
 export const SCALES = {
-  tiny: { summary: 'a smoke test of every section, about a minute', referenceSeeds: 2, grid: { depths: '4,5', widths: '50,100', seeds: 1 }, images: { perClass: 40, width: 64, depth: 4, steps: 40, seeds: 1 }, tracking: { steps: 40, metricsEvery: 20, seeds: 1 } },
-  default: { summary: 'every claim at laptop sizes, minutes on 2 cores without a GPU', referenceSeeds: 5, grid: { depths: '3..6', widths: '50,200', seeds: 2 }, images: { perClass: 100, width: 128, depth: 5, steps: 300, seeds: 2 }, tracking: { steps: 300, metricsEvery: 100, seeds: 2 } },
+  tiny: { summary: 'a smoke test of every section, under half a minute without a GPU', referenceSeeds: 2, grid: { depths: '4,5', widths: '50,100', seeds: 1 }, images: { perClass: 40, width: 64, depth: 4, steps: 40, seeds: 1 }, tracking: { steps: 40, metricsEvery: 20, seeds: 1 } },
+  default: { summary: 'every claim at laptop sizes, about two minutes on 2 cores without a GPU', referenceSeeds: 5, grid: { depths: '3..6', widths: '50,200', seeds: 2 }, images: { perClass: 100, width: 128, depth: 5, steps: 300, seeds: 2 }, tracking: { steps: 300, metricsEvery: 100, seeds: 2 } },
   full: { summary: "the paper's sizes, hours: spread it with --shard i/n", referenceSeeds: 10, grid: { depths: '1..6', widths: '200,300,400,500,600,700', seeds: 10 }, images: { perClass: 500, width: 256, depth: 6, steps: 3000, seeds: 5 }, tracking: { steps: 3000, metricsEvery: 300, seeds: 3 } },
 } as const satisfies Record<string, Scale>;
 

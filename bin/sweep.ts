@@ -112,7 +112,7 @@ export async function runSweep(plan: SweepPlan, log: (line: string) => void = co
         onLoss: (step, loss, speed) => progress?.update(step, loss, speed),
       });
       progress?.done();
-      gpu.trim(); // one device serves every run: give back the free buffers and the pipelines this run did not use
+      gpu.trim(); // one device serves every run: give back the free buffers and the pipelines the last runs did not use
       await writeRun(dir, prepared.config, runContext(prepared, gpu, since), result);
       const { fit } = result.metrics;
       const outcome =

@@ -121,7 +121,7 @@ async function runSgd(gpu: Gpu): Promise<void> {
     const started = performance.now();
     for (let step = 0; step < steps; step++) sgd.step([grad]);
     gpu.flush();
-    await gpu.device.queue.onSubmittedWorkDone();
+    await gpu.wait(gpu.device.queue.onSubmittedWorkDone());
     const ms = (performance.now() - started) / steps;
     const gbps = (5 * 4 * count) / (ms * 1e6); // reads w, g, v and writes w, v
     addResult({

@@ -39,31 +39,33 @@ export function probeLayers(
 }
 
 /**
- * What separability and P-vectors found on a network's input, by input tensor (and labels): layer 0 is the input
- * itself, which training never changes, so a run's checkpoints measure it once. As MetricsStage, this takes an input
- * tensor's values never to change.
+ * What separability and P-vectors found on a network's input, by input tensor (and labels and classes): layer 0 is
+ * the input itself, which training never changes, so a run's checkpoints measure it once.
  */
-const inputSeparability = new WeakMap<Tensor, WeakMap<ArrayLike<number>, number>>();
+const inputSeparability = new WeakMap<Tensor, WeakMap<ArrayLike<number>, { classes: number; mean: number }>>();
 const inputPVectors = new WeakMap<Tensor, Float32Array>();
 
-/** The mean Minkowski-difference separability of each layer. */
+/**
+ * The mean Minkowski-difference separability of each layer. Layer 0's is measured once per `inputs` tensor, `labels`
+ * and `classes`: the input tensor's values must not change between calls (as for MetricsStage).
+ */
 export function separabilityOfLayers(gpu: Gpu, network: Network, inputs: Tensor, labels: ArrayLike<number>, classes: number): Promise<number[]> {
   return eachLayer(gpu, network, [inputs], async ([features]) => {
     const known = features === inputs ? inputSeparability.get(inputs)?.get(labels) : undefined;
-    if (known !== undefined) return known;
+    if (known?.classes === classes) return known.mean;
     const { mean } = await linearSeparability(gpu, features, labels, classes);
-    if (features === inputs) inputSeparability.set(inputs, (inputSeparability.get(inputs) ?? new WeakMap()).set(labels, mean));
+    if (features === inputs) inputSeparability.set(inputs, (inputSeparability.get(inputs) ?? new WeakMap()).set(labels, { classes, mean }));
     return mean;
   });
 }
 
-/** Each layer's P-vector. */
+/** Each layer's P-vector. Layer 0's is computed once per `inputs` tensor, whose values must not change between calls. */
 export function pvectorsOfLayers(gpu: Gpu, network: Network, inputs: Tensor): Promise<Float32Array[]> {
   return eachLayer(gpu, network, [inputs], async ([features]) => {
     const known = features === inputs ? inputPVectors.get(inputs) : undefined;
-    if (known) return known;
+    if (known) return known.slice();
     const { vector } = await topLeftSingularVector(gpu, features);
-    if (features === inputs) inputPVectors.set(inputs, vector);
+    if (features === inputs) inputPVectors.set(inputs, vector.slice());
     return vector;
   });
 }

@@ -98,11 +98,11 @@ async function waitSleeping<T>(promise: Promise<T>): Promise<T> {
   };
   promise.then(settle, settle);
   sleeper ??= new Int32Array(new SharedArrayBuffer(4));
-  while (!settled) {
-    Atomics.wait(sleeper, 0, 0, 1);
+  for (;;) {
     await new Promise((resolve) => setImmediate(resolve));
+    if (settled) return promise;
+    Atomics.wait(sleeper, 0, 0, 1);
   }
-  return promise;
 }
 /** What waitSleeping sleeps on; made on first use, as browsers without cross-origin isolation lack SharedArrayBuffer. */
 let sleeper: Int32Array | undefined;

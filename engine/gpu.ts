@@ -137,7 +137,7 @@ export class Gpu {
 
   /**
    * Gives memory back between runs: destroys the pool's free buffers, the kept value sets and bind groups, and drops
-   * the pipelines not used in the last few runs (KernelCache.trim: the next runs most likely repeat them).
+   * the pipelines not used in the last few runs (RUNS_KEPT in kernels.ts).
    */
   trim(): void {
     this.flush(); // a recorded command may use a free buffer, and must reach the queue before its destroy()

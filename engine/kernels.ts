@@ -16,9 +16,9 @@ export interface Kernel {
 }
 
 /**
- * Pipelines kept by default: over three times the 74 of the most varied run (an MLP with the probes, separability
- * and P-vectors), so no run recompiles its own, while a process that trains again and again with new shapes
- * (a sweep, a page) stays bounded.
+ * Pipelines kept by default: RUNS_KEPT times the 56 of the most varied run (an MLP with the probes, separability and
+ * P-vectors) fit, so no run recompiles its own, while a process that trains again and again with new shapes (a sweep,
+ * a page) stays bounded.
  */
 const PIPELINE_LIMIT = 256;
 /**
@@ -138,7 +138,7 @@ export class KernelCache {
     if (failures.length > 0) throw new Error(failures.join('\n'));
   }
 
-  /** Drops the pipelines not used in the last RUNS_KEPT runs (the trims that end them): the next runs most likely repeat them. */
+  /** Ends a run: drops the pipelines not used in the last RUNS_KEPT runs. */
   trim(): void {
     for (const [key, cached] of this.pipelines) if (cached.used <= this.generation - RUNS_KEPT) this.evict(key);
     this.generation += 1;
@@ -159,11 +159,9 @@ export class KernelCache {
     if (printShaders()) console.info(`// ${label} ${JSON.stringify(constants)} (in the background)\n${shader.source}`);
     const module = this.module(shader);
     try {
-      const pipeline = await this.device.createComputePipelineAsync({
-        label,
-        layout: 'auto',
-        compute: { module, entryPoint: 'main', constants: numbersOf(constants) },
-      });
+      const pipeline = await this.wait(
+        this.device.createComputePipelineAsync({ label, layout: 'auto', compute: { module, entryPoint: 'main', constants: numbersOf(constants) } }),
+      );
       this.compiled += 1;
       this.backgroundCompiled += 1;
       this.backgroundSeconds += (performance.now() - started) / 1000;

@@ -70,7 +70,7 @@ export interface PairProblem {
   /** f_p: one over the root mean squared difference of pair p. */
   scales: number[];
   members: number[][];
-  tensors: { labels: Tensor; members: Tensor; classStart: Tensor; pairs: Tensor };
+  tensors: { labels: Tensor; members: Tensor; classStart: Tensor; pairs: Tensor; quads: Tensor };
   dispose(): void;
 }
 
@@ -88,6 +88,7 @@ export function pairProblem(gpu: Gpu, values: Float32Array, m: number, labels: A
     return spread > 0 ? 1 / Math.sqrt(spread) : 1;
   });
   const classStart = members.reduce((starts, list) => [...starts, starts.at(-1)! + list.length], [0]);
+  const quads = members.flatMap((list) => [...list, ...new Array<number>((4 - (list.length % 4)) % 4).fill(-1)]); // each class padded to fours
   const tensors = {
     labels: gpu.tensor([N], Array.from(labels), 'separability labels'),
     members: gpu.tensor([N], members.flat(), 'members by class'),
@@ -97,6 +98,7 @@ export function pairProblem(gpu: Gpu, values: Float32Array, m: number, labels: A
       pairs.flatMap(([a, b], p) => [a, b, scales[p], 0]),
       'class pairs',
     ),
+    quads: gpu.tensor([quads.length / 4, 4], quads, 'members by class, in fours'),
   };
   return { pairs, scales, members, tensors, dispose: () => Object.values(tensors).forEach((t) => t.dispose()) };
 }
@@ -110,9 +112,10 @@ export function minkowskiLogisticGradient(features: Tensor, directions: Tensor, 
   const scores = matmul(features, directions, { transposeB: true });
   const [N, P] = scores.shape;
   const coefficients = createTensor(gpu, [N, P], 'separability coefficients');
-  const { labels, members, classStart, pairs } = problem.tensors;
-  const buffers = [scores.buffer, labels.buffer, members.buffer, classStart.buffer, pairs.buffer, coefficients.buffer];
-  launch(gpu, coefficientsShader, { constants: { SAMPLES: N, PAIRS: P }, buffers, items: N * P });
+  const { labels, members, classStart, pairs, quads } = problem.tensors;
+  const buffers = [scores.buffer, labels.buffer, members.buffer, classStart.buffer, pairs.buffer, quads.buffer, coefficients.buffer];
+  const [QUADS] = quads.shape;
+  launch(gpu, coefficientsShader, { constants: { QUADS, PAIRS: P }, buffers, items: QUADS * P });
   return matmul(coefficients, features, { transposeA: true });
 }
 

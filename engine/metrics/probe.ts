@@ -1,6 +1,7 @@
 // The linear probe (transfer): freeze the network, train a linear classifier (weights and bias, softmax
 // cross-entropy, full-batch SGD with momentum) on one layer's features of the train split, and report its
 // accuracy on both splits. Everything trains on the GPU; the logits come back once per split.
+import { CompiledStep } from '../compiled-step';
 import type { Gpu } from '../gpu';
 import { addBias } from '../ops/bias';
 import { mul, scale } from '../ops/elementwise';
@@ -45,9 +46,19 @@ export async function linearProbe(gpu: Gpu, train: ProbeSplit, test: ProbeSplit,
   const sgd = new Sgd([weight, bias], { learningRate, momentum });
   const logits = (x: Tensor) => addBias(matmul(x, weight, { transposeB: true }), bias);
   try {
-    for (let step = 0; step < steps; step++) {
-      gpu.scope(() => sgd.step(valueAndGrad([weight, bias], () => softmaxCrossEntropy(logits(inputs[0]), targets)).grads));
-      gpu.flush();
+    if (steps > 0) {
+      // The steps are all alike: recorded once and replayed, so the host encodes them without a tape or allocating.
+      const step = CompiledStep.record(gpu, () =>
+        gpu.scope(() => sgd.step(valueAndGrad([weight, bias], () => softmaxCrossEntropy(logits(inputs[0]), targets)).grads)),
+      );
+      try {
+        for (let replayed = 1; replayed < steps; replayed++) {
+          gpu.flush();
+          step.replay();
+        }
+      } finally {
+        step.dispose();
+      }
     }
     const outputs = gpu.scope(() => inputs.map(logits));
     const values = await gpu.readMany(outputs.map((t) => ({ buffer: t.buffer, byteLength: t.size * 4 })));

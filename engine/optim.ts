@@ -134,7 +134,7 @@ export class Sgd extends FusedOptimizer {
 
   protected encodeUpdate(param: Tensor, grad: Tensor, index: number): void {
     const buffers = [this.hyperparameterBuffer, param.buffer, grad.buffer, this.velocities[index].buffer];
-    launch(this.gpu, sgdShader, { constants: { COUNT: param.size, DECOUPLED: this.decoupledWeightDecay }, buffers, items: vec4Items(param.size) });
+    launch(this.gpu, sgdShader, { constants: { DECOUPLED: this.decoupledWeightDecay }, values: { count: param.size }, buffers, items: vec4Items(param.size) });
   }
 }
 
@@ -202,6 +202,6 @@ export class Adam extends FusedOptimizer {
   protected encodeUpdate(param: Tensor, grad: Tensor, index: number): void {
     const { first, second } = this.moments[index];
     const buffers = [this.hyperparameterBuffer, param.buffer, grad.buffer, first.buffer, second.buffer];
-    launch(this.gpu, adamShader, { constants: { COUNT: param.size, DECOUPLED: this.decoupledWeightDecay }, buffers, items: vec4Items(param.size) });
+    launch(this.gpu, adamShader, { constants: { DECOUPLED: this.decoupledWeightDecay }, values: { count: param.size }, buffers, items: vec4Items(param.size) });
   }
 }

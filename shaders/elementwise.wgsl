@@ -7,10 +7,10 @@
 
 struct Values {
   factor: f32,
+  count: u32,  // elements: a value, not an override, so one pipeline serves every size
 }
 
 override OP: u32;
-override COUNT: u32;  // elements
 
 @group(0) @binding(0) var<storage, read> a: array<vec4f>;
 @group(0) @binding(1) var<storage, read> b: array<vec4f>;
@@ -20,7 +20,7 @@ override COUNT: u32;  // elements
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let i = itemIndex(id, groups);
-  if (4u * i >= COUNT) {
+  if (4u * i >= values.count) {
     return;
   }
   switch OP {

@@ -11,9 +11,12 @@ struct Hyperparameters {
   weightDecay: f32,
 }
 
-override COUNT: u32;  // weights
+struct Values {
+  count: u32,  // weights: a value, not an override, so one pipeline serves every parameter's size
+}
 
 @group(0) @binding(0) var<uniform> hyper: Hyperparameters;
+@group(1) @binding(0) var<uniform> values: Values;
 @group(0) @binding(1) var<storage, read_write> weights: array<vec4f>;
 @group(0) @binding(2) var<storage, read> grad: array<vec4f>;
 @group(0) @binding(3) var<storage, read_write> velocity: array<vec4f>;
@@ -21,7 +24,7 @@ override COUNT: u32;  // weights
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let i = itemIndex(id, groups);
-  if (4u * i >= COUNT) {
+  if (4u * i >= values.count) {
     return;
   }
   let decayed = decay4(weights[i], grad[i], hyper.learningRate, hyper.weightDecay);

@@ -21,7 +21,7 @@ describe('profile', () => {
     const profile = await profileStep(g, step, 5);
     const byKernel = Object.fromEntries(profile.rows.map((row) => [row.kernel, row]));
     expect(profile.rows).toHaveLength(2);
-    expect(byKernel['elementwise.wgsl']).toMatchObject({ calls: 2, gflops: null, shape: 'OP=3 COUNT=3072' });
+    expect(byKernel['elementwise.wgsl']).toMatchObject({ calls: 2, gflops: null, shape: 'count=3072 OP=3' });
     const product = byKernel[profile.rows.find((row) => row.kernel.startsWith('matmul'))!.kernel];
     expect(product.calls).toBe(2);
     expect(product.shape).toMatch(/^M=64 N=48 K=32\b/);

@@ -15,7 +15,7 @@ export function elementwise(op: ElementwiseOp, a: Tensor, b: Tensor, factor = 1,
   const code = ELEMENTWISE_OPS.indexOf(op);
   if (code < 0) throw new Error(`elementwise: unknown op '${op}'; the ops are ${ELEMENTWISE_OPS.join(', ')}`);
   const size = shape.reduce((product, n) => product * n, 1);
-  return launchInto(a.gpu, shader, shape, op, { inputs: [a, b], constants: { OP: code, COUNT: size }, values: { factor }, items: vec4Items(size) });
+  return launchInto(a.gpu, shader, shape, op, { inputs: [a, b], constants: { OP: code }, values: { factor, count: size }, items: vec4Items(size) });
 }
 
 /** a + b, same shapes. d/da = d/db = gradOutput. */

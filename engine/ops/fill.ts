@@ -7,5 +7,5 @@ import fillShader from '../../shaders/fill.wgsl';
 export function fill(gpu: Gpu, shape: readonly number[], value: number, label = 'fill'): Tensor {
   validateShape(shape, label);
   const size = shape.reduce((product, n) => product * n, 1);
-  return launchInto(gpu, fillShader, shape, label, { inputs: [], constants: { COUNT: size }, values: { value }, items: vec4Items(size) });
+  return launchInto(gpu, fillShader, shape, label, { inputs: [], values: { value, count: size }, items: vec4Items(size) });
 }

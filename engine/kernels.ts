@@ -16,7 +16,7 @@ export interface Kernel {
 }
 
 /**
- * Pipelines kept by default: RUNS_KEPT times the 56 of the most varied run (an MLP with the probes, separability and
+ * Pipelines kept by default: RUNS_KEPT times the 44 of the most varied run (an MLP with the probes, separability and
  * P-vectors) fit, so no run recompiles its own, while a process that trains again and again with new shapes (a sweep,
  * a page) stays bounded.
  */

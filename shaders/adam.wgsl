@@ -19,7 +19,7 @@ struct Hyperparameters {
 }
 
 struct Values {
-  count: u32,  // weights: a value, not an override, so one pipeline serves every parameter's size
+  count: u32,  // weights (a size as a value: grid.wgsl)
 }
 
 @group(0) @binding(0) var<uniform> hyper: Hyperparameters;

@@ -7,7 +7,7 @@
 
 struct Values {
   factor: f32,
-  count: u32,  // elements: a value, not an override, so one pipeline serves every size
+  count: u32,  // elements (a size as a value: grid.wgsl)
 }
 
 override OP: u32;

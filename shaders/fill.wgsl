@@ -3,7 +3,7 @@
 
 struct Values {
   value: f32,
-  count: u32,  // elements: a value, not an override, so one pipeline serves every size
+  count: u32,  // elements (a size as a value: grid.wgsl)
 }
 
 @group(0) @binding(0) var<storage, read_write> out: array<vec4f>;

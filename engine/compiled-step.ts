@@ -42,6 +42,26 @@ export class CompiledStep {
     return new CompiledStep(gpu, dispatches, arena, values, awaited);
   }
 
+  /**
+   * Runs `step` (as record() takes it) `count` times, as a loop of alike steps wants: recorded on the first, replayed
+   * after, and recorded again once a kernel it ran a stand-in for has landed.
+   */
+  static repeat(gpu: Gpu, count: number, step: () => void): void {
+    let compiled: CompiledStep | null = null;
+    try {
+      for (let done = 0; done < count; done++) {
+        if (compiled?.stale) {
+          compiled.dispose();
+          compiled = null;
+        }
+        if (compiled) compiled.replay();
+        else compiled = CompiledStep.record(gpu, step);
+      }
+    } finally {
+      compiled?.dispose();
+    }
+  }
+
   /** Whether a pipeline the step went without has landed since: recorded again, the step would run it. */
   get stale(): boolean {
     return this.gpu.kernels.anyLanded(this.awaited);

@@ -1,7 +1,8 @@
-// A pipeline depends on the WGSL source and the shapes only: new values of a learning rate, alpha, a scale factor or
-// a fill value compile nothing new, and still give the right numbers.
+// A pipeline depends on the WGSL source and its constants only: new values of a learning rate, alpha, a scale factor or
+// a fill value, and new sizes where a kernel reads them as values, compile nothing new and still give the right numbers.
 import { describe, expect, it } from 'vitest';
-import { fill, mseLoss, relu, scale, Sgd } from '../engine';
+import { Adam, fill, mseLoss, relu, scale, Sgd } from '../engine';
+import { expectClose } from './reference';
 import { initialWeights, referenceConfig, runExperiment, syntheticDataset, type ExperimentConfig } from '../engine/experiment';
 import fillShader from '../shaders/fill.wgsl';
 import { useGpu } from './gpu';
@@ -29,26 +30,26 @@ describe('pipelines', () => {
     for (const t of [x, target, prediction]) t.dispose();
   });
 
-  it('sizes are values too: elementwise ops, fills and the optimisers compile one pipeline for every size', async () => {
+  it('sizes are values too: elementwise ops, fills and both optimisers compile one pipeline for every size', async () => {
     const g = gpu();
-    const step = (size: number) => {
-      const x = g.tensor(
-        [size],
-        Array.from({ length: size }, (_, i) => i - 2),
-      );
-      const outs = [relu(x), fill(g, [size], 3)];
-      const sgd = new Sgd([x], { learningRate: 0.5, momentum: 0.9 });
-      sgd.step([outs[1]]);
-      return { x, outs, sgd };
-    };
     const check = async (size: number) => {
-      const { x, outs, sgd } = step(size);
-      const [relued, filled, stepped] = await Promise.all([...outs, x].map((t) => t.read()));
-      expect(Array.from(relued)).toEqual(Array.from({ length: size }, (_, i) => Math.max(i - 2, 0)));
+      const start = Array.from({ length: size }, (_, i) => i - 2);
+      const [x, y] = [g.tensor([size], start), g.tensor([size], start)];
+      const outs = [relu(x), fill(g, [size], 3)];
+      const optimizers = [new Sgd([x], { learningRate: 0.5, momentum: 0.9 }), new Adam([y], { learningRate: 0.5 })];
+      for (const optimizer of optimizers) optimizer.step([outs[1]]); // a gradient of 3 everywhere
+      const [relued, filled, sgdStepped, adamStepped] = await Promise.all([...outs, x, y].map((t) => t.read()));
+      expect(Array.from(relued)).toEqual(start.map((v) => Math.max(v, 0)));
       expect(Array.from(filled)).toEqual(new Array(size).fill(3));
-      expect(Array.from(stepped)).toEqual(Array.from({ length: size }, (_, i) => i - 2 - 1.5)); // w - lr * v, v = g = 3
-      sgd.dispose();
-      for (const t of [x, ...outs]) t.dispose();
+      expect(Array.from(sgdStepped)).toEqual(start.map((v) => v - 1.5)); // w - lr v, v = g = 3
+      expectClose(
+        adamStepped,
+        start.map((v) => v - 0.5),
+        { atol: 1e-5, rtol: 1e-6 },
+        'Adam',
+      ); // first step: w - lr g / (|g| + eps)
+      for (const optimizer of optimizers) optimizer.dispose();
+      for (const t of [x, y, ...outs]) t.dispose();
     };
     await check(5);
     const compiled = g.kernels.compiled;

@@ -46,20 +46,7 @@ export async function linearProbe(gpu: Gpu, train: ProbeSplit, test: ProbeSplit,
   const sgd = new Sgd([weight, bias], { learningRate, momentum });
   const logits = (x: Tensor) => addBias(matmul(x, weight, { transposeB: true }), bias);
   try {
-    if (steps > 0) {
-      // The steps are all alike: recorded once and replayed, so the host encodes them without a tape or allocating.
-      const step = CompiledStep.record(gpu, () =>
-        gpu.scope(() => sgd.step(valueAndGrad([weight, bias], () => softmaxCrossEntropy(logits(inputs[0]), targets)).grads)),
-      );
-      try {
-        for (let replayed = 1; replayed < steps; replayed++) {
-          gpu.flush();
-          step.replay();
-        }
-      } finally {
-        step.dispose();
-      }
-    }
+    CompiledStep.repeat(gpu, steps, () => gpu.scope(() => sgd.step(valueAndGrad([weight, bias], () => softmaxCrossEntropy(logits(inputs[0]), targets)).grads)));
     const outputs = gpu.scope(() => inputs.map(logits));
     const values = await gpu.readMany(outputs.map((t) => ({ buffer: t.buffer, byteLength: t.size * 4 })));
     for (const t of outputs) t.dispose();

@@ -28,21 +28,17 @@ export async function topLeftSingularVector(gpu: Gpu, features: Tensor, iteratio
   const u = gpu.tensor([N, 1], undefined, 'p-vector');
   const length = gpu.tensor([1], undefined, 'p-vector length');
   const normalize = gpu.kernel(normalizeShader, { COUNT: N, WORKGROUP_SIZE: NORMALIZE_WORKGROUP_SIZE });
-  let iteration: CompiledStep | null = null;
   try {
     gpu.dispatch(normalize, [ones.buffer, u.buffer, length.buffer], [1]);
-    // The iterations are all alike: recorded once and replayed, so the host encodes them without planning or allocating.
-    iteration = CompiledStep.record(gpu, () =>
+    CompiledStep.repeat(gpu, iterations, () =>
       gpu.scope(() => {
         const next = matmul(features, matmul(features, u, { transposeA: true })); // Z (Z^T u)
         gpu.dispatch(normalize, [next.buffer, u.buffer, length.buffer], [1]); // length = ||Z Z^T u|| -> sigma_1^2
       }),
     );
-    for (let i = 1; i < iterations; i++) iteration.replay();
     const [vector, squared] = await gpu.readMany([u, length].map((t) => ({ buffer: t.buffer, byteLength: t.size * 4 })));
     return { vector: new Float32Array(vector), singularValue: Math.sqrt(new Float32Array(squared)[0]) };
   } finally {
-    iteration?.dispose();
     for (const t of [ones, u, length]) t.dispose();
   }
 }

@@ -40,13 +40,7 @@ export async function linearSeparability(
   const directions = fill(gpu, [P, features.shape[1]], 0, 'separating directions');
   const sgd = new Sgd([directions], { learningRate: 1, momentum: 0.9 });
   try {
-    // The steps are all alike: recorded once and replayed, so the host encodes them without planning or allocating.
-    const step = CompiledStep.record(gpu, () => gpu.scope(() => sgd.step([minkowskiLogisticGradient(features, directions, problem)])));
-    try {
-      for (let replayed = 1; replayed < STEPS; replayed++) step.replay();
-    } finally {
-      step.dispose();
-    }
+    CompiledStep.repeat(gpu, STEPS, () => gpu.scope(() => sgd.step([minkowskiLogisticGradient(features, directions, problem)])));
     const scoresTensor = gpu.scope(() => matmul(features, directions, { transposeB: true }));
     const scores = await scoresTensor.read();
     scoresTensor.dispose();

@@ -44,21 +44,15 @@ export class CompiledStep {
 
   /**
    * Runs `step` (as record() takes it) `count` times, as a loop of alike steps wants: recorded on the first, replayed
-   * after, and recorded again once a kernel it ran a stand-in for has landed.
+   * after. The loop never yields, so no background compile lands during it: one recording serves every step.
    */
   static repeat(gpu: Gpu, count: number, step: () => void): void {
-    let compiled: CompiledStep | null = null;
+    if (count < 1) return;
+    const compiled = CompiledStep.record(gpu, step);
     try {
-      for (let done = 0; done < count; done++) {
-        if (compiled?.stale) {
-          compiled.dispose();
-          compiled = null;
-        }
-        if (compiled) compiled.replay();
-        else compiled = CompiledStep.record(gpu, step);
-      }
+      for (let done = 1; done < count; done++) compiled.replay();
     } finally {
-      compiled?.dispose();
+      compiled.dispose();
     }
   }
 

@@ -9,6 +9,8 @@ import type { Choice } from './settings';
 import type { Tensor } from './tensor';
 import { fill } from './ops/fill';
 import { launch } from './ops/launch';
+import { matmulTraits } from './ops/matmul';
+import { hasQuadOperations } from './ops/matmul-plan';
 import padShader from '../shaders/pad_rows.wgsl';
 import stepShader from '../shaders/dln_step.wgsl';
 
@@ -40,7 +42,9 @@ export function fusedStepUnsupported(network: Network, inputs: Tensor, options: 
   if (network.weights.some((w, l) => l < shape.depth - 1 && w.shape[0] !== shape.width)) return 'the hidden layers differ in width';
   const multiplyAdds = 3 * shape.samples * network.weights.reduce((sum, w) => sum + w.size, 0);
   if (multiplyAdds > FUSED_MAX_MULTIPLY_ADDS) return `a step's ${multiplyAdds} multiply-adds are too many for one workgroup`;
-  const limit = network.weights[0].gpu.device.limits.maxStorageBufferBindingSize;
+  const gpu = network.weights[0].gpu;
+  if (!hasQuadOperations(matmulTraits(gpu))) return "this device lacks quad operations (the adapter feature 'subgroups')";
+  const limit = gpu.device.limits.maxStorageBufferBindingSize;
   if (workspaceFloats(shape) * 4 > limit) return `its workspace exceeds this device's ${limit}-byte storage binding`;
   return null;
 }
@@ -60,8 +64,8 @@ function shapeOf(network: Network, inputs: Tensor): NetworkShape {
   return { samples, inputs: dim, width: depth > 1 ? weights[0].shape[0] : 0, classes: weights[depth - 1].shape[0], depth };
 }
 
-/** Rows padded to a multiple of 4 floats, as the shader lays every matrix out. */
-const padded = (n: number) => 4 * Math.ceil(n / 4);
+/** Rows and columns padded to a multiple of 8 floats: shaders/dln_step.wgsl shares every product out in 8 x 8 tiles. */
+const padded = (n: number) => 8 * Math.ceil(n / 8);
 
 /**
  * Where the shader's `work` buffer keeps each matrix, the one definition of it: the weights W_1 .. W_L, their
@@ -82,7 +86,21 @@ function layoutOf({ samples: N, inputs: d, width: m, classes: K, depth: L }: Net
   const targets = features1 + (L - 1) * featureSize + rows * quads(K);
   const gradients = targets + rows * quads(K);
   const gradientSize = rows * quads(Math.max(m, K));
-  const regions = { firstWeight: weightSize(0), hiddenWeight: weightSize(1), parameters, features0, features1, featureSize, targets, gradients, gradientSize };
+  const regions = {
+    inputQuads: quads(d),
+    widthQuads: quads(m),
+    classQuads: quads(K),
+    rows,
+    firstWeight: weightSize(0),
+    hiddenWeight: weightSize(1),
+    parameters,
+    features0,
+    features1,
+    featureSize,
+    targets,
+    gradients,
+    gradientSize,
+  };
   const inFloats = (offset: number, columns: number) => ({ offset: 4 * offset, stride: padded(columns) });
   return {
     regions,
@@ -124,13 +142,10 @@ export class FusedLinearSteps {
     const limits = gpu.device.limits;
     this.kernelConstants = {
       SAMPLES: shape.samples,
-      INPUTS: shape.inputs,
-      WIDTH: shape.width,
-      CLASSES: shape.classes,
       DEPTH: shape.depth,
       DECOUPLED: options.decoupledWeightDecay,
-      // A software adapter runs a workgroup on one core, where more invocations only make each barrier dearer.
-      WORKGROUP_SIZE: Math.min(gpu.software ? 16 : 256, limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX),
+      // A software adapter runs a workgroup on one core, where more quads than one only make each barrier dearer.
+      WORKGROUP_SIZE: Math.min(gpu.software ? 4 : 256, limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX),
     };
     this.paramsBuffer = gpu.pool.acquire(this.params.arrayBuffer.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, 'fused step params');
     this.ratesBuffer = gpu.pool.acquire(STEPS_PER_DISPATCH * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, 'fused step learning rates');

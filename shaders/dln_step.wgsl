@@ -8,10 +8,13 @@
 // Each G_l is taken before W_l is updated, so every gradient comes from the step's starting weights.
 //
 // Everything lives in one buffer `work` of vec4s, every matrix row-major with its rows and columns padded with
-// zeros to multiples of 4 (engine/fused-step.ts packs and unpacks them). Zeros stay zeros under every update,
-// and the padding lets all three products load whole vec4s: 8 loads for each 64 fma of a 4x4 output tile.
-// Regions, where engine/fused-step.ts (layoutOf) puts them, in vec4s: the weights W_1 .. W_L (out x in); their
-// velocities; the features Z_0 (the data) .. Z_L; the targets Y (one-hot); two gradient slots.
+// zeros to multiples of 8; engine/fused-step.ts (layoutOf) places the regions and packs and unpacks them. Zeros
+// stay zeros under every update. Each product's output is shared out in 8 x 8 tiles, one per quad (four
+// invocations of a subgroup): the lane at (a, b) of its quad, a and b being bits 0 and 1 of its place, computes
+// the 4 x 4 block at rows 4a and columns 4b of the tile. The two lanes that need the same four vec4 rows of an
+// operand load two each and trade them by a quad swap: 4 vec4 loads for 64 multiply-adds, half what a lane
+// computing its block alone loads, and on a CPU-like device the loads are what a step costs.
+enable subgroups;
 //! include weight_decay.wgsl
 
 struct Params {
@@ -22,6 +25,10 @@ struct Params {
 }
 
 struct Regions {
+  inputQuads: u32,    // a padded row's length in vec4s: of the data, of a hidden layer, of the output
+  widthQuads: u32,
+  classQuads: u32,
+  rows: u32,          // the samples, padded
   firstWeight: u32,   // W_1's size; W_l (l > 1) starts at firstWeight + (l - 2) hiddenWeight
   hiddenWeight: u32,
   parameters: u32,    // all weights' size: the velocities follow them, in the same layout
@@ -34,103 +41,134 @@ struct Regions {
 }
 
 override SAMPLES: u32;
-override INPUTS: u32;
-override WIDTH: u32;
-override CLASSES: u32;
 override DEPTH: u32;
-override WORKGROUP_SIZE: u32;
+override WORKGROUP_SIZE: u32;  // a multiple of 4: quad q is invocations 4q .. 4q+3, as on every device we know
+override QUADS: u32 = WORKGROUP_SIZE / 4u;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> learningRates: array<f32>; // one per step of this dispatch
 @group(0) @binding(2) var<storage, read_write> work: array<vec4f>;
 @group(0) @binding(3) var<uniform> regions: Regions;
 
-// Sizes in vec4s (a padded row's length) and in padded rows.
-fn quads(n: u32) -> u32 { return (n + 3u) / 4u; }
-fn padded(n: u32) -> u32 { return 4u * quads(n); }
-fn fanIn(l: u32) -> u32 { return select(WIDTH, INPUTS, l == 0u); }
-fn fanOut(l: u32) -> u32 { return select(WIDTH, CLASSES, l == DEPTH - 1u); }
+fn inQuads(l: u32) -> u32 { return select(regions.widthQuads, regions.inputQuads, l == 0u); }
+fn outQuads(l: u32) -> u32 { return select(regions.widthQuads, regions.classQuads, l == DEPTH - 1u); }
 fn weightOffset(l: u32) -> u32 { return select(regions.firstWeight + (l - 1u) * regions.hiddenWeight, 0u, l == 0u); }
 fn velocityOffset(l: u32) -> u32 { return regions.parameters + weightOffset(l); }
 fn featureOffset(l: u32) -> u32 { return select(regions.features1 + (l - 1u) * regions.featureSize, regions.features0, l == 0u); }
-fn targetOffset() -> u32 { return regions.targets; }
 fn gradientOffset(slot: u32) -> u32 { return regions.gradients + slot * regions.gradientSize; }
 
-// A product's output is shared out in tiles of 4 rows x 1 vec4; tile t of a rows x columnQuads output.
-fn tileOrigin(tile: u32, columnQuads: u32) -> vec2u { return vec2u(4u * (tile / columnQuads), tile % columnQuads); }
+// An invocation's quad, and its place (a, b) in it: quadSwapX trades with the lane of the other a, quadSwapY of the other b.
+struct Lane { quad: u32, a: u32, b: u32 }
 
-// A tile's four rows (the columns of `rows`) to consecutive rows of a matrix `rowQuads` vec4s wide.
+// Rows 0 .. 3 of a block two lanes share: this lane loaded rows 2 half and 2 half + 1, its partner the other two.
+fn joined(own0: vec4f, own1: vec4f, other0: vec4f, other1: vec4f, half: u32) -> mat4x4f {
+  let first = half == 0u;
+  return mat4x4f(select(other0, own0, first), select(other1, own1, first), select(own0, other0, first), select(own1, other1, first));
+}
+
+fn sharedWithX(own0: vec4f, own1: vec4f, half: u32) -> mat4x4f { return joined(own0, own1, quadSwapX(own0), quadSwapX(own1), half); }
+fn sharedWithY(own0: vec4f, own1: vec4f, half: u32) -> mat4x4f { return joined(own0, own1, quadSwapY(own0), quadSwapY(own1), half); }
+
+// The lane's block of tile `tile` of an output `columnTiles` tiles wide: its first row, and its column in vec4s.
+fn blockOrigin(tile: u32, columnTiles: u32, lane: Lane) -> vec2u {
+  return vec2u(8u * (tile / columnTiles) + 4u * lane.a, 2u * (tile % columnTiles) + lane.b);
+}
+
+// A block's four rows (the columns of `rows`) to consecutive rows of a matrix `rowQuads` vec4s wide.
 fn storeRows(destination: u32, rowQuads: u32, rows: mat4x4f) {
   for (var r = 0u; r < 4u; r++) {
     work[destination + r * rowQuads] = rows[r];
   }
 }
 
+// Every quad runs every round of a product's tiles, as its swaps need the whole quad: a quad past the last tile
+// computes that one again and stores nothing.
+fn roundTile(first: u32, tiles: u32, lane: Lane) -> u32 { return min(first + lane.quad, tiles - 1u); }
+fn stores(first: u32, tiles: u32, lane: Lane) -> bool { return first + lane.quad < tiles; }
+
 // Z_{l+1} = Z_l W_l^T: entry (i, j) is dot(row i of Z_l, row j of W_l), four of each at a time.
-fn forward(l: u32, lane: u32) {
-  let inQuads = quads(fanIn(l));
-  let outQuads = quads(fanOut(l));
-  for (var tile = lane; tile < padded(SAMPLES) / 4u * outQuads; tile += WORKGROUP_SIZE) {
-    let origin = tileOrigin(tile, outQuads);
-    let z = featureOffset(l) + origin.x * inQuads;
-    let w = weightOffset(l) + 4u * origin.y * inQuads;
+fn forward(l: u32, lane: Lane) {
+  let inQ = inQuads(l);
+  let outQ = outQuads(l);
+  let tiles = regions.rows / 8u * (outQ / 2u);
+  for (var first = 0u; first < tiles; first += QUADS) {
+    let origin = blockOrigin(roundTile(first, tiles, lane), outQ / 2u, lane);
+    let z = featureOffset(l) + (origin.x + 2u * lane.b) * inQ;        // Z's rows: shared with the other b
+    let w = weightOffset(l) + (4u * origin.y + 2u * lane.a) * inQ;    // W's rows: shared with the other a
     var acc = mat4x4f();
-    for (var t = 0u; t < inQuads; t++) {
-      let zRows = mat4x4f(work[z + t], work[z + inQuads + t], work[z + 2u * inQuads + t], work[z + 3u * inQuads + t]);
-      let wRows = mat4x4f(work[w + t], work[w + inQuads + t], work[w + 2u * inQuads + t], work[w + 3u * inQuads + t]);
+    for (var t = 0u; t < inQ; t++) {
+      let zRows = sharedWithY(work[z + t], work[z + inQ + t], lane.b);
+      let wRows = sharedWithX(work[w + t], work[w + inQ + t], lane.a);
       acc += transpose(wRows) * zRows; // column r: the dots of Z's row r with the four rows of W
     }
-    let destination = featureOffset(l + 1u) + origin.x * outQuads + origin.y;
-    storeRows(destination, outQuads, acc);
+    if (stores(first, tiles, lane)) {
+      storeRows(featureOffset(l + 1u) + origin.x * outQ + origin.y, outQ, acc);
+    }
   }
 }
 
-// G_l = G_{l+1} W_l (SAMPLES x fanIn): row i is the sum over j of G[i, j] times row j of W_l.
-fn backward(l: u32, upstream: u32, downstream: u32, lane: u32) {
-  let inQuads = quads(fanIn(l));
-  let outQuads = quads(fanOut(l));
-  for (var tile = lane; tile < padded(SAMPLES) / 4u * inQuads; tile += WORKGROUP_SIZE) {
-    let origin = tileOrigin(tile, inQuads);
-    let g = upstream + origin.x * outQuads;
+// G_l = G_{l+1} W_l (samples x fanIn): row i is the sum over j of G[i, j] times row j of W_l.
+fn backward(l: u32, upstream: u32, downstream: u32, lane: Lane) {
+  let inQ = inQuads(l);
+  let outQ = outQuads(l);
+  let tiles = regions.rows / 8u * (inQ / 2u);
+  for (var first = 0u; first < tiles; first += QUADS) {
+    let origin = blockOrigin(roundTile(first, tiles, lane), inQ / 2u, lane);
+    let g = upstream + (origin.x + 2u * lane.b) * outQ;               // G's rows: shared with the other b
+    let w = weightOffset(l) + 2u * lane.a * inQ + origin.y;          // W's rows 4j + 2a, + 1: shared with the other a
     var acc = mat4x4f();
-    for (var j = 0u; j < outQuads; j++) {
-      let w = weightOffset(l) + 4u * j * inQuads + origin.y;
-      let wRows = mat4x4f(work[w], work[w + inQuads], work[w + 2u * inQuads], work[w + 3u * inQuads]);
-      let gRows = mat4x4f(work[g + j], work[g + outQuads + j], work[g + 2u * outQuads + j], work[g + 3u * outQuads + j]);
+    for (var j = 0u; j < outQ; j++) {
+      let gRows = sharedWithY(work[g + j], work[g + outQ + j], lane.b);
+      let wj = w + 4u * j * inQ;
+      let wRows = sharedWithX(work[wj], work[wj + inQ], lane.a);
       acc += wRows * gRows; // column r: G[r, 4j..4j+3] weighting W's rows 4j..4j+3
     }
-    let destination = downstream + origin.x * inQuads + origin.y;
-    storeRows(destination, inQuads, acc);
+    if (stores(first, tiles, lane)) {
+      storeRows(downstream + origin.x * inQ + origin.y, inQ, acc);
+    }
   }
 }
 
 // dW_l = G^T Z_l (fanOut x fanIn): row j is the sum over samples i of G[i, j] times row i of Z_l; applied to
-// W_l and its velocity as it is computed.
-fn update(l: u32, gradient: u32, learningRate: f32, lane: u32) {
-  let inQuads = quads(fanIn(l));
-  let outQuads = quads(fanOut(l));
-  for (var tile = lane; tile < outQuads * inQuads; tile += WORKGROUP_SIZE) {
-    let origin = tileOrigin(tile, inQuads);
+// W_l and its velocity as it is computed. Two samples a round: the lane loads G's row i + b (shared with the
+// other b) and Z's row i + a (shared with the other a), and pairs each with the other's row of the same sample.
+fn update(l: u32, gradient: u32, learningRate: f32, lane: Lane) {
+  let inQ = inQuads(l);
+  let outQ = outQuads(l);
+  let tiles = outQ / 2u * (inQ / 2u);
+  for (var first = 0u; first < tiles; first += QUADS) {
+    let origin = blockOrigin(roundTile(first, tiles, lane), inQ / 2u, lane);
+    let g = gradient + lane.b * outQ + origin.x / 4u;
+    let z = featureOffset(l) + lane.a * inQ + origin.y;
+    let sameSample = lane.a == lane.b;
     var dW = mat4x4f();
-    for (var i = 0u; i < padded(SAMPLES); i++) {
-      let g = work[gradient + i * outQuads + origin.x / 4u];
-      let z = work[featureOffset(l) + i * inQuads + origin.y];
-      dW = mat4x4f(fma(vec4f(g.x), z, dW[0]), fma(vec4f(g.y), z, dW[1]), fma(vec4f(g.z), z, dW[2]), fma(vec4f(g.w), z, dW[3]));
+    for (var i = 0u; i < regions.rows; i += 2u) {
+      let g0 = work[g + i * outQ];
+      let z0 = work[z + i * inQ];
+      let g1 = quadSwapY(g0);
+      let z1 = quadSwapX(z0);
+      let zOfG0 = select(z1, z0, sameSample);
+      let zOfG1 = select(z0, z1, sameSample);
+      dW = mat4x4f(fma(vec4f(g0.x), zOfG0, fma(vec4f(g1.x), zOfG1, dW[0])), fma(vec4f(g0.y), zOfG0, fma(vec4f(g1.y), zOfG1, dW[1])),
+                   fma(vec4f(g0.z), zOfG0, fma(vec4f(g1.z), zOfG1, dW[2])), fma(vec4f(g0.w), zOfG0, fma(vec4f(g1.w), zOfG1, dW[3])));
     }
-    for (var r = 0u; r < 4u; r++) {
-      let index = (origin.x + r) * inQuads + origin.y;
-      let decayed = decay4(work[weightOffset(l) + index], dW[r], learningRate, params.weightDecay);
-      let w = decayed[0];
-      let v = fma(vec4f(params.momentum), work[velocityOffset(l) + index], decayed[1]);
-      work[velocityOffset(l) + index] = v;
-      work[weightOffset(l) + index] = w - learningRate * v;
+    if (stores(first, tiles, lane)) {
+      for (var r = 0u; r < 4u; r++) {
+        let index = (origin.x + r) * inQ + origin.y;
+        let decayed = decay4(work[weightOffset(l) + index], dW[r], learningRate, params.weightDecay);
+        let w = decayed[0];
+        let v = fma(vec4f(params.momentum), work[velocityOffset(l) + index], decayed[1]);
+        work[velocityOffset(l) + index] = v;
+        work[weightOffset(l) + index] = w - learningRate * v;
+      }
     }
   }
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn main(@builtin(local_invocation_index) lane: u32) {
-  let outputs = padded(SAMPLES) * quads(CLASSES);
+fn main(@builtin(local_invocation_index) index: u32) {
+  let lane = Lane(index / 4u, index & 1u, (index >> 1u) & 1u);
+  let outputs = regions.rows * regions.classQuads;
   let scale = 2.0 * params.alpha / f32(SAMPLES);
   for (var s = 0u; s < params.steps; s++) {
     let learningRate = learningRates[s];
@@ -138,8 +176,8 @@ fn main(@builtin(local_invocation_index) lane: u32) {
       forward(l, lane);
       storageBarrier();
     }
-    for (var i = lane; i < outputs; i += WORKGROUP_SIZE) {
-      work[gradientOffset(0u) + i] = scale * (params.alpha * work[featureOffset(DEPTH) + i] - work[targetOffset() + i]);
+    for (var i = index; i < outputs; i += WORKGROUP_SIZE) {
+      work[gradientOffset(0u) + i] = scale * (params.alpha * work[featureOffset(DEPTH) + i] - work[regions.targets + i]);
     }
     storageBarrier();
     var slot = 0u;

@@ -134,10 +134,12 @@ export function planMatmul(shape: MatmulShape, traits: MatmulDeviceTraits, { for
   }
 }
 
+/** Quad swaps need the feature and quads, which every subgroup size WebGPU allows (>= 4) has. */
+export const hasQuadOperations = (traits: MatmulDeviceTraits): boolean => traits.subgroups && traits.subgroupMinSize >= 4;
+
 function chooseKernel(shape: MatmulShape, traits: MatmulDeviceTraits): MatmulKernel {
-  // Quad swaps need the feature and quads, which every subgroup size WebGPU allows (>= 4) has.
   // The kernel only pays off where loads are expensive relative to arithmetic, i.e. on CPUs.
-  if (traits.software) return traits.subgroups && traits.subgroupMinSize >= 4 ? 'subgroup' : 'plain';
+  if (traits.software) return hasQuadOperations(traits) ? 'subgroup' : 'plain';
   // On a GPU a tile's fill and barriers are wasted when the whole product fits in a few invocations.
   if (shape.M * shape.N <= 256) return 'plain';
   return 'tiled';

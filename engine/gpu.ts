@@ -79,6 +79,16 @@ export class Gpu {
     return new Gpu(device, adapterName, software, adapterInfo, instance, wait);
   }
 
+  /** Runs `use` on a Gpu of its own, destroyed afterwards: no pipeline another Gpu compiled serves it. */
+  static async using<T>(use: (gpu: Gpu) => Promise<T>, options: DeviceOptions = {}): Promise<T> {
+    const gpu = await Gpu.create(options);
+    try {
+      return await use(gpu);
+    } finally {
+      gpu.destroy();
+    }
+  }
+
   get hasTimestamps(): boolean {
     return this.device.features.has('timestamp-query');
   }

@@ -20,13 +20,8 @@ export function useGpu(): () => Gpu {
  * Runs `use` on a Gpu of its own, destroyed afterwards: for tests that need no pipeline compiled yet, which the
  * file's shared Gpu cannot promise (one pipeline serves every shape of a layout).
  */
-export async function withFreshGpu<T>(use: (gpu: Gpu) => Promise<T>): Promise<T> {
-  const gpu = await Gpu.create({ log: () => {} });
-  try {
-    return await use(gpu);
-  } finally {
-    gpu.destroy();
-  }
+export function withFreshGpu<T>(use: (gpu: Gpu) => Promise<T>): Promise<T> {
+  return Gpu.using(use, { log: () => {} });
 }
 
 /** The matrix as a float32 GPU tensor of shape [rows, cols]. */

@@ -72,13 +72,15 @@ export interface QuadBlock {
 /**
  * The blocks the subgroup kernel offers, with the time each takes per multiply-add relative to 16 x 16 and the
  * time its pipeline takes to compile (matmul_subgroup.wgsl; SwiftShader in headless Chromium, products of
- * 256..1024). Big blocks run faster and compile far slower.
+ * 256..1024). Big blocks run faster and compile far slower. With A stored transposed (a weight gradient, Z^T G)
+ * each 4 x 4 block of op(A) is transposed in registers once a block, so the time is `transposedA` times as
+ * long, most for the smallest block (bench/README.md).
  */
 export const QUAD_BLOCKS = [
-  { rowGroups: 1, colBlocks: 1, relativeCost: 1, compileMs: 150 },
-  { rowGroups: 1, colBlocks: 4, relativeCost: 0.82, compileMs: 500 },
-  { rowGroups: 2, colBlocks: 2, relativeCost: 0.76, compileMs: 700 },
-  { rowGroups: 2, colBlocks: 4, relativeCost: 0.66, compileMs: 2000 },
+  { rowGroups: 1, colBlocks: 1, relativeCost: 1, transposedA: 1.5, compileMs: 150 },
+  { rowGroups: 1, colBlocks: 4, relativeCost: 0.82, transposedA: 1.3, compileMs: 500 },
+  { rowGroups: 2, colBlocks: 2, relativeCost: 0.76, transposedA: 1.2, compileMs: 700 },
+  { rowGroups: 2, colBlocks: 4, relativeCost: 0.66, transposedA: 1.2, compileMs: 2000 },
 ] as const;
 /** The block that serves while a block slow to compile compiles in the background. */
 const QUICKEST_BLOCK = QUAD_BLOCKS.reduce((best, next) => (next.compileMs < best.compileMs ? next : best));
@@ -225,11 +227,12 @@ export function quadBlock({ symmetric = false, ...shape }: MatmulShape, compiled
 }
 
 /** The estimated milliseconds of one product with `block` (see quadBlock). */
-function runMs({ M, N, K }: Pick<MatmulShape, 'M' | 'N' | 'K'>, { rowGroups, colBlocks, relativeCost }: (typeof QUAD_BLOCKS)[number]): number {
+function runMs({ M, N, K, transposeA }: Omit<MatmulShape, 'symmetric'>, block: (typeof QUAD_BLOCKS)[number]): number {
+  const { rowGroups, colBlocks, relativeCost, transposedA } = block;
   const [rows, cols] = [Math.ceil(M / (16 * rowGroups)), Math.ceil(N / (16 * colBlocks))];
   const multiplyAdds = rows * 16 * rowGroups * cols * 16 * colBlocks * K;
   const idleShare = CONCURRENT_WORKGROUPS / Math.min(rows * cols, CONCURRENT_WORKGROUPS);
-  return (multiplyAdds * relativeCost * idleShare) / QUAD_MULTIPLY_ADDS_PER_MS;
+  return (multiplyAdds * relativeCost * (transposeA ? transposedA : 1) * idleShare) / QUAD_MULTIPLY_ADDS_PER_MS;
 }
 
 /** The smallest power of two p with ceil(blocks / p) within the grid limit. */

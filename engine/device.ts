@@ -23,6 +23,8 @@ export interface DeviceOptions {
   powerPreference?: GPUPowerPreference;
   /** Where the one-line notes go (which adapter, fallbacks); defaults to console.info. */
   log?: (message: string) => void;
+  /** Optional features not to ask for even where offered: to try the paths that serve devices without them. */
+  withoutFeatures?: GPUFeatureName[];
 }
 
 /**
@@ -32,7 +34,7 @@ export interface DeviceOptions {
 export async function acquireDevice(options: DeviceOptions = {}): Promise<AcquiredDevice> {
   const log = options.log ?? ((message: string) => console.info(message));
   const { instance, adapter, wait } = await requestAdapter(options.powerPreference, log);
-  const features = OPTIONAL_FEATURES.filter((feature) => adapter.features.has(feature));
+  const features = OPTIONAL_FEATURES.filter((feature) => adapter.features.has(feature) && !options.withoutFeatures?.includes(feature));
   const device = await adapter.requestDevice({
     label: 'engine device',
     requiredFeatures: features,

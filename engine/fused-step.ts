@@ -70,26 +70,27 @@ const padded = (n: number) => 8 * Math.ceil(n / 8);
 /**
  * Where the shader's `work` buffer keeps each matrix, the one definition of it: the weights W_1 .. W_L, their
  * velocities, the features Z_0 (the data) .. Z_L, the targets, two gradient slots; rows and columns padded.
- * `regions` (in vec4s) reaches the shader as its `regions` uniform; the rest (in floats) places the matrices.
+ * `regions` (offsets and row lengths in vec4s, `rows` in rows) reaches the shader as its uniform; the rest (in
+ * floats) places the matrices.
  */
 function layoutOf({ samples: N, inputs: d, width: m, classes: K, depth: L }: NetworkShape) {
-  const quads = (n: number) => padded(n) / 4;
+  const vec4s = (n: number) => padded(n) / 4;
   const fanIn = (l: number) => (l === 0 ? d : m);
   const fanOut = (l: number) => (l === L - 1 ? K : m);
-  const weightSize = (l: number) => padded(fanOut(l)) * quads(fanIn(l));
+  const weightSize = (l: number) => padded(fanOut(l)) * vec4s(fanIn(l));
   const weightOffset = (l: number) => (l === 0 ? 0 : weightSize(0) + (l - 1) * weightSize(1));
   const parameters = weightOffset(L - 1) + weightSize(L - 1);
   const rows = padded(N);
   const features0 = 2 * parameters;
-  const features1 = features0 + rows * quads(d);
-  const featureSize = rows * quads(m); // Z_1 .. Z_{L-1}; Z_L follows them
-  const targets = features1 + (L - 1) * featureSize + rows * quads(K);
-  const gradients = targets + rows * quads(K);
-  const gradientSize = rows * quads(Math.max(m, K));
+  const features1 = features0 + rows * vec4s(d);
+  const featureSize = rows * vec4s(m); // Z_1 .. Z_{L-1}; Z_L follows them
+  const targets = features1 + (L - 1) * featureSize + rows * vec4s(K);
+  const gradients = targets + rows * vec4s(K);
+  const gradientSize = rows * vec4s(Math.max(m, K));
   const regions = {
-    inputQuads: quads(d),
-    widthQuads: quads(m),
-    classQuads: quads(K),
+    inputVec4s: vec4s(d),
+    widthVec4s: vec4s(m),
+    classVec4s: vec4s(K),
     rows,
     firstWeight: weightSize(0),
     hiddenWeight: weightSize(1),

@@ -25,9 +25,9 @@ struct Params {
 }
 
 struct Regions {
-  inputQuads: u32,    // a padded row's length in vec4s: of the data, of a hidden layer, of the output
-  widthQuads: u32,
-  classQuads: u32,
+  inputVec4s: u32,    // a padded row's length in vec4s: of the data, of a hidden layer, of the output
+  widthVec4s: u32,
+  classVec4s: u32,
   rows: u32,          // the samples, padded
   firstWeight: u32,   // W_1's size; W_l (l > 1) starts at firstWeight + (l - 2) hiddenWeight
   hiddenWeight: u32,
@@ -50,8 +50,8 @@ override QUADS: u32 = WORKGROUP_SIZE / 4u;
 @group(0) @binding(2) var<storage, read_write> work: array<vec4f>;
 @group(0) @binding(3) var<uniform> regions: Regions;
 
-fn inQuads(l: u32) -> u32 { return select(regions.widthQuads, regions.inputQuads, l == 0u); }
-fn outQuads(l: u32) -> u32 { return select(regions.widthQuads, regions.classQuads, l == DEPTH - 1u); }
+fn inVec4s(l: u32) -> u32 { return select(regions.widthVec4s, regions.inputVec4s, l == 0u); }
+fn outVec4s(l: u32) -> u32 { return select(regions.widthVec4s, regions.classVec4s, l == DEPTH - 1u); }
 fn weightOffset(l: u32) -> u32 { return select(regions.firstWeight + (l - 1u) * regions.hiddenWeight, 0u, l == 0u); }
 fn velocityOffset(l: u32) -> u32 { return regions.parameters + weightOffset(l); }
 fn featureOffset(l: u32) -> u32 { return select(regions.features1 + (l - 1u) * regions.featureSize, regions.features0, l == 0u); }
@@ -74,10 +74,10 @@ fn blockOrigin(tile: u32, columnTiles: u32, lane: Lane) -> vec2u {
   return vec2u(8u * (tile / columnTiles) + 4u * lane.a, 2u * (tile % columnTiles) + lane.b);
 }
 
-// A block's four rows (the columns of `rows`) to consecutive rows of a matrix `rowQuads` vec4s wide.
-fn storeRows(destination: u32, rowQuads: u32, rows: mat4x4f) {
+// A block's four rows (the columns of `rows`) to consecutive rows of a matrix `rowLength` vec4s wide.
+fn storeRows(destination: u32, rowLength: u32, rows: mat4x4f) {
   for (var r = 0u; r < 4u; r++) {
-    work[destination + r * rowQuads] = rows[r];
+    work[destination + r * rowLength] = rows[r];
   }
 }
 
@@ -88,43 +88,43 @@ fn stores(first: u32, tiles: u32, lane: Lane) -> bool { return first + lane.quad
 
 // Z_{l+1} = Z_l W_l^T: entry (i, j) is dot(row i of Z_l, row j of W_l), four of each at a time.
 fn forward(l: u32, lane: Lane) {
-  let inQ = inQuads(l);
-  let outQ = outQuads(l);
-  let tiles = regions.rows / 8u * (outQ / 2u);
+  let inLength = inVec4s(l);
+  let outLength = outVec4s(l);
+  let tiles = regions.rows / 8u * (outLength / 2u);
   for (var first = 0u; first < tiles; first += QUADS) {
-    let origin = blockOrigin(roundTile(first, tiles, lane), outQ / 2u, lane);
-    let z = featureOffset(l) + (origin.x + 2u * lane.b) * inQ;        // Z's rows: shared with the other b
-    let w = weightOffset(l) + (4u * origin.y + 2u * lane.a) * inQ;    // W's rows: shared with the other a
+    let origin = blockOrigin(roundTile(first, tiles, lane), outLength / 2u, lane);
+    let z = featureOffset(l) + (origin.x + 2u * lane.b) * inLength;        // Z's rows: shared with the other b
+    let w = weightOffset(l) + (4u * origin.y + 2u * lane.a) * inLength;    // W's rows: shared with the other a
     var acc = mat4x4f();
-    for (var t = 0u; t < inQ; t++) {
-      let zRows = sharedWithY(work[z + t], work[z + inQ + t], lane.b);
-      let wRows = sharedWithX(work[w + t], work[w + inQ + t], lane.a);
+    for (var t = 0u; t < inLength; t++) {
+      let zRows = sharedWithY(work[z + t], work[z + inLength + t], lane.b);
+      let wRows = sharedWithX(work[w + t], work[w + inLength + t], lane.a);
       acc += transpose(wRows) * zRows; // column r: the dots of Z's row r with the four rows of W
     }
     if (stores(first, tiles, lane)) {
-      storeRows(featureOffset(l + 1u) + origin.x * outQ + origin.y, outQ, acc);
+      storeRows(featureOffset(l + 1u) + origin.x * outLength + origin.y, outLength, acc);
     }
   }
 }
 
 // G_l = G_{l+1} W_l (samples x fanIn): row i is the sum over j of G[i, j] times row j of W_l.
 fn backward(l: u32, upstream: u32, downstream: u32, lane: Lane) {
-  let inQ = inQuads(l);
-  let outQ = outQuads(l);
-  let tiles = regions.rows / 8u * (inQ / 2u);
+  let inLength = inVec4s(l);
+  let outLength = outVec4s(l);
+  let tiles = regions.rows / 8u * (inLength / 2u);
   for (var first = 0u; first < tiles; first += QUADS) {
-    let origin = blockOrigin(roundTile(first, tiles, lane), inQ / 2u, lane);
-    let g = upstream + (origin.x + 2u * lane.b) * outQ;               // G's rows: shared with the other b
-    let w = weightOffset(l) + 2u * lane.a * inQ + origin.y;          // W's rows 4j + 2a, + 1: shared with the other a
+    let origin = blockOrigin(roundTile(first, tiles, lane), inLength / 2u, lane);
+    let g = upstream + (origin.x + 2u * lane.b) * outLength;               // G's rows: shared with the other b
+    let w = weightOffset(l) + 2u * lane.a * inLength + origin.y;          // W's rows 4j + 2a, + 1: shared with the other a
     var acc = mat4x4f();
-    for (var j = 0u; j < outQ; j++) {
-      let gRows = sharedWithY(work[g + j], work[g + outQ + j], lane.b);
-      let wj = w + 4u * j * inQ;
-      let wRows = sharedWithX(work[wj], work[wj + inQ], lane.a);
+    for (var j = 0u; j < outLength; j++) {
+      let gRows = sharedWithY(work[g + j], work[g + outLength + j], lane.b);
+      let wj = w + 4u * j * inLength;
+      let wRows = sharedWithX(work[wj], work[wj + inLength], lane.a);
       acc += wRows * gRows; // column r: G[r, 4j..4j+3] weighting W's rows 4j..4j+3
     }
     if (stores(first, tiles, lane)) {
-      storeRows(downstream + origin.x * inQ + origin.y, inQ, acc);
+      storeRows(downstream + origin.x * inLength + origin.y, inLength, acc);
     }
   }
 }
@@ -133,18 +133,18 @@ fn backward(l: u32, upstream: u32, downstream: u32, lane: Lane) {
 // W_l and its velocity as it is computed. Two samples a round: the lane loads G's row i + b (shared with the
 // other b) and Z's row i + a (shared with the other a), and pairs each with the other's row of the same sample.
 fn update(l: u32, gradient: u32, learningRate: f32, lane: Lane) {
-  let inQ = inQuads(l);
-  let outQ = outQuads(l);
-  let tiles = outQ / 2u * (inQ / 2u);
+  let inLength = inVec4s(l);
+  let outLength = outVec4s(l);
+  let tiles = outLength / 2u * (inLength / 2u);
   for (var first = 0u; first < tiles; first += QUADS) {
-    let origin = blockOrigin(roundTile(first, tiles, lane), inQ / 2u, lane);
-    let g = gradient + lane.b * outQ + origin.x / 4u;
-    let z = featureOffset(l) + lane.a * inQ + origin.y;
+    let origin = blockOrigin(roundTile(first, tiles, lane), inLength / 2u, lane);
+    let g = gradient + lane.b * outLength + origin.x / 4u;
+    let z = featureOffset(l) + lane.a * inLength + origin.y;
     let sameSample = lane.a == lane.b;
     var dW = mat4x4f();
     for (var i = 0u; i < regions.rows; i += 2u) {
-      let g0 = work[g + i * outQ];
-      let z0 = work[z + i * inQ];
+      let g0 = work[g + i * outLength];
+      let z0 = work[z + i * inLength];
       let g1 = quadSwapY(g0);
       let z1 = quadSwapX(z0);
       let zOfG0 = select(z1, z0, sameSample);
@@ -154,7 +154,7 @@ fn update(l: u32, gradient: u32, learningRate: f32, lane: Lane) {
     }
     if (stores(first, tiles, lane)) {
       for (var r = 0u; r < 4u; r++) {
-        let index = (origin.x + r) * inQ + origin.y;
+        let index = (origin.x + r) * inLength + origin.y;
         let decayed = decay4(work[weightOffset(l) + index], dW[r], learningRate, params.weightDecay);
         let w = decayed[0];
         let v = fma(vec4f(params.momentum), work[velocityOffset(l) + index], decayed[1]);
@@ -168,7 +168,7 @@ fn update(l: u32, gradient: u32, learningRate: f32, lane: Lane) {
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(local_invocation_index) index: u32) {
   let lane = Lane(index / 4u, index & 1u, (index >> 1u) & 1u);
-  let outputs = regions.rows * regions.classQuads;
+  let outputs = regions.rows * regions.classVec4s;
   let scale = 2.0 * params.alpha / f32(SAMPLES);
   for (var s = 0u; s < params.steps; s++) {
     let learningRate = learningRates[s];

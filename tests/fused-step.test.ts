@@ -1,8 +1,8 @@
 // The fused small-network step (one workgroup, many steps per dispatch) against float64 steps, and its limits.
 import { describe, expect, it } from 'vitest';
-import { FusedLinearSteps, fusedStepUnsupported, Network, TrainingSession, type TrainOptions } from '../engine';
+import { FusedLinearSteps, fusedStepUnsupported, Gpu, Network, TrainingSession, type TrainOptions } from '../engine';
 import { dlnGradientsRef, dlnProblem, expectClose, maxAbs, randomMatrix, seededRandom, sgdStepRef } from './reference';
-import { toTensor, useGpu } from './gpu';
+import { QUIET, toTensor, useGpu } from './gpu';
 
 const gpu = useGpu();
 
@@ -69,8 +69,7 @@ describe('fused deep-linear-network steps', () => {
     expect(() => new FusedLinearSteps(g, Network.create(g, 'linear', uneven.weights), uneven.inputs, uneven.inputs, options)).toThrow(/differ in width/);
   });
 
-  it('a training session takes the same path with fused steps as through the tape: the same losses', async () => {
-    const g = gpu();
+  it('a training session takes the same path with fused steps as through the tape, as does a device without quad operations: the same losses', async () => {
     const p = dlnProblem(5, { N: 30, d: 50, K: 3, m: 50, L: 6 });
     const labels = Array.from({ length: 30 }, (_, i) => Math.floor((i * 3) / 30));
     const options: TrainOptions = {
@@ -90,7 +89,7 @@ describe('fused deep-linear-network steps', () => {
       lossEvery: 20,
       metricsEvery: 0,
     };
-    const lossesOf = async (fusedSteps: boolean) => {
+    const lossesOf = async (fusedSteps: boolean, g = gpu()) => {
       const inputs = toTensor(g, p.inputs, 'inputs');
       const targets = toTensor(g, p.targets, 'targets');
       const network = Network.create(
@@ -99,7 +98,7 @@ describe('fused deep-linear-network steps', () => {
         p.weights.map((w, l) => toTensor(g, w, `W${l + 1}`)),
       );
       const session = new TrainingSession(g, { inputs, targets, labels, classes: 3 }, network, { ...options, fusedSteps });
-      expect(session.usesFusedSteps).toBe(fusedSteps);
+      expect(session.usesFusedSteps).toBe(fusedSteps && g.hasSubgroups);
       await session.advance(0);
       while (!session.finished) await session.advance(20);
       session.dispose();
@@ -112,5 +111,19 @@ describe('fused deep-linear-network steps', () => {
     expect(fused.length).toBe(4); // steps 0, 20, 40, 60
     expect(fused[3]).toBeLessThan(fused[0] / 10);
     expectClose(fused, tape, { rtol: 1e-4 }, 'losses, fused against tape');
+    // A device without quad operations takes the tape, and says why.
+    const withoutQuads = await Gpu.using(
+      async (g) => {
+        const network = Network.create(
+          g,
+          'linear',
+          p.weights.map((w) => toTensor(g, w)),
+        );
+        expect(fusedStepUnsupported(network, toTensor(g, p.inputs), options)).toMatch(/lacks quad operations/);
+        return lossesOf(true, g);
+      },
+      { ...QUIET, withoutFeatures: ['subgroups' as GPUFeatureName] },
+    );
+    expectClose(withoutQuads, tape, { rtol: 1e-4 }, 'losses without quad operations against the tape');
   });
 });

@@ -3,11 +3,14 @@ import { afterAll, beforeAll } from 'vitest';
 import { Gpu, type Tensor } from '../engine';
 import type { Matrix } from './reference';
 
+/** Tests print no device notes. */
+export const QUIET = { log: () => {} };
+
 /** Creates a Gpu before the file's tests and destroys it after; call at the top of a test file. */
 export function useGpu(): () => Gpu {
   let gpu: Gpu | undefined;
   beforeAll(async () => {
-    gpu = await Gpu.create({ log: () => {} });
+    gpu = await Gpu.create(QUIET);
   });
   afterAll(() => gpu?.destroy());
   return () => {
@@ -16,12 +19,9 @@ export function useGpu(): () => Gpu {
   };
 }
 
-/**
- * Runs `use` on a Gpu of its own, destroyed afterwards: for tests that need no pipeline compiled yet, which the
- * file's shared Gpu cannot promise (one pipeline serves every shape of a layout).
- */
+/** For tests that need no pipeline compiled yet, which the file's shared Gpu cannot promise (one pipeline serves every shape of a layout). */
 export function withFreshGpu<T>(use: (gpu: Gpu) => Promise<T>): Promise<T> {
-  return Gpu.using(use, { log: () => {} });
+  return Gpu.using(use, QUIET);
 }
 
 /** The matrix as a float32 GPU tensor of shape [rows, cols]. */

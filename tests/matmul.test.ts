@@ -145,7 +145,7 @@ describe('matmul plan', () => {
     expect(block(16384, 512, 10)).toEqual({ rowGroups: 1, colBlocks: 1 }); // 10 columns: wider blocks compute padding
     expect(block(10, 16384, 512)).toEqual({ rowGroups: 1, colBlocks: 4 }); // 10 rows, many columns
     expect(block(1024, 1024, 1024, true)).toEqual({ rowGroups: 2, colBlocks: 2 });
-    // The MNIST MLP's first weight gradient, Z^T G: transposing A in registers costs a 1 x 1 block most.
+    // The MNIST MLP's first weight gradient, G^T Z: transposing A in registers costs a 1 x 1 block most.
     expect(quadBlock({ M: 128, N: 784, K: 100, transposeA: true, transposeB: false })).toEqual({ rowGroups: 2, colBlocks: 2 });
     expect(quadBlock({ M: 128, N: 784, K: 100, transposeA: false, transposeB: false })).toEqual({ rowGroups: 1, colBlocks: 1 });
   });

@@ -72,8 +72,8 @@ export interface QuadBlock {
 /**
  * The blocks the subgroup kernel offers, with the time each takes per multiply-add relative to 16 x 16 and the
  * time its pipeline takes to compile (matmul_subgroup.wgsl; SwiftShader in headless Chromium, products of
- * 256..1024). Big blocks run faster and compile far slower. With A stored transposed (a weight gradient, Z^T G)
- * each 4 x 4 block of op(A) is transposed in registers once a block, so the time is `transposedA` times as
+ * 256..1024). Big blocks run faster and compile far slower. With A stored transposed in whole vec4s (a weight
+ * gradient, G^T Z) each 4 x 4 block of op(A) is transposed in registers, so the time is `transposedA` times as
  * long, most for the smallest block (bench/README.md).
  */
 export const QUAD_BLOCKS = [
@@ -178,7 +178,7 @@ const compileMs = ({ rowGroups, colBlocks }: QuadBlock): number =>
   QUAD_BLOCKS.find((block) => block.rowGroups === rowGroups && block.colBlocks === colBlocks)!.compileMs;
 
 function subgroupBlockPlan(shape: MatmulShape, traits: MatmulDeviceTraits, { rowGroups, colBlocks }: QuadBlock): MatmulPlan {
-  const { M, N, K, transposeA, transposeB } = shape;
+  const { M, N, K } = shape;
   const [blockRows, blockCols] = [16 * rowGroups, 16 * colBlocks];
   // One quad per workgroup: as fast as 4-16 quads on SwiftShader (measured), and the quad is then the
   // whole workgroup, so no assumption about how invocations map onto subgroups is needed.
@@ -194,9 +194,8 @@ function subgroupBlockPlan(shape: MatmulShape, traits: MatmulDeviceTraits, { row
     kernel: 'subgroup',
     constants: {
       ...layoutConstants(shape),
-      // Rows of the stored matrices that are a multiple of 4 floats long allow aligned vec4 loads.
-      VEC4_A: (transposeA ? M : K) % 4 === 0,
-      VEC4_B: (transposeB ? K : N) % 4 === 0,
+      VEC4_A: vec4Rows(shape).a,
+      VEC4_B: vec4Rows(shape).b,
       ROW_GROUPS: rowGroups,
       COL_BLOCKS: colBlocks,
       QUADS_X: quadsX,
@@ -226,13 +225,21 @@ export function quadBlock({ symmetric = false, ...shape }: MatmulShape, compiled
   return { rowGroups, colBlocks };
 }
 
+/** Whether the stored rows of A and of B are a multiple of 4 floats long, which allows aligned vec4 loads. */
+const vec4Rows = ({ M, N, K, transposeA, transposeB }: Omit<MatmulShape, 'symmetric'>) => ({
+  a: (transposeA ? M : K) % 4 === 0,
+  b: (transposeB ? K : N) % 4 === 0,
+});
+
 /** The estimated milliseconds of one product with `block` (see quadBlock). */
-function runMs({ M, N, K, transposeA }: Omit<MatmulShape, 'symmetric'>, block: (typeof QUAD_BLOCKS)[number]): number {
+function runMs(shape: Omit<MatmulShape, 'symmetric'>, block: (typeof QUAD_BLOCKS)[number]): number {
+  const { M, N, K, transposeA } = shape;
   const { rowGroups, colBlocks, relativeCost, transposedA } = block;
   const [rows, cols] = [Math.ceil(M / (16 * rowGroups)), Math.ceil(N / (16 * colBlocks))];
   const multiplyAdds = rows * 16 * rowGroups * cols * 16 * colBlocks * K;
   const idleShare = CONCURRENT_WORKGROUPS / Math.min(rows * cols, CONCURRENT_WORKGROUPS);
-  return (multiplyAdds * relativeCost * (transposeA ? transposedA : 1) * idleShare) / QUAD_MULTIPLY_ADDS_PER_MS;
+  const registerTranspose = transposeA && vec4Rows(shape).a;
+  return (multiplyAdds * relativeCost * (registerTranspose ? transposedA : 1) * idleShare) / QUAD_MULTIPLY_ADDS_PER_MS;
 }
 
 /** The smallest power of two p with ceil(blocks / p) within the grid limit. */

@@ -26,6 +26,8 @@ export interface FusedStepOptions {
   momentum: number;
   weightDecay: number;
   decoupledWeightDecay: boolean;
+  /** Invocations per workgroup, a multiple of 4 (quads); by default one quad on a software adapter, 256 on a GPU. */
+  workgroupSize?: number;
 }
 
 /** What shaders/dln_step.wgsl implements; everything else trains through the tape. */
@@ -135,6 +137,9 @@ export class FusedLinearSteps {
   ) {
     const reason = fusedStepUnsupported(network, inputs, options);
     if (reason) throw new Error(`FusedLinearSteps: ${reason}`);
+    if (options.workgroupSize !== undefined && !(options.workgroupSize > 0 && options.workgroupSize % 4 === 0)) {
+      throw new Error(`FusedLinearSteps: workgroupSize ${options.workgroupSize} is not a positive multiple of 4 (whole quads)`);
+    }
     const shape = shapeOf(network, inputs);
     this.layout = layoutOf(shape);
     this.workspace = fill(gpu, [this.layout.end], 0, 'fused step workspace');
@@ -146,7 +151,7 @@ export class FusedLinearSteps {
       DEPTH: shape.depth,
       DECOUPLED: options.decoupledWeightDecay,
       // A software adapter runs a workgroup on one core, where more quads than one only make each barrier dearer.
-      WORKGROUP_SIZE: Math.min(gpu.software ? 4 : 256, limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX),
+      WORKGROUP_SIZE: options.workgroupSize ?? Math.min(gpu.software ? 4 : 256, limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX),
     };
     this.paramsBuffer = gpu.pool.acquire(this.params.arrayBuffer.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, 'fused step params');
     this.ratesBuffer = gpu.pool.acquire(STEPS_PER_DISPATCH * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, 'fused step learning rates');

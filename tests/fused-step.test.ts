@@ -12,11 +12,22 @@ describe('fused deep-linear-network steps', () => {
     { shape: { N: 9, d: 5, K: 4, m: 6, L: 2 }, decoupled: true, label: '2 layers, decoupled weight decay' },
     { shape: { N: 6, d: 11, K: 5, m: 0, L: 1 }, decoupled: false, label: 'one layer' },
     { shape: { N: 30, d: 50, K: 3, m: 50, L: 6 }, decoupled: false, label: 'the reference network' },
-  ])('$label: 200 steps (two dispatches) with a changing learning rate match float64', async ({ shape, decoupled, label }) => {
+    // A GPU's workgroups: several quads share each product's tiles, and quads past the last tile store nothing.
+    { shape: { N: 30, d: 50, K: 3, m: 50, L: 6 }, decoupled: false, label: 'the reference network, 3 quads', workgroupSize: 12 },
+    { shape: { N: 7, d: 13, K: 3, m: 10, L: 4 }, decoupled: true, label: '4 layers, 64 quads', workgroupSize: 256 },
+  ])('$label: 200 steps (two dispatches) with a changing learning rate match float64', async ({ shape, decoupled, label, workgroupSize }) => {
     const g = gpu();
     const p = dlnProblem(label.length, shape);
     const alpha = 1.5;
-    const options = { loss: 'mse' as const, optimizer: 'sgd' as const, alpha, momentum: 0.9, weightDecay: 0.01, decoupledWeightDecay: decoupled };
+    const options = {
+      loss: 'mse' as const,
+      optimizer: 'sgd' as const,
+      alpha,
+      momentum: 0.9,
+      weightDecay: 0.01,
+      decoupledWeightDecay: decoupled,
+      workgroupSize,
+    };
     const inputs = toTensor(g, p.inputs, 'inputs');
     const targets = toTensor(g, p.targets, 'targets');
     const network = Network.create(
@@ -45,7 +56,7 @@ describe('fused deep-linear-network steps', () => {
     targets.dispose();
   });
 
-  it('says why it cannot take a network: nonlinear, cross-entropy, Adam, uneven widths, too large', () => {
+  it('says why it cannot take a network: nonlinear, cross-entropy, Adam, uneven widths, too large; and refuses partial quads', () => {
     const g = gpu();
     const options = { loss: 'mse' as const, optimizer: 'sgd' as const, alpha: 1, momentum: 0, weightDecay: 0, decoupledWeightDecay: false };
     const make = (widths: number[], N: number) => {
@@ -67,6 +78,9 @@ describe('fused deep-linear-network steps', () => {
     const large = make([100, 100, 100, 10], 100);
     expect(fusedStepUnsupported(Network.create(g, 'linear', large.weights), large.inputs, options)).toMatch(/too many for one workgroup/);
     expect(() => new FusedLinearSteps(g, Network.create(g, 'linear', uneven.weights), uneven.inputs, uneven.inputs, options)).toThrow(/differ in width/);
+    expect(() => new FusedLinearSteps(g, Network.create(g, 'linear', small.weights), small.inputs, small.inputs, { ...options, workgroupSize: 6 })).toThrow(
+      /workgroupSize 6 is not a positive multiple of 4/,
+    );
   });
 
   it('a training session takes the same path with fused steps as through the tape, as does a device without quad operations: the same losses', async () => {

@@ -11,8 +11,10 @@ import { fill } from './ops/fill';
 import { launch } from './ops/launch';
 import { matmulTraits } from './ops/matmul';
 import { hasQuadOperations } from './ops/matmul-plan';
+import type { ShaderFile } from './shader';
 import padShader from '../shaders/pad_rows.wgsl';
-import stepShader from '../shaders/dln_step.wgsl';
+import quadStepShader from '../shaders/dln_step_quads.wgsl';
+import sharedStepShader from '../shaders/dln_step_shared.wgsl';
 
 /** Above this many multiply-adds per step one workgroup is slower than the general path's many (measured in bench/). */
 export const FUSED_MAX_MULTIPLY_ADDS = 2_000_000;
@@ -44,9 +46,7 @@ export function fusedStepUnsupported(network: Network, inputs: Tensor, options: 
   if (network.weights.some((w, l) => l < shape.depth - 1 && w.shape[0] !== shape.width)) return 'the hidden layers differ in width';
   const multiplyAdds = 3 * shape.samples * network.weights.reduce((sum, w) => sum + w.size, 0);
   if (multiplyAdds > FUSED_MAX_MULTIPLY_ADDS) return `a step's ${multiplyAdds} multiply-adds are too many for one workgroup`;
-  const gpu = network.weights[0].gpu;
-  if (!hasQuadOperations(matmulTraits(gpu))) return "this device lacks quad operations (the adapter feature 'subgroups')";
-  const limit = gpu.device.limits.maxStorageBufferBindingSize;
+  const limit = network.weights[0].gpu.device.limits.maxStorageBufferBindingSize;
   if (workspaceFloats(shape) * 4 > limit) return `its workspace exceeds this device's ${limit}-byte storage binding`;
   return null;
 }
@@ -122,7 +122,9 @@ export class FusedLinearSteps {
   private readonly workspace: Tensor;
   private readonly layout: ReturnType<typeof layoutOf>;
   private readonly kernelConstants: Record<string, number | boolean>;
-  private readonly params = makeStructuredView(makeShaderDataDefinitions(stepShader.source).uniforms.params);
+  /** Lanes trade operand rows by quad swaps where the device has them, through workgroup memory elsewhere. */
+  private readonly shader: ShaderFile;
+  private readonly params: ReturnType<typeof makeStructuredView>;
   private readonly regionsBuffer: GPUBuffer;
   private readonly paramsBuffer: GPUBuffer;
   private readonly ratesBuffer: GPUBuffer;
@@ -140,6 +142,9 @@ export class FusedLinearSteps {
     if (options.workgroupSize !== undefined && !(options.workgroupSize > 0 && options.workgroupSize % 4 === 0)) {
       throw new Error(`FusedLinearSteps: workgroupSize ${options.workgroupSize} is not a positive multiple of 4 (whole quads)`);
     }
+    this.shader = hasQuadOperations(matmulTraits(gpu)) ? quadStepShader : sharedStepShader;
+    const uniforms = makeShaderDataDefinitions(this.shader.source).uniforms;
+    this.params = makeStructuredView(uniforms.params);
     const shape = shapeOf(network, inputs);
     this.layout = layoutOf(shape);
     this.workspace = fill(gpu, [this.layout.end], 0, 'fused step workspace');
@@ -155,7 +160,7 @@ export class FusedLinearSteps {
     };
     this.paramsBuffer = gpu.pool.acquire(this.params.arrayBuffer.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, 'fused step params');
     this.ratesBuffer = gpu.pool.acquire(STEPS_PER_DISPATCH * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, 'fused step learning rates');
-    const regions = makeStructuredView(makeShaderDataDefinitions(stepShader.source).uniforms.regions);
+    const regions = makeStructuredView(uniforms.regions);
     regions.set(this.layout.regions);
     this.regionsBuffer = gpu.pool.acquire(regions.arrayBuffer.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, 'fused step regions');
     gpu.write(this.regionsBuffer, new Uint8Array(regions.arrayBuffer));
@@ -167,7 +172,7 @@ export class FusedLinearSteps {
     const { gpu, workspace, layout } = this;
     const weights = this.network.weights;
     weights.forEach((w, l) => this.pad(w, layout.weights[l], false));
-    const kernel = gpu.kernel(stepShader, this.kernelConstants);
+    const kernel = gpu.kernel(this.shader, this.kernelConstants);
     const { alpha, momentum, weightDecay } = this.options;
     for (let first = 0; first < learningRates.length; first += STEPS_PER_DISPATCH) {
       const rates = Float32Array.from(learningRates.slice(first, first + STEPS_PER_DISPATCH));

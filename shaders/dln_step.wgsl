@@ -10,11 +10,11 @@
 // Everything lives in one buffer `work` of vec4s, every matrix row-major with its rows and columns padded with
 // zeros to multiples of 8; engine/fused-step.ts (layoutOf) places the regions and packs and unpacks them. Zeros
 // stay zeros under every update. Each product's output is shared out in 8 x 8 tiles, one per quad (four
-// invocations of a subgroup): the lane at (a, b) of its quad, a and b being bits 0 and 1 of its place, computes
-// the 4 x 4 block at rows 4a and columns 4b of the tile. The two lanes that need the same four vec4 rows of an
-// operand load two each and trade them by a quad swap: 4 vec4 loads for 64 multiply-adds, half what a lane
-// computing its block alone loads, and on a CPU-like device the loads are what a step costs.
-enable subgroups;
+// invocations): the lane at (a, b) of its quad, a and b being bits 0 and 1 of its place, computes the 4 x 4
+// block at rows 4a and columns 4b of the tile. The two lanes that need the same four vec4 rows of an operand load
+// two each and trade them: 4 vec4 loads for 64 multiply-adds, half what a lane computing its block alone loads,
+// and on a CPU-like device the loads are what a step costs. This file is not a shader by itself: the trades,
+// tradeA and tradeB, come from dln_step_quads.wgsl (quad swaps) or dln_step_shared.wgsl (workgroup memory).
 //! include weight_decay.wgsl
 
 struct Params {
@@ -57,8 +57,9 @@ fn velocityOffset(l: u32) -> u32 { return regions.parameters + weightOffset(l); 
 fn featureOffset(l: u32) -> u32 { return select(regions.features1 + (l - 1u) * regions.featureSize, regions.features0, l == 0u); }
 fn gradientOffset(slot: u32) -> u32 { return regions.gradients + slot * regions.gradientSize; }
 
-// An invocation's quad, and its place (a, b) in it: quadSwapX trades with the lane of the other a, quadSwapY of the other b.
-struct Lane { quad: u32, a: u32, b: u32 }
+// An invocation's index in the workgroup, its quad, and its place (a, b) in it: tradeA gets a value from the lane
+// of the other a, tradeB from the lane of the other b.
+struct Lane { index: u32, quad: u32, a: u32, b: u32 }
 
 // Rows 0 .. 3 of a block two lanes share: this lane loaded rows 2 half and 2 half + 1, its partner the other two.
 fn joined(own0: vec4f, own1: vec4f, other0: vec4f, other1: vec4f, half: u32) -> mat4x4f {
@@ -66,8 +67,8 @@ fn joined(own0: vec4f, own1: vec4f, other0: vec4f, other1: vec4f, half: u32) -> 
   return mat4x4f(select(other0, own0, first), select(other1, own1, first), select(own0, other0, first), select(own1, other1, first));
 }
 
-fn sharedWithX(own0: vec4f, own1: vec4f, half: u32) -> mat4x4f { return joined(own0, own1, quadSwapX(own0), quadSwapX(own1), half); }
-fn sharedWithY(own0: vec4f, own1: vec4f, half: u32) -> mat4x4f { return joined(own0, own1, quadSwapY(own0), quadSwapY(own1), half); }
+fn sharedWithA(own0: vec4f, own1: vec4f, lane: Lane) -> mat4x4f { return joined(own0, own1, tradeA(own0, lane), tradeA(own1, lane), lane.a); }
+fn sharedWithB(own0: vec4f, own1: vec4f, lane: Lane) -> mat4x4f { return joined(own0, own1, tradeB(own0, lane), tradeB(own1, lane), lane.b); }
 
 // The lane's block of tile `tile` of an output `columnTiles` tiles wide: its first row, and its column in vec4s.
 fn blockOrigin(tile: u32, columnTiles: u32, lane: Lane) -> vec2u {
@@ -97,8 +98,8 @@ fn forward(l: u32, lane: Lane) {
     let w = weightOffset(l) + (4u * origin.y + 2u * lane.a) * inLength;    // W's rows: shared with the other a
     var acc = mat4x4f();
     for (var t = 0u; t < inLength; t++) {
-      let zRows = sharedWithY(work[z + t], work[z + inLength + t], lane.b);
-      let wRows = sharedWithX(work[w + t], work[w + inLength + t], lane.a);
+      let zRows = sharedWithB(work[z + t], work[z + inLength + t], lane);
+      let wRows = sharedWithA(work[w + t], work[w + inLength + t], lane);
       acc += transpose(wRows) * zRows; // column r: the dots of Z's row r with the four rows of W
     }
     if (stores(first, tiles, lane)) {
@@ -118,9 +119,9 @@ fn backward(l: u32, upstream: u32, downstream: u32, lane: Lane) {
     let w = weightOffset(l) + 2u * lane.a * inLength + origin.y;          // W's rows 4j + 2a, + 1: shared with the other a
     var acc = mat4x4f();
     for (var j = 0u; j < outLength; j++) {
-      let gRows = sharedWithY(work[g + j], work[g + outLength + j], lane.b);
+      let gRows = sharedWithB(work[g + j], work[g + outLength + j], lane);
       let wj = w + 4u * j * inLength;
-      let wRows = sharedWithX(work[wj], work[wj + inLength], lane.a);
+      let wRows = sharedWithA(work[wj], work[wj + inLength], lane);
       acc += wRows * gRows; // column r: G[r, 4j..4j+3] weighting W's rows 4j..4j+3
     }
     if (stores(first, tiles, lane)) {
@@ -145,8 +146,8 @@ fn update(l: u32, gradient: u32, learningRate: f32, lane: Lane) {
     for (var i = 0u; i < regions.rows; i += 2u) {
       let g0 = work[g + i * outLength];
       let z0 = work[z + i * inLength];
-      let g1 = quadSwapY(g0);
-      let z1 = quadSwapX(z0);
+      let g1 = tradeB(g0, lane);
+      let z1 = tradeA(z0, lane);
       let zOfG0 = select(z1, z0, sameSample);
       let zOfG1 = select(z0, z1, sameSample);
       dW = mat4x4f(fma(vec4f(g0.x), zOfG0, fma(vec4f(g1.x), zOfG1, dW[0])), fma(vec4f(g0.y), zOfG0, fma(vec4f(g1.y), zOfG1, dW[1])),
@@ -167,7 +168,7 @@ fn update(l: u32, gradient: u32, learningRate: f32, lane: Lane) {
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(local_invocation_index) index: u32) {
-  let lane = Lane(index / 4u, index & 1u, (index >> 1u) & 1u);
+  let lane = Lane(index, index / 4u, index & 1u, (index >> 1u) & 1u);
   let outputs = regions.rows * regions.classVec4s;
   let scale = 2.0 * params.alpha / f32(SAMPLES);
   for (var s = 0u; s < params.steps; s++) {

@@ -122,7 +122,8 @@ export class FusedLinearSteps {
   private readonly workspace: Tensor;
   private readonly layout: ReturnType<typeof layoutOf>;
   private readonly kernelConstants: Record<string, number | boolean>;
-  /** Lanes trade operand rows by quad swaps where the device has them, through workgroup memory elsewhere. */
+  /** How lanes trade operand rows: by quad swaps where the device has them, through workgroup memory elsewhere. */
+  readonly trades: 'quad swaps' | 'workgroup memory';
   private readonly shader: ShaderFile;
   private readonly params: ReturnType<typeof makeStructuredView>;
   private readonly regionsBuffer: GPUBuffer;
@@ -139,10 +140,14 @@ export class FusedLinearSteps {
   ) {
     const reason = fusedStepUnsupported(network, inputs, options);
     if (reason) throw new Error(`FusedLinearSteps: ${reason}`);
-    if (options.workgroupSize !== undefined && !(options.workgroupSize > 0 && options.workgroupSize % 4 === 0)) {
-      throw new Error(`FusedLinearSteps: workgroupSize ${options.workgroupSize} is not a positive multiple of 4 (whole quads)`);
+    const limits = gpu.device.limits;
+    const largest = Math.min(limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX);
+    const size = options.workgroupSize;
+    if (size !== undefined && !(size > 0 && size % 4 === 0 && size <= largest)) {
+      throw new Error(`FusedLinearSteps: workgroupSize ${size} is not a positive multiple of 4 (whole quads) up to this device's ${largest}`);
     }
-    this.shader = hasQuadOperations(matmulTraits(gpu)) ? quadStepShader : sharedStepShader;
+    this.trades = hasQuadOperations(matmulTraits(gpu)) ? 'quad swaps' : 'workgroup memory';
+    this.shader = this.trades === 'quad swaps' ? quadStepShader : sharedStepShader;
     const uniforms = makeShaderDataDefinitions(this.shader.source).uniforms;
     this.params = makeStructuredView(uniforms.params);
     const shape = shapeOf(network, inputs);
@@ -150,13 +155,12 @@ export class FusedLinearSteps {
     this.workspace = fill(gpu, [this.layout.end], 0, 'fused step workspace');
     this.pad(inputs, this.layout.inputs, false);
     this.pad(targets, this.layout.targets, false);
-    const limits = gpu.device.limits;
     this.kernelConstants = {
       SAMPLES: shape.samples,
       DEPTH: shape.depth,
       DECOUPLED: options.decoupledWeightDecay,
       // A software adapter runs a workgroup on one core, where more quads than one only make each barrier dearer.
-      WORKGROUP_SIZE: options.workgroupSize ?? Math.min(gpu.software ? 4 : 256, limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX),
+      WORKGROUP_SIZE: size ?? Math.min(gpu.software ? 4 : 256, largest),
     };
     this.paramsBuffer = gpu.pool.acquire(this.params.arrayBuffer.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, 'fused step params');
     this.ratesBuffer = gpu.pool.acquire(STEPS_PER_DISPATCH * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, 'fused step learning rates');

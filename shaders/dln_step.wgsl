@@ -82,8 +82,8 @@ fn storeRows(destination: u32, rowLength: u32, rows: mat4x4f) {
   }
 }
 
-// Every quad runs every round of a product's tiles, as its swaps need the whole quad: a quad past the last tile
-// computes that one again and stores nothing.
+// Every quad runs every round of a product's tiles, as its trades need the whole quad (and the barriers of
+// dln_step_shared.wgsl the whole workgroup): a quad past the last tile computes that one again and stores nothing.
 fn roundTile(first: u32, tiles: u32, lane: Lane) -> u32 { return min(first + lane.quad, tiles - 1u); }
 fn stores(first: u32, tiles: u32, lane: Lane) -> bool { return first + lane.quad < tiles; }
 

@@ -11,10 +11,12 @@ import { fill } from './ops/fill';
 import { launch } from './ops/launch';
 import { matmulTraits } from './ops/matmul';
 import { hasQuadOperations } from './ops/matmul-plan';
-import type { ShaderFile } from './shader';
 import padShader from '../shaders/pad_rows.wgsl';
 import quadStepShader from '../shaders/dln_step_quads.wgsl';
 import sharedStepShader from '../shaders/dln_step_shared.wgsl';
+
+/** How a quad's lanes trade operand rows (shaders/dln_step.wgsl): by quad swaps where the device has them, through workgroup memory elsewhere. */
+const STEP_SHADERS = { 'quad swaps': quadStepShader, 'workgroup memory': sharedStepShader } as const;
 
 /** Above this many multiply-adds per step one workgroup is slower than the general path's many (measured in bench/). */
 export const FUSED_MAX_MULTIPLY_ADDS = 2_000_000;
@@ -122,9 +124,8 @@ export class FusedLinearSteps {
   private readonly workspace: Tensor;
   private readonly layout: ReturnType<typeof layoutOf>;
   private readonly kernelConstants: Record<string, number | boolean>;
-  /** How lanes trade operand rows: by quad swaps where the device has them, through workgroup memory elsewhere. */
-  readonly trades: 'quad swaps' | 'workgroup memory';
-  private readonly shader: ShaderFile;
+  /** How its lanes trade operand rows (STEP_SHADERS). */
+  readonly trades: keyof typeof STEP_SHADERS;
   private readonly params: ReturnType<typeof makeStructuredView>;
   private readonly regionsBuffer: GPUBuffer;
   private readonly paramsBuffer: GPUBuffer;
@@ -147,8 +148,7 @@ export class FusedLinearSteps {
       throw new Error(`FusedLinearSteps: workgroupSize ${size} is not a positive multiple of 4 (whole quads) up to this device's ${largest}`);
     }
     this.trades = hasQuadOperations(matmulTraits(gpu)) ? 'quad swaps' : 'workgroup memory';
-    this.shader = this.trades === 'quad swaps' ? quadStepShader : sharedStepShader;
-    const uniforms = makeShaderDataDefinitions(this.shader.source).uniforms;
+    const uniforms = makeShaderDataDefinitions(STEP_SHADERS[this.trades].source).uniforms;
     this.params = makeStructuredView(uniforms.params);
     const shape = shapeOf(network, inputs);
     this.layout = layoutOf(shape);
@@ -176,7 +176,7 @@ export class FusedLinearSteps {
     const { gpu, workspace, layout } = this;
     const weights = this.network.weights;
     weights.forEach((w, l) => this.pad(w, layout.weights[l], false));
-    const kernel = gpu.kernel(this.shader, this.kernelConstants);
+    const kernel = gpu.kernel(STEP_SHADERS[this.trades], this.kernelConstants);
     const { alpha, momentum, weightDecay } = this.options;
     for (let first = 0; first < learningRates.length; first += STEPS_PER_DISPATCH) {
       const rates = Float32Array.from(learningRates.slice(first, first + STEPS_PER_DISPATCH));

@@ -11,12 +11,13 @@ import { fill } from './ops/fill';
 import { launch } from './ops/launch';
 import { matmulTraits } from './ops/matmul';
 import { hasQuadOperations } from './ops/matmul-plan';
+import type { ShaderFile } from './shader';
 import padShader from '../shaders/pad_rows.wgsl';
 import quadStepShader from '../shaders/dln_step_quads.wgsl';
 import sharedStepShader from '../shaders/dln_step_shared.wgsl';
 
 /** How a quad's lanes trade operand rows (shaders/dln_step.wgsl): by quad swaps where the device has them, through workgroup memory elsewhere. */
-const STEP_SHADERS = { 'quad swaps': quadStepShader, 'workgroup memory': sharedStepShader } as const;
+const STEP_SHADERS: Record<'quad swaps' | 'workgroup memory', ShaderFile> = { 'quad swaps': quadStepShader, 'workgroup memory': sharedStepShader };
 
 /** Above this many multiply-adds per step one workgroup is slower than the general path's many (measured in bench/). */
 export const FUSED_MAX_MULTIPLY_ADDS = 2_000_000;

@@ -3,6 +3,8 @@
 // stand-in for has compiled in the background (engine/ops/matmul-plan.ts). What changes from step to step lives in
 // buffers the host writes before a replay (the optimiser's hyper-parameters, the mini-batch's indices); every other
 // per-call value is an immutable uniform (Gpu.values), pinned here so it outlives the pipeline and bind-group caches.
+// A replay runs only what a step's effects need (replayed()): on SwiftShader every dispatch costs tens of microseconds
+// whatever it computes, and a step's loss value, which nobody reads, or its gradient seed of 1 are two or three of them.
 import type { Gpu, RecordedDispatch } from './gpu';
 
 export class CompiledStep {
@@ -37,9 +39,10 @@ export class CompiledStep {
       outer?.push(...dispatches);
     }
     const arena = gpu.pool.endHold();
-    const values = [...new Set(dispatches.flatMap((dispatch) => (dispatch.values ? [dispatch.values] : [])))];
+    const replayed = replayedOf(dispatches, new Set(arena));
+    const values = [...new Set(replayed.flatMap((dispatch) => (dispatch.values ? [dispatch.values] : [])))];
     gpu.pin(values);
-    return new CompiledStep(gpu, dispatches, arena, values, awaited);
+    return new CompiledStep(gpu, replayed, arena, values, awaited);
   }
 
   /**
@@ -56,6 +59,11 @@ export class CompiledStep {
     }
   }
 
+  /** Dispatches a replay encodes. */
+  get dispatchCount(): number {
+    return this.dispatches.length;
+  }
+
   /** Whether a pipeline the step went without has landed since: recorded again, the step would run it. */
   get stale(): boolean {
     return this.gpu.kernels.anyLanded(this.awaited);
@@ -70,4 +78,30 @@ export class CompiledStep {
     for (const buffer of this.arena) this.gpu.pool.release(buffer);
     this.gpu.unpin(this.values);
   }
+}
+
+/**
+ * What a replay must run of a recorded step: its effects are the buffers outside the arena that it writes (parameters,
+ * optimiser state, running statistics), and the arena's buffers are its own, held between replays. So it leaves out
+ * - a dispatch that writes only arena buffers no later kept dispatch reads (a loss value nobody reads back: the
+ *   report computes its own), found walking back from the end;
+ * - a dispatch that binds only arena buffers nothing else writes (a fill: the gradient's seed of 1), whose results
+ *   from the recording stand.
+ */
+function replayedOf(dispatches: readonly RecordedDispatch[], arena: ReadonlySet<GPUBuffer>): RecordedDispatch[] {
+  const written = ({ kernel, buffers }: RecordedDispatch) => buffers.filter((_, binding) => !kernel.readOnly.has(binding));
+  const writers = new Map<GPUBuffer, number>();
+  for (const dispatch of dispatches) for (const buffer of new Set(written(dispatch))) writers.set(buffer, (writers.get(buffer) ?? 0) + 1);
+  const needed = new Set<GPUBuffer>();
+  const kept: RecordedDispatch[] = [];
+  for (const dispatch of [...dispatches].reverse()) {
+    if (!written(dispatch).some((buffer) => !arena.has(buffer) || needed.has(buffer))) continue;
+    kept.push(dispatch);
+    for (const buffer of dispatch.buffers) if (arena.has(buffer)) needed.add(buffer);
+  }
+  const ownsAll = (dispatch: RecordedDispatch) => {
+    const own = new Set(written(dispatch));
+    return dispatch.buffers.every((buffer) => arena.has(buffer) && own.has(buffer) && writers.get(buffer) === 1);
+  };
+  return kept.reverse().filter((dispatch) => !ownsAll(dispatch));
 }

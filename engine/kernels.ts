@@ -13,6 +13,11 @@ export interface Kernel {
   constants: Constants;
   /** Distinguishes kernels in the bind-group cache's keys. */
   id: number;
+  /**
+   * The @group(0) bindings its WGSL declares read-only (`var<storage, read>`, `var<uniform>`); a compiled step counts
+   * every other binding as written, so a declaration this misreads only keeps a dispatch it could have left out.
+   */
+  readOnly: ReadonlySet<number>;
 }
 
 /**
@@ -168,7 +173,7 @@ export class KernelCache {
       if (this.pipelines.has(key)) {
         this.release(shader.source); // get() compiled it meanwhile: that one stays
       } else {
-        this.insert(key, shader.source, { pipeline, label, constants, id: this.nextId++ });
+        this.insert(key, shader.source, { pipeline, label, constants, id: this.nextId++, readOnly: readOnlyBindings(shader) });
       }
     } catch (error) {
       this.release(shader.source);
@@ -196,7 +201,7 @@ export class KernelCache {
         return compileError(shader, constants, module, error.message);
       }),
     );
-    return { pipeline, label, constants, id: this.nextId++ };
+    return { pipeline, label, constants, id: this.nextId++, readOnly: readOnlyBindings(shader) };
   }
 
   /** Drops a cached pipeline, and its module when no other cached pipeline uses it; holders of either keep working. */
@@ -231,6 +236,12 @@ async function compileError(shader: ShaderFile, constants: Constants, module: GP
     .filter((message) => message.type === 'error')
     .map((message) => `  ${locate(shader, message.lineNum)}:${message.linePos} ${message.message}`);
   return `WGSL: ${shader.name} ${JSON.stringify(constants)} does not compile:\n${messages.length > 0 ? messages.join('\n') : `  ${fallback}`}`;
+}
+
+/** The bindings of @group(0) declared `var<storage, read>` or `var<uniform>`, attributes as our shaders write them. */
+function readOnlyBindings(shader: ShaderFile): Set<number> {
+  const declarations = shader.source.matchAll(/@group\(0\)\s*@binding\((\d+)\)\s*var<(storage,\s*read|uniform)>/g);
+  return new Set([...declarations].map((match) => Number(match[1])));
 }
 
 const keyOf = (shader: ShaderFile, constants: Constants): string => `${JSON.stringify(constants)}|${shader.source}`;

@@ -1,7 +1,8 @@
 // Compiled steps (engine/compiled-step.ts) against the tape they were recorded from: the same weights after 100
 // steps of every model kind, loss and optimiser, and a replayed step that creates nothing.
 import { describe, expect, it, vi } from 'vitest';
-import { TrainingSession } from '../engine';
+import { createOptimizer, softmaxCrossEntropy, TrainingSession, valueAndGrad } from '../engine';
+import { CompiledStep } from '../engine/compiled-step';
 import { matmulTraits, planMatmul } from '../engine/internal';
 import { initialWeights, referenceConfig, syntheticDataset, trainOptions, uploadExperiment, type ExperimentConfig } from '../engine/experiment';
 import { useGpu, withFreshGpu } from './gpu';
@@ -119,6 +120,39 @@ describe('compiled steps', () => {
     expect(g.pool.stats().inUse, 'the arena and the session hold buffers').toBeGreaterThan(inUseBefore);
     session.dispose();
     expect(g.pool.stats().inUse, 'buffers held after dispose').toBe(inUseBefore);
+    uploaded.dispose();
+  });
+
+  it("replays only what the step's effects need: not the loss value nobody reads, nor the gradient's seed", () => {
+    const g = gpu();
+    const config: ExperimentConfig = { ...BASE, model: 'mlp', init: 'default', loss: 'ce', batchSize: 10, momentum: 0.9 };
+    const dataset = syntheticDataset(config);
+    const uploaded = uploadExperiment(g, dataset, initialWeights(config, dataset), config);
+    const optimizer = createOptimizer(uploaded.network.parameters, trainOptions(config));
+    const { inputs, targets, network } = { ...uploaded.data, network: uploaded.network };
+    g.recording = [];
+    const step = CompiledStep.record(g, () =>
+      g.scope(() => optimizer.step(valueAndGrad(network.parameters, () => softmaxCrossEntropy(network.forward(inputs), targets)).grads)),
+    );
+    const recorded = g.recording.map((dispatch) => dispatch.kernel.label);
+    g.recording = [];
+    step.replay();
+    const replayed = g.recording.map((dispatch) => dispatch.kernel.label);
+    g.recording = null;
+    g.flush();
+    // Left out: the loss's rows and their sum (the value), and the fill of the seed d loss / d loss = 1, whose
+    // recorded result stands. Kept: everything else, in order, down to one update per parameter.
+    const without = (labels: string[], ...dropped: string[]) =>
+      dropped.reduce((rest, label) => [...rest.slice(0, rest.indexOf(label)), ...rest.slice(rest.indexOf(label) + 1)], labels);
+    expect(replayed).toEqual(without(recorded, 'loss.wgsl', 'reduce.wgsl', 'fill.wgsl'));
+    expect(
+      replayed.filter((label) => label === 'loss.wgsl'),
+      'the loss backward',
+    ).toHaveLength(1);
+    expect(replayed.filter((label) => label === 'optim.wgsl')).toHaveLength(network.parameters.length);
+    expect(step.dispatchCount).toBe(replayed.length);
+    step.dispose();
+    optimizer.dispose();
     uploaded.dispose();
   });
 

@@ -26,7 +26,7 @@ export interface MatmulCase {
  */
 export const BASELINE_KERNEL: MatmulKernel = 'plain';
 export const BASELINE_SHADER = 'shaders/matmul_plain.wgsl';
-export const BASELINE_FINGERPRINT = '10901197c981';
+export const BASELINE_FINGERPRINT = '37712b49da36';
 
 interface MatmulShapeCase {
   label: string;

@@ -2,6 +2,7 @@
 // one call per measurement, so bench/run.ts drives them case by case.
 import { Gpu, matmul, Random, type StepProfile } from '../engine';
 import {
+  matmulBindings,
   matmulKernel,
   matmulPlan,
   type MatmulPlan,
@@ -69,7 +70,7 @@ async function measureMatmul(gpu: Gpu, timer: DispatchTimer, matmulCase: MatmulC
     try {
       checkMatmul(matmulCase, storedA, storedB, await c.read(), random);
       const { kernel, plan, values } = matmulKernel(gpu, shape, force);
-      return { plan, ...(await timer.time(kernel, [a.buffer, b.buffer, c.buffer], plan.workgroups, settings, values)) };
+      return { plan, ...(await timer.time(kernel, matmulBindings(a.buffer, b.buffer, c.buffer), plan.workgroups, settings, values)) };
     } finally {
       c.dispose();
     }

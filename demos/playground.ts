@@ -1,7 +1,7 @@
 // The kernel playground: run the engine's matmul and fused SGD kernels at any size in this browser, check each
 // result against float64 on the CPU, and time it against the device's own measured peak.
 import { Gpu, matmul, type MatmulKernel, Random, Sgd } from '../engine';
-import { matmulKernel, measurePeak, type Peak, DispatchTimer } from '../engine/internal';
+import { matmulBindings, matmulKernel, measurePeak, type Peak, DispatchTimer } from '../engine/internal';
 import { startGpu } from './common';
 
 const element = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -74,7 +74,7 @@ async function runMatmul(gpu: Gpu, timer: DispatchTimer): Promise<void> {
       }
       maxError = Math.max(maxError, Math.abs(values[index] - exact) / (magnitude + 1e-30));
     }
-    const { msPerDispatch } = await timer.time(planned.kernel, [a.buffer, b.buffer, c.buffer], planned.plan.workgroups, TIMING, planned.values);
+    const { msPerDispatch } = await timer.time(planned.kernel, matmulBindings(a.buffer, b.buffer, c.buffer), planned.plan.workgroups, TIMING, planned.values);
     const gflops = (2 * M * N * K) / (msPerDispatch * 1e6);
     const size = `${M}x${N}x${K}${transposeA ? ' Aᵀ' : ''}${transposeB ? ' Bᵀ' : ''}`;
     const { kernel, quadBlock } = planned.plan;

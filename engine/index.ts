@@ -8,7 +8,7 @@ export { acquireDevice, type AcquiredDevice, type DeviceOptions } from './device
 export { Tensor } from './tensor';
 export { type PoolStats } from './pool';
 export { valueAndGrad, type Backward } from './tape';
-export { matmul, gram, type MatmulOptions } from './ops/matmul';
+export { matmul, gram, linear, type MatmulOptions } from './ops/matmul';
 export { type MatmulKernel } from './ops/matmul-plan';
 export { gatherRows } from './ops/gather';
 export { addBias, sumRows } from './ops/bias';

@@ -1,6 +1,6 @@
 // What the benchmark and the kernel playground reach into beyond the public API: the matmul plan and its kernels,
 // timed alone, and the fused step's limits. Not part of the package's stable API (layerwise-webgpu/internal).
-export { matmulKernel, matmulPlan, matmulTraits, type MatmulDispatch } from './ops/matmul';
+export { matmulBindings, matmulKernel, matmulPlan, matmulTraits, type MatmulDispatch } from './ops/matmul';
 export {
   planMatmul,
   quadBlock,

@@ -5,10 +5,9 @@
 //   then linear layers as in the deep linear network.
 // The features z_l measured at each layer are the outputs of hidden layer l (after its nonlinearity), z_0 = x.
 import type { Gpu } from './gpu';
-import { addBias } from './ops/bias';
 import { BatchNorm } from './ops/batchnorm';
 import { relu } from './ops/elementwise';
-import { matmul } from './ops/matmul';
+import { linear } from './ops/matmul';
 import type { Choice } from './settings';
 import type { Tensor } from './tensor';
 
@@ -98,9 +97,8 @@ export class Network {
 
   private layer(l: number, z: Tensor): Tensor {
     const { bias, norm, activation } = this.layers[l];
-    let h = matmul(z, this.weights[l], { transposeB: true });
-    if (bias) h = addBias(h, bias);
-    if (norm) h = norm.apply(h);
+    if (!norm) return linear(z, this.weights[l], { bias: bias ?? undefined, relu: activation }); // one dispatch
+    const h = norm.apply(linear(z, this.weights[l], { bias: bias ?? undefined }));
     return activation ? relu(h) : h;
   }
 }

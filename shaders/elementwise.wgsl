@@ -1,7 +1,7 @@
 // Elementwise ops on flat f32 arrays, four elements (one vec4) per invocation (grid.wgsl): out = OP(a, b). Unary ops
 // bind their input as both a and b. The op codes OP_* are generated from the table in engine/ops/elementwise.ts.
 //   OP_SCALE:          out = factor * a
-//   OP_RELU_BACKWARD:  out = a * (b > 0): a is the output's gradient, b the relu's input
+//   OP_RELU_BACKWARD:  out = a * (b > 0): a is the output's gradient, b the relu's input or output (positive alike)
 //   OP_BROADCAST:      out = factor * b[0]: the gradient of a sum, spread over its input
 //! include grid.wgsl
 

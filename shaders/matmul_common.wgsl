@@ -13,12 +13,17 @@ struct Values {
 override TRANSPOSE_A: bool = false;
 override TRANSPOSE_B: bool = false;
 override SYMMETRIC: bool = false;  // op(A) = op(B)^T, so C = C^T: only blocks touching the upper triangle are computed
+// The epilogue, applied as C is written (a network layer's x W^T + 1 b^T, then its activation), never with SYMMETRIC:
+override BIAS: bool = false;  // bias[col] added to every row
+override RELU: bool = false;  // then max(., 0)
 
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;
+// Bound whatever BIAS says (a binding cannot hang on an override): without a bias the host binds A again, unread.
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
 
-// C[row, col .. col + 3] = value, dropping what falls outside the matrix. A SYMMETRIC product keeps only
-// the upper triangle's entries and mirrors them below the diagonal, so each entry is written exactly once.
-fn writeC4(row: u32, col: u32, value: vec4f) {
+// C[row, col .. col + 3] = sums after the epilogue, dropping what falls outside the matrix. A SYMMETRIC product keeps
+// only the upper triangle's entries and mirrors them below the diagonal, so each entry is written exactly once.
+fn writeC4(row: u32, col: u32, sums: vec4f) {
   let M = values.M;
   let N = values.N;
   if (row >= M) {
@@ -27,9 +32,16 @@ fn writeC4(row: u32, col: u32, value: vec4f) {
   for (var i = 0u; i < 4u; i++) {
     let column = col + i;
     if (column < N && (!SYMMETRIC || row <= column)) {
-      c[row * N + column] = value[i];
+      var value = sums[i];
+      if (BIAS) {
+        value += bias[column];
+      }
+      if (RELU) {
+        value = max(value, 0.0);
+      }
+      c[row * N + column] = value;
       if (SYMMETRIC && row < column) {
-        c[column * N + row] = value[i];
+        c[column * N + row] = value;
       }
     }
   }

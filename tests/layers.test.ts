@@ -1,8 +1,8 @@
-// Bias and batch norm: forward against float64 from the definitions, gradients against float64 central
-// differences of the same definitions, running statistics against PyTorch's update rule.
+// Bias, a whole layer (linear) and batch norm: forward against float64 from the definitions, gradients against float64
+// central differences of the same definitions, running statistics against PyTorch's update rule.
 import { describe, expect, it } from 'vitest';
-import { addBias, BatchNorm, mul, sum, sumRows, valueAndGrad } from '../engine';
-import { expectClose, finiteDifferenceGradient, maxAbs, randomMatrix, seededRandom, type Matrix } from './reference';
+import { addBias, BatchNorm, linear, mul, sum, sumRows, valueAndGrad } from '../engine';
+import { expectClose, finiteDifferenceGradient, matmulRef, maxAbs, randomMatrix, seededRandom, transpose, type Matrix } from './reference';
 import { poisonPool, toTensor, useGpu } from './gpu';
 
 const gpu = useGpu();
@@ -63,6 +63,41 @@ describe('addBias', () => {
       for (const t of [xT, biasT]) t.dispose();
     });
   }
+});
+
+describe('linear', () => {
+  /** max(x W^T + 1 b^T, 0) in float64, or without the ReLU. */
+  const linearRef = (x: Matrix, weight: Matrix, bias: Float64Array, relu: boolean) =>
+    addBiasRef(matmulRef(x, transpose(weight)), bias).map((value) => (relu ? Math.max(value, 0) : value));
+
+  for (const relu of [true, false]) {
+    it(`forward and the gradients of x, W and b match float64${relu ? ', through the ReLU' : ''}`, async () => {
+      const inputs = 5;
+      const x = randomMatrix(random, N, inputs);
+      const weight = randomMatrix(random, m, inputs);
+      const bias = randomMatrix(random, 1, m).data;
+      const g = gpu();
+      const [xT, weightT, biasT, rT] = [toTensor(g, x), toTensor(g, weight), g.tensor([m], Float32Array.from(bias)), toTensor(g, weightsR)];
+      const expected = linearRef(x, weight, bias, relu);
+      if (relu) expect(expected.filter((value) => value === 0).length, 'some outputs cut off by the ReLU').toBeGreaterThan(2);
+      expectClose(await g.scope(() => linear(xT, weightT, { bias: biasT, relu })).read(), expected, { atol: 1e-6 }, 'forward');
+      const { grads } = valueAndGrad([xT, weightT, biasT], () => sum(mul(linear(xT, weightT, { bias: biasT, relu }), rT)));
+      const expectedX = finiteDifferenceGradient((data) => weighted(linearRef({ ...x, data }, weight, bias, relu)), x.data);
+      const expectedW = finiteDifferenceGradient((data) => weighted(linearRef(x, { ...weight, data }, bias, relu)), weight.data);
+      const expectedBias = finiteDifferenceGradient((b) => weighted(linearRef(x, weight, b, relu)), bias);
+      expectClose(await grads[0].read(), expectedX, { atol: 1e-5 }, 'd/dx');
+      expectClose(await grads[1].read(), expectedW, { atol: 1e-5 }, 'd/dW');
+      expectClose(await grads[2].read(), expectedBias, { atol: 1e-5 }, 'd/db');
+      for (const t of [xT, weightT, biasT, rT, ...grads]) t.dispose();
+    });
+  }
+
+  it('refuses a bias of the wrong length, naming both', () => {
+    const g = gpu();
+    const [x, weight, bias] = [g.tensor([N, 5]), g.tensor([m, 5]), g.tensor([m + 1])];
+    expect(() => linear(x, weight, { bias })).toThrow(`linear: the bias must have one entry per output (${m}), got shape [${m + 1}]`);
+    for (const t of [x, weight, bias]) t.dispose();
+  });
 });
 
 describe('BatchNorm', () => {

@@ -2,7 +2,7 @@
 // against the float64 triple loop.
 import { describe, expect, it } from 'vitest';
 import { gram, matmul, type MatmulKernel, type MatmulOptions } from '../engine';
-import { matmulKernel, planMatmul, quadBlock, QUAD_BLOCKS } from '../engine/internal';
+import { matmulBindings, matmulKernel, planMatmul, quadBlock, QUAD_BLOCKS } from '../engine/internal';
 import { matmulTraits } from '../engine/internal';
 import { matmulShaders } from '../engine/internal';
 import { expectClose, matmulRef, randomMatrix, seededRandom, transpose } from './reference';
@@ -70,8 +70,41 @@ describe.each(kernels)('matmul, %s kernel', (kernel) => {
 
 const quadBlocks = QUAD_BLOCKS.map(({ rowGroups, colBlocks }) => ({ rowGroups, colBlocks }));
 
+/** max(op(A) op(B) + 1 b^T, 0) from the kernel's epilogue (a network layer), against float64, in every layout. */
+async function checkEpilogue(M: number, K: number, N: number, kernel: MatmulKernel, forceBlock?: (typeof quadBlocks)[number]): Promise<void> {
+  const g = gpu();
+  if (kernel === 'subgroup' && !g.hasSubgroups) return; // checkEveryLayout checks the refusal
+  const random = seededRandom(M * 31 + K * 7 + N);
+  const [a, b, bias] = [randomMatrix(random, M, K), randomMatrix(random, K, N), randomMatrix(random, 1, N).data];
+  const product = matmulRef(a, b).data;
+  const expected = product.map((value, i) => Math.max(value + bias[i % N], 0));
+  expect(expected.filter((value) => value === 0).length, 'outputs cut off by the ReLU').toBeGreaterThan(M);
+  for (const layout of layouts) {
+    poisonPool(g, M * N);
+    const result = await g.scope(() => {
+      const [aTensor, bTensor] = [toTensor(g, layout.transposeA ? transpose(a) : a), toTensor(g, layout.transposeB ? transpose(b) : b)];
+      const [biasTensor, out] = [g.tensor([N], Float32Array.from(bias)), g.tensor([M, N])];
+      const { kernel: pipeline, plan, values } = matmulKernel(g, { M, N, K, ...layout, bias: true, relu: true }, kernel, forceBlock);
+      expect(plan.constants).toMatchObject({ BIAS: true, RELU: true });
+      g.dispatch(pipeline, matmulBindings(aTensor.buffer, bTensor.buffer, out.buffer, biasTensor.buffer), plan.workgroups, values);
+      return out;
+    });
+    const values = await result.read();
+    result.dispose();
+    expectClose(values, expected, { atol: 2e-6 * K, rtol: 1e-4 }, `${kernel} ${JSON.stringify(forceBlock ?? {})} ${M}x${K}x${N} ${JSON.stringify(layout)}`);
+  }
+}
+
+describe.each(kernels)('matmul epilogue (bias, then ReLU), %s kernel', (kernel) => {
+  it.each([
+    [33, 65, 17],
+    [68, 44, 132],
+  ])('M=%i K=%i N=%i, every layout, agrees with float64', (M, K, N) => checkEpilogue(M, K, N, kernel));
+});
+
 describe.each(quadBlocks)('matmul, subgroup kernel, quad block of $rowGroups x $colBlocks', (quadBlock) => {
   it.each(blockShapes)('M=%i K=%i N=%i, every layout, agrees with float64', (M, K, N) => checkEveryLayout(M, K, N, { kernel: 'subgroup', quadBlock }));
+  it('applies the epilogue (bias, then ReLU) at every edge of its blocks', () => checkEpilogue(68, 45, 132, 'subgroup', quadBlock));
 
   it('puts several quads in a workgroup when the grid limit asks, and still agrees with float64', async () => {
     if (!gpu().hasSubgroups) return; // the matmul tests above check the refusal
@@ -91,7 +124,7 @@ describe.each(quadBlocks)('matmul, subgroup kernel, quad block of $rowGroups x $
     const result = await gpu().scope(() => {
       const [aTensor, bTensor, out] = [toTensor(gpu(), a), toTensor(gpu(), b), gpu().tensor([M, N])];
       const values = gpu().values(matmulShaders.subgroup, { M, N, K });
-      gpu().dispatch(gpu().kernel(matmulShaders.subgroup, plan.constants), [aTensor.buffer, bTensor.buffer, out.buffer], plan.workgroups, values);
+      gpu().dispatch(gpu().kernel(matmulShaders.subgroup, plan.constants), matmulBindings(aTensor.buffer, bTensor.buffer, out.buffer), plan.workgroups, values);
       return out;
     });
     const values = await result.read();

@@ -1,9 +1,11 @@
-// matmul: C = op(A) op(B) with op a transpose or not, so backward never copies a transpose; gram: x x^T or x^T x.
+// matmul: C = op(A) op(B) with op a transpose or not, so backward never copies a transpose; gram: x x^T or x^T x;
+// linear: a network layer, x W^T + 1 b^T and its activation, in the one kernel (the matmul's epilogue).
 // The kernel and its tiles come from planMatmul (matmul-plan.ts); shaders/matmul_*.wgsl.
 import type { Gpu } from '../gpu';
 import type { Kernel } from '../kernels';
 import { record } from '../tape';
-import { add } from './elementwise';
+import { add, elementwise } from './elementwise';
+import { sumRows } from './bias';
 import { createTensor, type Tensor } from '../tensor';
 import { matmulShaders, planMatmul, type MatmulDeviceTraits, type MatmulKernel, type MatmulPlan, type MatmulShape, type QuadBlock } from './matmul-plan';
 
@@ -18,11 +20,13 @@ export interface MatmulOptions {
   quadBlock?: QuadBlock;
 }
 
-/** What the forward product is asked to run: the forced kernel and block, and whether it is a Gram's. */
+/** What the forward product is asked to run: the forced kernel and block, whether it is a Gram's, and its epilogue. */
 interface ProductChoice {
   kernel?: MatmulKernel;
   quadBlock?: QuadBlock;
   symmetric?: boolean;
+  bias?: Tensor;
+  relu?: boolean;
 }
 
 /**
@@ -62,6 +66,30 @@ export function gram(x: Tensor, of: 'rows' | 'columns', options: Pick<MatmulOpti
   ]);
 }
 
+/**
+ * A network layer: y = x W^T + 1 b^T (x is N x in, W is out x in as nn.Linear stores it, b has `out` entries), then
+ * max(y, 0) when `relu`; one dispatch. Backward, with G = dy masked where y = 0 (the ReLU's gradient, as PyTorch's at
+ * 0): dx = G W, dW = G^T x, db = the column sums of G.
+ */
+export function linear(x: Tensor, weight: Tensor, { bias, relu = false }: { bias?: Tensor; relu?: boolean } = {}): Tensor {
+  const out = weight.shape[0];
+  if (bias && (bias.shape.length !== 1 || bias.shape[0] !== out)) {
+    throw new Error(`linear: the bias must have one entry per output (${out}), got shape [${bias.shape}]`);
+  }
+  const y = matmulForward(x, weight, false, true, { bias, relu });
+  return record(y, bias ? [x, weight, bias] : [x, weight], (gradOutput, needsGrad) => {
+    const g = relu ? elementwise('reluBackward', gradOutput, y) : gradOutput;
+    return [
+      needsGrad[0] ? matmulForward(g, weight, false, false) : null,
+      needsGrad[1] ? matmulForward(g, x, true, false) : null,
+      ...(bias ? [needsGrad[2] ? sumRows(g) : null] : []),
+    ];
+  });
+}
+
+/** What a matmul kernel binds: A, B, C, and the bias (A again when there is none: the binding is there regardless). */
+export const matmulBindings = (a: GPUBuffer, b: GPUBuffer, c: GPUBuffer, bias?: GPUBuffer): GPUBuffer[] => [a, b, c, bias ?? a];
+
 function matmulForward(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean, choice: ProductChoice = {}): Tensor {
   if (a.shape.length !== 2 || b.shape.length !== 2) {
     throw new Error(`matmul: operands must be matrices, got shapes [${a.shape}] and [${b.shape}]`);
@@ -74,9 +102,9 @@ function matmulForward(a: Tensor, b: Tensor, transposeA: boolean, transposeB: bo
   }
   const gpu = a.gpu;
   const out = createTensor(gpu, [M, N], 'matmul');
-  const shape = { M, N, K, transposeA, transposeB, symmetric: choice.symmetric ?? false };
+  const shape = { M, N, K, transposeA, transposeB, symmetric: choice.symmetric ?? false, bias: choice.bias !== undefined, relu: choice.relu ?? false };
   const { kernel, plan, values } = matmulKernel(gpu, shape, choice.kernel, choice.quadBlock);
-  gpu.dispatch(kernel, [a.buffer, b.buffer, out.buffer], plan.workgroups, values);
+  gpu.dispatch(kernel, matmulBindings(a.buffer, b.buffer, out.buffer, choice.bias?.buffer), plan.workgroups, values);
   return out;
 }
 
@@ -88,7 +116,7 @@ export interface MatmulDispatch {
 }
 
 /**
- * What matmul dispatches for `shape` (binding A, B, C in that order); benchmarks time it alone.
+ * What matmul dispatches for `shape` (binding matmulBindings); benchmarks time it alone.
  * A plan with an interim runs the interim's until its own pipeline, compiled in the background, has landed.
  */
 export function matmulKernel(gpu: Gpu, shape: MatmulShape, force?: MatmulKernel, forceBlock?: QuadBlock): MatmulDispatch {

@@ -3,8 +3,8 @@
 // stand-in for has compiled in the background (engine/ops/matmul-plan.ts). What changes from step to step lives in
 // buffers the host writes before a replay (the optimiser's hyper-parameters, the mini-batch's indices); every other
 // per-call value is an immutable uniform (Gpu.values), pinned here so it outlives the pipeline and bind-group caches.
-// A replay runs only what a step's effects need (replayed()): on SwiftShader every dispatch costs tens of microseconds
-// whatever it computes, and a step's loss value, which nobody reads, or its gradient seed of 1 are two or three of them.
+// A replay runs only what the step's effects need (replayedOf): on SwiftShader every dispatch costs tens of microseconds,
+// whatever it computes.
 import type { Gpu, RecordedDispatch } from './gpu';
 
 export class CompiledStep {
@@ -59,11 +59,6 @@ export class CompiledStep {
     }
   }
 
-  /** Dispatches a replay encodes. */
-  get dispatchCount(): number {
-    return this.dispatches.length;
-  }
-
   /** Whether a pipeline the step went without has landed since: recorded again, the step would run it. */
   get stale(): boolean {
     return this.gpu.kernels.anyLanded(this.awaited);
@@ -86,7 +81,8 @@ export class CompiledStep {
  * - a dispatch that writes only arena buffers no later kept dispatch reads (a loss value nobody reads back: the
  *   report computes its own), found walking back from the end;
  * - a dispatch that binds only arena buffers nothing else writes (a fill: the gradient's seed of 1), whose results
- *   from the recording stand.
+ *   from the recording stand. That takes a kernel that writes its outputs without reading them first, as every op
+ *   does: each writes a fresh tensor, whose contents before the op are garbage in the tape's step too.
  */
 function replayedOf(dispatches: readonly RecordedDispatch[], arena: ReadonlySet<GPUBuffer>): RecordedDispatch[] {
   const written = ({ kernel, buffers }: RecordedDispatch) => buffers.filter((_, binding) => !kernel.readOnly.has(binding));

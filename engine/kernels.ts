@@ -13,10 +13,7 @@ export interface Kernel {
   constants: Constants;
   /** Distinguishes kernels in the bind-group cache's keys. */
   id: number;
-  /**
-   * The @group(0) bindings its WGSL declares read-only (`var<storage, read>`, `var<uniform>`); a compiled step counts
-   * every other binding as written, so a declaration this misreads only keeps a dispatch it could have left out.
-   */
+  /** The @group(0) bindings its WGSL declares read-only; a compiled step counts every other binding as written. */
   readOnly: ReadonlySet<number>;
 }
 
@@ -238,9 +235,13 @@ async function compileError(shader: ShaderFile, constants: Constants, module: GP
   return `WGSL: ${shader.name} ${JSON.stringify(constants)} does not compile:\n${messages.length > 0 ? messages.join('\n') : `  ${fallback}`}`;
 }
 
-/** The bindings of @group(0) declared `var<storage, read>` or `var<uniform>`, attributes as our shaders write them. */
+/**
+ * The bindings of @group(0) declared `var<storage, read>` or `var<uniform>`, comments left out, attributes in the order
+ * our shaders write them: a declaration written otherwise counts as written to, which only keeps a dispatch.
+ */
 function readOnlyBindings(shader: ShaderFile): Set<number> {
-  const declarations = shader.source.matchAll(/@group\(0\)\s*@binding\((\d+)\)\s*var<(storage,\s*read|uniform)>/g);
+  const code = shader.source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+  const declarations = code.matchAll(/@group\(0\)\s*@binding\((\d+)\)\s*var<(storage,\s*read|uniform)>/g);
   return new Set([...declarations].map((match) => Number(match[1])));
 }
 

@@ -96,9 +96,10 @@ export class Network {
   }
 
   private layer(l: number, z: Tensor): Tensor {
-    const { bias, norm, activation } = this.layers[l];
-    if (!norm) return linear(z, this.weights[l], { bias: bias ?? undefined, relu: activation }); // one dispatch
-    const h = norm.apply(linear(z, this.weights[l], { bias: bias ?? undefined }));
+    const { norm, activation } = this.layers[l];
+    const bias = this.layers[l].bias ?? undefined;
+    if (!norm) return linear(z, this.weights[l], { bias, relu: activation }); // one dispatch
+    const h = norm.apply(linear(z, this.weights[l], { bias }));
     return activation ? relu(h) : h;
   }
 }

@@ -1,6 +1,7 @@
 // Included by the three matmul kernels (//! include matmul_common.wgsl): C (M x N) = op(A) (M x K) * op(B) (K x N),
 // all row-major f32; A is stored M x K, or K x M when TRANSPOSE_A; B is stored K x N, or N x K when TRANSPOSE_B.
-// Buffers may be longer than the matrices: every write is guarded here, every read in the kernel's readA and readB.
+// Buffers may be longer than the matrices: every write is guarded here (and the bias read with it), every other read
+// in the kernel's readA and readB.
 
 // The shape is a value, not an override constant, so one pipeline serves every shape of a layout and block.
 struct Values {

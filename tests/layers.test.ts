@@ -70,25 +70,39 @@ describe('linear', () => {
   const linearRef = (x: Matrix, weight: Matrix, bias: Float64Array, relu: boolean) =>
     addBiasRef(matmulRef(x, transpose(weight)), bias).map((value) => (relu ? Math.max(value, 0) : value));
 
-  for (const relu of [true, false]) {
-    it(`forward and the gradients of x, W and b match float64${relu ? ', through the ReLU' : ''}`, async () => {
+  // With a bias or without (the kernel then binds A in its place), with the ReLU or without; and, as a network's
+  // first layer, with no gradient asked of x.
+  const variants = [
+    { withBias: true, relu: true, inputGrad: true },
+    { withBias: true, relu: false, inputGrad: true },
+    { withBias: false, relu: true, inputGrad: true },
+    { withBias: true, relu: true, inputGrad: false },
+  ];
+  for (const { withBias, relu, inputGrad } of variants) {
+    const name = `${withBias ? 'with' : 'without'} a bias, ${relu ? 'through' : 'without'} the ReLU${inputGrad ? '' : ', no gradient for x'}`;
+    it(`forward and gradients match float64: ${name}`, async () => {
       const inputs = 5;
       const x = randomMatrix(random, N, inputs);
       const weight = randomMatrix(random, m, inputs);
-      const bias = randomMatrix(random, 1, m).data;
+      const bias = withBias ? randomMatrix(random, 1, m).data : new Float64Array(m);
       const g = gpu();
-      const [xT, weightT, biasT, rT] = [toTensor(g, x), toTensor(g, weight), g.tensor([m], Float32Array.from(bias)), toTensor(g, weightsR)];
+      const [xT, weightT, rT] = [toTensor(g, x), toTensor(g, weight), toTensor(g, weightsR)];
+      const biasT = withBias ? g.tensor([m], Float32Array.from(bias)) : undefined;
       const expected = linearRef(x, weight, bias, relu);
       if (relu) expect(expected.filter((value) => value === 0).length, 'some outputs cut off by the ReLU').toBeGreaterThan(2);
       expectClose(await g.scope(() => linear(xT, weightT, { bias: biasT, relu })).read(), expected, { atol: 1e-6 }, 'forward');
-      const { grads } = valueAndGrad([xT, weightT, biasT], () => sum(mul(linear(xT, weightT, { bias: biasT, relu }), rT)));
-      const expectedX = finiteDifferenceGradient((data) => weighted(linearRef({ ...x, data }, weight, bias, relu)), x.data);
-      const expectedW = finiteDifferenceGradient((data) => weighted(linearRef(x, { ...weight, data }, bias, relu)), weight.data);
-      const expectedBias = finiteDifferenceGradient((b) => weighted(linearRef(x, weight, b, relu)), bias);
-      expectClose(await grads[0].read(), expectedX, { atol: 1e-5 }, 'd/dx');
-      expectClose(await grads[1].read(), expectedW, { atol: 1e-5 }, 'd/dW');
-      expectClose(await grads[2].read(), expectedBias, { atol: 1e-5 }, 'd/db');
-      for (const t of [xT, weightT, biasT, rT, ...grads]) t.dispose();
+      const params = [...(inputGrad ? [xT] : []), weightT, ...(biasT ? [biasT] : [])];
+      const { grads } = valueAndGrad(params, () => sum(mul(linear(xT, weightT, { bias: biasT, relu }), rT)));
+      const expectedGrads = [
+        ...(inputGrad ? [finiteDifferenceGradient((data) => weighted(linearRef({ ...x, data }, weight, bias, relu)), x.data)] : []),
+        finiteDifferenceGradient((data) => weighted(linearRef(x, { ...weight, data }, bias, relu)), weight.data),
+        ...(withBias ? [finiteDifferenceGradient((b) => weighted(linearRef(x, weight, b, relu)), bias)] : []),
+      ];
+      expect(grads).toHaveLength(expectedGrads.length);
+      for (const [index, expectedGrad] of expectedGrads.entries()) {
+        expectClose(await grads[index].read(), expectedGrad, { atol: 1e-5 }, `gradient ${index} of ${params.map((p) => p.label)}`);
+      }
+      for (const t of [xT, weightT, rT, ...(biasT ? [biasT] : []), ...grads]) t.dispose();
     });
   }
 

@@ -2,10 +2,9 @@
 // readback (and, for the last layer's NC4, two N x K score matrices).
 import type { Gpu } from '../gpu';
 import type { Tensor } from '../tensor';
-import { addBias } from '../ops/bias';
 import { gatherRows } from '../ops/gather';
 import { fill } from '../ops/fill';
-import { gram, matmul } from '../ops/matmul';
+import { gram, linear, matmul } from '../ops/matmul';
 import { mul, sub } from '../ops/elementwise';
 import { reduceSum } from '../ops/reduce';
 import { classifierAgreement, layerCollapse, selfDuality, type LayerCollapse } from './collapse';
@@ -151,10 +150,9 @@ export class MetricsStage {
     };
     if (!classifier) return layer;
     const { weight, bias } = classifier;
-    const logits = matmul(features, weight, { transposeB: true }); // N x K: W_L z_i
     return {
       ...layer,
-      outputs: bias ? addBias(logits, bias) : logits,
+      outputs: linear(features, weight, { bias: bias ?? undefined }), // N x K: W_L z_i + b
       deviationScores: projected, // N x K: (z_i - mu_{y_i}) . (mu_k - mu_G)
       alignment: matmul(weight, centredMeans, { transposeB: true }), // K x K: W_L Mc^T
       classifierGram: gram(weight, 'rows'), // K x K: W_L W_L^T

@@ -3,11 +3,10 @@
 // accuracy on both splits. Everything trains on the GPU; the logits come back once per split.
 import { CompiledStep } from '../compiled-step';
 import type { Gpu } from '../gpu';
-import { addBias } from '../ops/bias';
 import { mul, scale } from '../ops/elementwise';
 import { fill } from '../ops/fill';
 import { softmaxCrossEntropy } from '../ops/loss';
-import { matmul } from '../ops/matmul';
+import { linear } from '../ops/matmul';
 import { reduceSum } from '../ops/reduce';
 import { Sgd } from '../optim';
 import { valueAndGrad } from '../tape';
@@ -44,7 +43,7 @@ export async function linearProbe(gpu: Gpu, train: ProbeSplit, test: ProbeSplit,
   const weight = fill(gpu, [classes, m], 0, 'probe weight');
   const bias = fill(gpu, [classes], 0, 'probe bias');
   const sgd = new Sgd([weight, bias], { learningRate, momentum });
-  const logits = (x: Tensor) => addBias(matmul(x, weight, { transposeB: true }), bias);
+  const logits = (x: Tensor) => linear(x, weight, { bias });
   try {
     CompiledStep.repeat(gpu, steps, () => gpu.scope(() => sgd.step(valueAndGrad([weight, bias], () => softmaxCrossEntropy(logits(inputs[0]), targets)).grads)));
     const outputs = gpu.scope(() => inputs.map(logits));

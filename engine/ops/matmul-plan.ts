@@ -21,7 +21,7 @@ export interface MatmulShape {
   transposeB: boolean;
   /** op(A) = op(B)^T (a Gram matrix, M = N; unchecked: gram() is the one caller): the kernel computes the upper triangle and mirrors it. */
   symmetric?: boolean;
-  /** The epilogue as C is written (shaders/matmul_common.wgsl): a bias added to every row, then max(., 0). */
+  /** The epilogue as C is written (shaders/matmul_common.wgsl's BIAS and RELU). */
   bias?: boolean;
   relu?: boolean;
 }

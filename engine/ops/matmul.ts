@@ -87,7 +87,7 @@ export function linear(x: Tensor, weight: Tensor, { bias, relu = false }: { bias
   });
 }
 
-/** What a matmul kernel binds: A, B, C, and the bias (A again when there is none: the binding is there regardless). */
+/** What a matmul kernel binds: A, B, C, and the bias or, without one, A again (shaders/matmul_common.wgsl says why). */
 export const matmulBindings = (a: GPUBuffer, b: GPUBuffer, c: GPUBuffer, bias?: GPUBuffer): GPUBuffer[] => [a, b, c, bias ?? a];
 
 function matmulForward(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean, choice: ProductChoice = {}): Tensor {

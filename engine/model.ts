@@ -96,8 +96,7 @@ export class Network {
   }
 
   private layer(l: number, z: Tensor): Tensor {
-    const { norm, activation } = this.layers[l];
-    const bias = this.layers[l].bias ?? undefined;
+    const { bias, norm, activation } = this.layers[l];
     if (!norm) return linear(z, this.weights[l], { bias, relu: activation }); // one dispatch
     const h = norm.apply(linear(z, this.weights[l], { bias }));
     return activation ? relu(h) : h;

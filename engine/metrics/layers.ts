@@ -152,7 +152,7 @@ export class MetricsStage {
     const { weight, bias } = classifier;
     return {
       ...layer,
-      outputs: linear(features, weight, { bias: bias ?? undefined }), // N x K: W_L z_i + b
+      outputs: linear(features, weight, { bias }), // N x K: W_L z_i + b
       deviationScores: projected, // N x K: (z_i - mu_{y_i}) . (mu_k - mu_G)
       alignment: matmul(weight, centredMeans, { transposeB: true }), // K x K: W_L Mc^T
       classifierGram: gram(weight, 'rows'), // K x K: W_L W_L^T

@@ -183,6 +183,7 @@ const compileMs = ({ rowGroups, colBlocks }: QuadBlock): number =>
 
 function subgroupBlockPlan(shape: MatmulShape, traits: MatmulDeviceTraits, { rowGroups, colBlocks }: QuadBlock): MatmulPlan {
   const { M, N, K } = shape;
+  const vec4 = vec4Rows(shape);
   const [blockRows, blockCols] = [16 * rowGroups, 16 * colBlocks];
   // One quad per workgroup: as fast as 4-16 quads on SwiftShader (measured), and the quad is then the
   // whole workgroup, so no assumption about how invocations map onto subgroups is needed.
@@ -198,8 +199,8 @@ function subgroupBlockPlan(shape: MatmulShape, traits: MatmulDeviceTraits, { row
     kernel: 'subgroup',
     constants: {
       ...layoutConstants(shape),
-      VEC4_A: vec4Rows(shape).a,
-      VEC4_B: vec4Rows(shape).b,
+      VEC4_A: vec4.a,
+      VEC4_B: vec4.b,
       ROW_GROUPS: rowGroups,
       COL_BLOCKS: colBlocks,
       QUADS_X: quadsX,

@@ -25,7 +25,7 @@ interface ProductChoice {
   kernel?: MatmulKernel;
   quadBlock?: QuadBlock;
   symmetric?: boolean;
-  bias?: Tensor;
+  bias?: Tensor | null;
   relu?: boolean;
 }
 
@@ -71,7 +71,7 @@ export function gram(x: Tensor, of: 'rows' | 'columns', options: Pick<MatmulOpti
  * max(y, 0) when `relu`; one dispatch. Backward, with G = dy masked where y = 0 (the ReLU's gradient, as PyTorch's at
  * 0): dx = G W, dW = G^T x, db = the column sums of G.
  */
-export function linear(x: Tensor, weight: Tensor, { bias, relu = false }: { bias?: Tensor; relu?: boolean } = {}): Tensor {
+export function linear(x: Tensor, weight: Tensor, { bias = null, relu = false }: { bias?: Tensor | null; relu?: boolean } = {}): Tensor {
   const out = weight.shape[0];
   if (bias && (bias.shape.length !== 1 || bias.shape[0] !== out)) {
     throw new Error(`linear: the bias must have one entry per output (${out}), got shape [${bias.shape}]`);
@@ -102,7 +102,7 @@ function matmulForward(a: Tensor, b: Tensor, transposeA: boolean, transposeB: bo
   }
   const gpu = a.gpu;
   const out = createTensor(gpu, [M, N], 'matmul');
-  const shape = { M, N, K, transposeA, transposeB, symmetric: choice.symmetric ?? false, bias: choice.bias !== undefined, relu: choice.relu ?? false };
+  const shape = { M, N, K, transposeA, transposeB, symmetric: choice.symmetric ?? false, bias: choice.bias != null, relu: choice.relu ?? false };
   const { kernel, plan, values } = matmulKernel(gpu, shape, choice.kernel, choice.quadBlock);
   gpu.dispatch(kernel, matmulBindings(a.buffer, b.buffer, out.buffer, choice.bias?.buffer), plan.workgroups, values);
   return out;

@@ -85,7 +85,8 @@ export class CompiledStep {
  *   does: each writes a fresh tensor, whose contents before the op are garbage in the tape's step too.
  */
 function replayedOf(dispatches: readonly RecordedDispatch[], arena: ReadonlySet<GPUBuffer>): RecordedDispatch[] {
-  const written = ({ kernel, buffers }: RecordedDispatch) => buffers.filter((_, binding) => !kernel.readOnly.has(binding));
+  const buffersOf = (dispatch: RecordedDispatch) => dispatch.bindings.map(({ buffer }) => buffer);
+  const written = (dispatch: RecordedDispatch) => buffersOf(dispatch).filter((_, binding) => !dispatch.kernel.readOnly.has(binding));
   const writers = new Map<GPUBuffer, number>();
   for (const dispatch of dispatches) for (const buffer of new Set(written(dispatch))) writers.set(buffer, (writers.get(buffer) ?? 0) + 1);
   const needed = new Set<GPUBuffer>();
@@ -93,11 +94,11 @@ function replayedOf(dispatches: readonly RecordedDispatch[], arena: ReadonlySet<
   for (const dispatch of [...dispatches].reverse()) {
     if (!written(dispatch).some((buffer) => !arena.has(buffer) || needed.has(buffer))) continue;
     kept.push(dispatch);
-    for (const buffer of dispatch.buffers) if (arena.has(buffer)) needed.add(buffer);
+    for (const buffer of buffersOf(dispatch)) if (arena.has(buffer)) needed.add(buffer);
   }
   const ownsAll = (dispatch: RecordedDispatch) => {
     const own = new Set(written(dispatch));
-    return dispatch.buffers.every((buffer) => arena.has(buffer) && own.has(buffer) && writers.get(buffer) === 1);
+    return buffersOf(dispatch).every((buffer) => arena.has(buffer) && own.has(buffer) && writers.get(buffer) === 1);
   };
   return kept.reverse().filter((dispatch) => !ownsAll(dispatch));
 }

@@ -221,7 +221,7 @@ export async function runExperiment(
     };
     const biases = network.biases.filter((bias) => bias !== null);
     const tensors = [...network.weights, ...biases];
-    const values = await gpu.readMany(tensors.map((t) => ({ buffer: t.buffer, byteLength: t.size * 4 })));
+    const values = await gpu.readMany(tensors.map((t) => t.region));
     const host = (index: number): HostArray => ({ shape: [...tensors[index].shape], data: new Float32Array(values[index]) });
     return {
       ...result,

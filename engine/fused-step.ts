@@ -184,7 +184,7 @@ export class FusedLinearSteps {
       this.params.set({ steps: rates.length, alpha, momentum, weightDecay });
       gpu.write(this.paramsBuffer, new Uint8Array(this.params.arrayBuffer));
       gpu.write(this.ratesBuffer, rates);
-      gpu.dispatch(kernel, [this.paramsBuffer, this.ratesBuffer, workspace.buffer, this.regionsBuffer], [1]);
+      gpu.dispatch(kernel, [this.paramsBuffer, this.ratesBuffer, workspace.binding, this.regionsBuffer], [1]);
     }
     weights.forEach((w, l) => this.pad(w, layout.weights[l], true));
   }
@@ -193,7 +193,7 @@ export class FusedLinearSteps {
   private pad(matrix: Tensor, place: { offset: number; stride: number }, unpack: boolean): void {
     const [rows, cols] = matrix.shape;
     const constants = { ROWS: rows, COLS: cols, STRIDE: place.stride, OFFSET: place.offset, UNPACK: unpack };
-    launch(this.gpu, padShader, { constants, buffers: [matrix.buffer, this.workspace.buffer], items: matrix.size });
+    launch(this.gpu, padShader, { constants, buffers: [matrix.binding, this.workspace.binding], items: matrix.size });
   }
 
   dispose(): void {

@@ -4,7 +4,7 @@ import { acquireDevice, type DeviceOptions } from './device';
 import { KernelCache, type Constants, type Kernel } from './kernels';
 import { BufferPool } from './pool';
 import type { ShaderFile } from './shader';
-import { Tensor, createTensor, validateShape } from './tensor';
+import { Tensor, createTensor, validateShape, type Region } from './tensor';
 import type { Tape } from './tape';
 
 /** A loop that never reads back still submits now and then, so one command buffer cannot grow without bound. */
@@ -13,7 +13,7 @@ const MAX_PENDING_DISPATCHES = 4096;
 /** One dispatch as Gpu.dispatch received it, with the bind groups it made of them: enough to encode it again. */
 export interface RecordedDispatch {
   kernel: Kernel;
-  buffers: GPUBuffer[];
+  bindings: GPUBufferBinding[];
   workgroups: [number, number, number];
   values?: GPUBuffer;
   /** @group(0) of `buffers`, then @group(1) of `values` when given. */
@@ -183,13 +183,14 @@ export class Gpu {
   }
 
   /**
-   * Records one dispatch; `buffers` bind to @binding(0..n-1) of @group(0) in order, and `values` (see values()) to
-   * @group(1) @binding(0). Nothing runs until flush.
+   * Records one dispatch; `bound` (whole buffers, or parts of them: a tensor's binding) bind to @binding(0..n-1) of
+   * @group(0) in order, and `values` (see values()) to @group(1) @binding(0). Nothing runs until flush.
    */
-  dispatch(kernel: Kernel, buffers: GPUBuffer[], workgroups: [number, number?, number?], values?: GPUBuffer): void {
+  dispatch(kernel: Kernel, bound: (GPUBuffer | GPUBufferBinding)[], workgroups: [number, number?, number?], values?: GPUBuffer): void {
     this.throwIfFailed();
-    const bindGroups = [this.bindGroup(kernel, 0, buffers), ...(values ? [this.bindGroup(kernel, 1, [values])] : [])];
-    this.encode([{ kernel, buffers: [...buffers], workgroups: [workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1], values, bindGroups }]);
+    const bindings = bound.map(asBinding);
+    const bindGroups = [this.bindGroup(kernel, 0, bindings), ...(values ? [this.bindGroup(kernel, 1, [{ buffer: values }])] : [])];
+    this.encode([{ kernel, bindings, workgroups: [workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1], values, bindGroups }]);
   }
 
   /** Records recorded dispatches again, as they were: no bind group looked up, nothing created (engine/compiled-step.ts). */
@@ -205,24 +206,25 @@ export class Gpu {
       dispatch.bindGroups.forEach((bindGroup, index) => pass.setBindGroup(index, bindGroup));
       pass.dispatchWorkgroups(...dispatch.workgroups);
       this.recording?.push(dispatch);
-      for (const buffer of dispatch.buffers) this.pendingBuffers.add(buffer);
+      for (const { buffer } of dispatch.bindings) this.pendingBuffers.add(buffer);
       if (dispatch.values) this.pendingBuffers.add(dispatch.values);
     }
     this.pendingDispatches += dispatches.length;
     if (this.pendingDispatches >= MAX_PENDING_DISPATCHES) this.flush();
   }
 
-  /** Records a GPU-side copy of the first `byteLength` bytes of `source` into `destination`. */
-  copy(source: GPUBuffer, destination: GPUBuffer, byteLength: number): void {
+  /** Records a GPU-side copy of `source` to `destination`'s offset (a tensor's region: Tensor.region). */
+  copy(source: Region, destination: Region): void {
     this.throwIfFailed();
-    this.encoderOutsidePass().copyBufferToBuffer(source, 0, destination, 0, alignTo(byteLength, 4));
-    this.pendingBuffers.add(source).add(destination);
+    if (destination.byteLength < source.byteLength) throw new Error(`copy: ${source.byteLength} bytes do not fit in ${destination.byteLength}`);
+    this.encoderOutsidePass().copyBufferToBuffer(source.buffer, source.offset, destination.buffer, destination.offset, alignTo(source.byteLength, 4));
+    this.pendingBuffers.add(source.buffer).add(destination.buffer);
   }
 
-  /** Copies `data` into `buffer`, first submitting pending commands that use it (queue writes jump ahead of them). */
-  write(buffer: GPUBuffer, data: ArrayBufferView<ArrayBuffer>): void {
+  /** Copies `data` into `buffer` at `offset`, first submitting pending commands that use it (queue writes jump ahead of them). */
+  write(buffer: GPUBuffer, data: ArrayBufferView<ArrayBuffer>, offset = 0): void {
     if (this.pendingBuffers.has(buffer)) this.flush();
-    this.device.queue.writeBuffer(buffer, 0, data);
+    this.device.queue.writeBuffer(buffer, offset, data);
   }
 
   /** Submits everything recorded so far as one command buffer. */
@@ -237,13 +239,13 @@ export class Gpu {
     this.pendingDispatches = 0;
   }
 
-  /** Submits pending work and reads `byteLength` bytes of `buffer` back; the one place the CPU waits for the GPU. */
-  async read(buffer: GPUBuffer, byteLength: number): Promise<ArrayBuffer> {
-    return (await this.readMany([{ buffer, byteLength }]))[0];
+  /** Submits pending work and reads `region` back; the one place the CPU waits for the GPU. */
+  async read(region: Region): Promise<ArrayBuffer> {
+    return (await this.readMany([region]))[0];
   }
 
-  /** Reads several buffers with one copy pass and one map: a single round trip however many results there are. */
-  async readMany(sources: { buffer: GPUBuffer; byteLength: number }[]): Promise<ArrayBuffer[]> {
+  /** Reads several regions with one copy pass and one map: a single round trip however many results there are. */
+  async readMany(sources: Region[]): Promise<ArrayBuffer[]> {
     try {
       await this.kernels.check(); // a kernel that did not compile says so, by file and line, before its results are read
     } catch (error) {
@@ -258,8 +260,8 @@ export class Gpu {
     }
     const staging = this.pool.acquire(total, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'readback');
     const encoder = this.encoderOutsidePass();
-    sources.forEach(({ buffer, byteLength }, index) => {
-      encoder.copyBufferToBuffer(buffer, 0, staging, offsets[index], alignTo(byteLength, 4));
+    sources.forEach(({ buffer, offset, byteLength }, index) => {
+      encoder.copyBufferToBuffer(buffer, offset, staging, offsets[index], alignTo(byteLength, 4));
     });
     this.flush();
     try {
@@ -299,7 +301,7 @@ export class Gpu {
     const values = Float32Array.from(data); // a copy: the caller's array may be a view into shared memory
     const bad = values.findIndex((value) => !Number.isFinite(value));
     if (bad >= 0) throw new Error(`${tensor.label}: data contains ${values[bad]} at index ${bad}; tensors must be finite`);
-    this.write(tensor.buffer, values);
+    this.write(tensor.buffer, values, tensor.region.offset);
   }
 
   /**
@@ -337,15 +339,15 @@ export class Gpu {
     this.device.destroy();
   }
 
-  /** The bind group of `buffers` at `group` of the kernel's layout, made once per kernel and buffers. */
-  private bindGroup(kernel: Kernel, group: number, buffers: GPUBuffer[]): GPUBindGroup {
-    const key = `${kernel.id}:${group}:${buffers.map((buffer) => this.bufferId(buffer)).join(',')}`;
+  /** The bind group of `bindings` at `group` of the kernel's layout, made once per kernel and bindings. */
+  private bindGroup(kernel: Kernel, group: number, bindings: GPUBufferBinding[]): GPUBindGroup {
+    const key = `${kernel.id}:${group}:${bindings.map(({ buffer, offset, size }) => `${this.bufferId(buffer)}+${offset ?? 0}:${size ?? ''}`).join(',')}`;
     let bindGroup = this.bindGroups.get(key);
     if (!bindGroup) {
       bindGroup = this.device.createBindGroup({
         label: `${kernel.label} @group(${group})`,
         layout: kernel.pipeline.getBindGroupLayout(group),
-        entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+        entries: bindings.map((resource, binding) => ({ binding, resource })),
       });
       if (this.bindGroups.size >= BIND_GROUP_LIMIT) this.bindGroups.delete(this.bindGroups.keys().next().value!);
       this.bindGroups.set(key, bindGroup);
@@ -379,6 +381,9 @@ export class Gpu {
     if (failure) throw failure;
   }
 }
+
+/** A whole buffer as a binding; a binding as it is. */
+export const asBinding = (bound: GPUBuffer | GPUBufferBinding): GPUBufferBinding => ('buffer' in bound ? bound : { buffer: bound });
 
 function alignTo(byteLength: number, multiple: number): number {
   return Math.ceil(byteLength / multiple) * multiple;

@@ -4,6 +4,7 @@
 // - hybrid: the first k hidden layers Linear + BatchNorm + ReLU (no bias: the norm's shift replaces it),
 //   then linear layers as in the deep linear network.
 // The features z_l measured at each layer are the outputs of hidden layer l (after its nonlinearity), z_0 = x.
+import { TensorBlock } from './block';
 import type { Gpu } from './gpu';
 import { BatchNorm } from './ops/batchnorm';
 import { relu } from './ops/elementwise';
@@ -20,7 +21,10 @@ interface LayerExtras {
   activation: boolean;
 }
 
-/** A network on the GPU; it owns its tensors (the weights included) until dispose(). Create outside any scope. */
+/**
+ * A network on the GPU; it owns its tensors (the weights included) until dispose(). Its parameters live in one block
+ * (engine/block.ts), the weights passed in moved there. Create outside any scope.
+ */
 export class Network {
   private constructor(
     readonly kind: ModelKind,
@@ -52,7 +56,10 @@ export class Network {
           throw new Error(`unknown model '${kind satisfies never}' (linear, mlp, hybrid)`);
       }
     });
-    return new Network(kind, weights, layers);
+    const network = new Network(kind, weights, layers);
+    // One block, so the optimiser updates them all in one dispatch; parameters already in a block stay where they are.
+    if (network.parameters.every((parameter) => parameter.block === null)) TensorBlock.gather(network.parameters);
+    return network;
   }
 
   /** Everything the optimiser updates: weights, then biases and the norms' gamma and beta. */

@@ -1,12 +1,12 @@
-// The optimisers, each one fused kernel per parameter tensor with PyTorch's semantics: SGD with momentum
-// (shaders/optim.wgsl) and Adam (shaders/adam.wgsl); weight decay coupled (added to the gradient) or decoupled
-// (the weights shrunk directly: AdamW, and the same for SGD).
+// The optimisers, each one fused kernel with PyTorch's semantics: SGD with momentum (shaders/optim.wgsl) and Adam
+// (shaders/adam.wgsl); weight decay coupled (added to the gradient) or decoupled (the weights shrunk directly: AdamW,
+// and the same for SGD). The kernel runs once over every parameter when the parameters and their gradients are each
+// one block's views (engine/block.ts), as the network's and the training session's are; else once per parameter.
 import { makeShaderDataDefinitions, makeStructuredView } from 'webgpu-utils';
 import type { Gpu } from './gpu';
 import { checkSetting, SETTINGS, type Choice, type SettingName } from './settings';
-import type { Tensor } from './tensor';
-import { fill } from './ops/fill';
-import { assertSameShape } from './tensor';
+import { TensorBlock } from './block';
+import { assertSameShape, type Tensor } from './tensor';
 import { launch, vec4Items } from './ops/launch';
 import sgdShader from '../shaders/optim.wgsl';
 import adamShader from '../shaders/adam.wgsl';
@@ -22,22 +22,26 @@ export interface Optimizer {
    * step's hyper-parameters (the learning rate, Adam's bias corrections) to the uniform the update kernels read.
    */
   prepareStep(): void;
-  /** The GPU's share: one dispatch per parameter, reading the hyper-parameters prepareStep() wrote; nothing read back. */
+  /** The GPU's share, reading the hyper-parameters prepareStep() wrote; nothing read back. */
   encodeStep(grads: readonly Tensor[]): void;
   dispose(): void;
 }
 
-/** The optimisers' common part: the checks, and step() as prepareStep() then encodeStep(). */
+/** The optimisers' common part: the checks, the state's blocks, the dispatches, and step() as prepareStep() then encodeStep(). */
 abstract class FusedOptimizer implements Optimizer {
   protected readonly gpu: Gpu;
+  /** Per-parameter state (momentum, moments), each a block laid out as the parameters: zeros at first. */
+  protected readonly state: TensorBlock[];
 
   constructor(
     private readonly name: string,
     protected readonly params: readonly Tensor[],
     public learningRate: number,
+    stateNames: readonly string[],
   ) {
     if (params.length === 0) throw new Error(`${name}: no parameters given`);
     this.gpu = params[0].gpu;
+    this.state = stateNames.map((stateName) => TensorBlock.zerosLike(params, stateName));
   }
 
   step(grads: readonly Tensor[]): void {
@@ -48,7 +52,14 @@ abstract class FusedOptimizer implements Optimizer {
   encodeStep(grads: readonly Tensor[]): void {
     if (grads.length !== this.params.length) throw new Error(`${this.name}.step: ${grads.length} gradients for ${this.params.length} parameters`);
     this.params.forEach((param, index) => assertSameShape(`${this.name}.step (${param.label})`, param, grads[index]));
-    this.params.forEach((param, index) => this.encodeUpdate(param, grads[index], index));
+    const [paramBlock, gradBlock] = [TensorBlock.of(this.params), TensorBlock.of(grads)];
+    if (paramBlock && gradBlock) {
+      this.encodeUpdate([paramBlock.binding, gradBlock.binding, ...this.state.map((block) => block.binding)], paramBlock.byteLength / 4);
+      return;
+    }
+    this.params.forEach((param, index) => {
+      this.encodeUpdate([param.binding, grads[index].binding, ...this.state.map((block) => block.views[index].binding)], param.size);
+    });
   }
 
   /** Checks the learning rate, then writes the step's hyper-parameters. */
@@ -57,10 +68,15 @@ abstract class FusedOptimizer implements Optimizer {
     this.writeHyperparameters();
   }
 
-  abstract dispose(): void;
+  dispose(): void {
+    for (const block of this.state) block.dispose();
+    this.gpu.pool.release(this.hyperparameterBuffer);
+  }
+
+  protected abstract readonly hyperparameterBuffer: GPUBuffer;
   protected abstract writeHyperparameters(): void;
-  /** Records the update of the `index`-th parameter from its gradient. */
-  protected abstract encodeUpdate(param: Tensor, grad: Tensor, index: number): void;
+  /** Records the update of `count` weights: the parameters, their gradients and their state, bound in that order. */
+  protected abstract encodeUpdate(bound: GPUBufferBinding[], count: number): void;
 }
 
 /** Every optimiser's settings; each reads the ones it uses. */
@@ -101,19 +117,17 @@ export class Sgd extends FusedOptimizer {
   readonly momentum: number;
   readonly weightDecay: number;
   readonly decoupledWeightDecay: boolean;
-  private readonly velocities: Tensor[];
   private readonly hyperparameters = makeStructuredView(makeShaderDataDefinitions(sgdShader.source).uniforms.hyper);
-  private readonly hyperparameterBuffer: GPUBuffer;
+  protected readonly hyperparameterBuffer: GPUBuffer;
   private uploaded: number[] = [];
 
   /** Create outside any scope: the momentum buffers live as long as the optimiser. */
   constructor(params: readonly Tensor[], options: SgdOptions) {
-    super('Sgd', params, options.learningRate);
+    super('Sgd', params, options.learningRate, ['velocity']);
     this.momentum = options.momentum ?? 0;
     this.weightDecay = options.weightDecay ?? 0;
     this.decoupledWeightDecay = options.decoupledWeightDecay ?? false;
     checkRanges('Sgd', { lr: this.learningRate, momentum: this.momentum, weightDecay: this.weightDecay });
-    this.velocities = params.map((param) => fill(this.gpu, param.shape, 0, `${param.label} velocity`));
     const usage = GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST;
     this.hyperparameterBuffer = this.gpu.pool.acquire(this.hyperparameters.arrayBuffer.byteLength, usage, 'sgd hyperparameters');
   }
@@ -127,14 +141,9 @@ export class Sgd extends FusedOptimizer {
     this.uploaded = values;
   }
 
-  dispose(): void {
-    for (const velocity of this.velocities) velocity.dispose();
-    this.gpu.pool.release(this.hyperparameterBuffer);
-  }
-
-  protected encodeUpdate(param: Tensor, grad: Tensor, index: number): void {
-    const buffers = [this.hyperparameterBuffer, param.buffer, grad.buffer, this.velocities[index].buffer];
-    launch(this.gpu, sgdShader, { constants: { DECOUPLED: this.decoupledWeightDecay }, values: { count: param.size }, buffers, items: vec4Items(param.size) });
+  protected encodeUpdate(bound: GPUBufferBinding[], count: number): void {
+    const buffers = [this.hyperparameterBuffer, ...bound];
+    launch(this.gpu, sgdShader, { constants: { DECOUPLED: this.decoupledWeightDecay }, values: { count }, buffers, items: vec4Items(count) });
   }
 }
 
@@ -160,23 +169,18 @@ export class Adam extends FusedOptimizer {
   readonly decoupledWeightDecay: boolean;
   /** Steps taken: the bias corrections depend on it. */
   steps = 0;
-  private readonly moments: { first: Tensor; second: Tensor }[];
   private readonly hyperparameters = makeStructuredView(makeShaderDataDefinitions(adamShader.source).uniforms.hyper);
-  private readonly hyperparameterBuffer: GPUBuffer;
+  protected readonly hyperparameterBuffer: GPUBuffer;
 
   /** Create outside any scope: the moment buffers live as long as the optimiser. */
   constructor(params: readonly Tensor[], options: AdamOptions) {
-    super('Adam', params, options.learningRate);
+    super('Adam', params, options.learningRate, ['m', 'v']);
     this.beta1 = options.beta1 ?? SETTINGS.beta1.default;
     this.beta2 = options.beta2 ?? SETTINGS.beta2.default;
     this.eps = options.adamEps ?? SETTINGS.adamEps.default;
     this.weightDecay = options.weightDecay ?? 0;
     this.decoupledWeightDecay = options.decoupledWeightDecay ?? false;
     checkRanges('Adam', { lr: this.learningRate, beta1: this.beta1, beta2: this.beta2, adamEps: this.eps, weightDecay: this.weightDecay });
-    this.moments = params.map((param) => ({
-      first: fill(this.gpu, param.shape, 0, `${param.label} m`),
-      second: fill(this.gpu, param.shape, 0, `${param.label} v`),
-    }));
     const usage = GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST;
     this.hyperparameterBuffer = this.gpu.pool.acquire(this.hyperparameters.arrayBuffer.byteLength, usage, 'adam hyperparameters');
   }
@@ -191,17 +195,8 @@ export class Adam extends FusedOptimizer {
     this.gpu.write(this.hyperparameterBuffer, new Uint8Array(this.hyperparameters.arrayBuffer));
   }
 
-  dispose(): void {
-    for (const { first, second } of this.moments) {
-      first.dispose();
-      second.dispose();
-    }
-    this.gpu.pool.release(this.hyperparameterBuffer);
-  }
-
-  protected encodeUpdate(param: Tensor, grad: Tensor, index: number): void {
-    const { first, second } = this.moments[index];
-    const buffers = [this.hyperparameterBuffer, param.buffer, grad.buffer, first.buffer, second.buffer];
-    launch(this.gpu, adamShader, { constants: { DECOUPLED: this.decoupledWeightDecay }, values: { count: param.size }, buffers, items: vec4Items(param.size) });
+  protected encodeUpdate(bound: GPUBufferBinding[], count: number): void {
+    const buffers = [this.hyperparameterBuffer, ...bound];
+    launch(this.gpu, adamShader, { constants: { DECOUPLED: this.decoupledWeightDecay }, values: { count }, buffers, items: vec4Items(count) });
   }
 }

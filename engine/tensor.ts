@@ -1,18 +1,33 @@
-// f32 tensors on the GPU: a shape and a pooled buffer, disposed explicitly or by the scope that created them.
+// f32 tensors on the GPU: a shape and a pooled buffer, disposed explicitly or by the scope that created them; or a
+// view into a block's buffer (engine/block.ts), which holds the buffer until its last view is disposed.
+import type { TensorBlock } from './block';
 import type { Gpu } from './gpu';
+
+/** Bytes of a buffer: where a copy or a readback of a tensor reads or writes. */
+export interface Region {
+  buffer: GPUBuffer;
+  offset: number;
+  byteLength: number;
+}
 
 export class Tensor {
   readonly size: number;
   private storage: GPUBuffer | null;
+  private offset: number;
+  private owner: TensorBlock | null;
 
   constructor(
     readonly gpu: Gpu,
     readonly shape: readonly number[],
     buffer: GPUBuffer,
     readonly label: string,
+    /** Set when the tensor is a view of a block's buffer (TensorBlock). */
+    view?: { block: TensorBlock; byteOffset: number },
   ) {
     this.size = shape.reduce((product, extent) => product * extent, 1);
     this.storage = buffer;
+    this.owner = view?.block ?? null;
+    this.offset = view?.byteOffset ?? 0;
   }
 
   /** The GPU buffer (possibly longer than size * 4 bytes: pooled sizes round up). */
@@ -25,16 +40,43 @@ export class Tensor {
     return this.storage === null;
   }
 
-  /** Returns the buffer to the pool; safe to call twice. */
+  /** The block this tensor is a view of, or null when it has a buffer of its own. */
+  get block(): TensorBlock | null {
+    return this.owner;
+  }
+
+  /** What a kernel binds: the whole buffer, or a view's bytes rounded up to whole vec4s (its block leaves room for them). */
+  get binding(): GPUBufferBinding {
+    return this.owner ? { buffer: this.buffer, offset: this.offset, size: Math.ceil(this.size / 4) * 16 } : { buffer: this.buffer };
+  }
+
+  get region(): Region {
+    return { buffer: this.buffer, offset: this.offset, byteLength: this.size * 4 };
+  }
+
+  /** Returns the buffer to the pool (a view: to its block); safe to call twice. */
   dispose(): void {
     if (!this.storage) return;
-    this.gpu.pool.release(this.storage);
+    if (this.owner) this.owner.release();
+    else this.gpu.pool.release(this.storage);
     this.storage = null;
+  }
+
+  /**
+   * Makes this tensor the view at `byteOffset` of `block`'s buffer, giving its own buffer back to the pool; the caller
+   * (TensorBlock.gather) has copied its values there. The tensor stays the same object, so whoever holds it sees the move.
+   */
+  moveInto(block: TensorBlock, byteOffset: number): void {
+    if (this.owner) throw new Error(`tensor "${this.label}" is in a block already`);
+    this.gpu.pool.release(this.buffer);
+    this.storage = block.buffer;
+    this.offset = byteOffset;
+    this.owner = block;
   }
 
   /** Copies the values back to the CPU (submits pending work and waits for it). */
   async read(): Promise<Float32Array> {
-    return new Float32Array(await this.gpu.read(this.buffer, this.size * 4));
+    return new Float32Array(await this.gpu.read(this.region));
   }
 
   toString(): string {
@@ -60,7 +102,7 @@ export function validateShape(shape: readonly number[], label: string): void {
 }
 
 /** Throws unless `a` and `b` have the same shape; `op` names the operation in the message. */
-export function assertSameShape(op: string, a: Tensor, b: Tensor): void {
+export function assertSameShape(op: string, a: Pick<Tensor, 'shape'>, b: Pick<Tensor, 'shape'>): void {
   if (a.shape.length !== b.shape.length || a.shape.some((extent, axis) => extent !== b.shape[axis])) {
     throw new Error(`${op}: shapes [${a.shape}] and [${b.shape}] differ`);
   }

@@ -6,6 +6,7 @@ import { MetricsStage, type NetworkMetrics } from './metrics/layers';
 import { FusedLinearSteps, fusedStepUnsupported } from './fused-step';
 import { gatherRows } from './ops/gather';
 import { mseLoss, softmaxCrossEntropy } from './ops/loss';
+import { TensorBlock } from './block';
 import { CompiledStep } from './compiled-step';
 import { createOptimizer, type Optimizer, type OptimizerOptions } from './optim';
 import { Random } from './random';
@@ -89,6 +90,8 @@ export class TrainingSession {
   stopReason: TrainResult['stopReason'] | null = null;
   /** The general path: the tape's gradients, then the optimiser; null when fused steps do both. */
   private readonly optimizer: Optimizer | null;
+  /** The tape's gradients, a block laid out as the parameters': the optimiser then takes one dispatch. */
+  private readonly gradients: TensorBlock | null;
   private readonly fused: FusedLinearSteps | null;
   private readonly stage: MetricsStage;
   private readonly lastFinite: Tensor[];
@@ -112,6 +115,7 @@ export class TrainingSession {
     this.path = fusable ? 'fused steps (engine/fused-step.ts), many steps per dispatch' : `the tape (engine/tape.ts)${compiled}, not fused steps: ${declined}`;
     this.fused = fusable ? new FusedLinearSteps(gpu, network, data.inputs, data.targets, options) : null;
     this.optimizer = fusable ? null : createOptimizer(parameters, options);
+    this.gradients = fusable ? null : TensorBlock.zerosLike(parameters, 'gradient');
     this.stage = new MetricsStage(gpu, data.labels, data.classes);
     this.lastFinite = parameters.map((p) => gpu.tensor(p.shape, undefined, `${p.label} (last finite)`));
     this.batch =
@@ -181,6 +185,7 @@ export class TrainingSession {
   dispose(): void {
     this.compiled?.dispose();
     this.optimizer?.dispose();
+    this.gradients?.dispose();
     this.fused?.dispose();
     this.stage.dispose();
     this.batch?.indices.dispose();
@@ -203,7 +208,7 @@ export class TrainingSession {
   private encodeTapeStep(optimizer: Optimizer): void {
     this.gpu.scope(() => {
       const { inputs, targets } = this.batchRows();
-      const { grads } = valueAndGrad(this.network.parameters, () => this.lossOf(this.network.forward(inputs), targets));
+      const { grads } = valueAndGrad(this.network.parameters, () => this.lossOf(this.network.forward(inputs), targets), this.gradients!.views);
       optimizer.encodeStep(grads);
     });
   }
@@ -232,12 +237,12 @@ export class TrainingSession {
     const loss = (await lossTensor.read().finally(() => lossTensor.dispose()))[0];
     if (!Number.isFinite(loss)) {
       // Before the first finite readback (step 0) the weights are still the initial ones.
-      if (this.losses.length > 0) this.network.parameters.forEach((p, i) => this.gpu.copy(this.lastFinite[i].buffer, p.buffer, p.size * 4));
+      if (this.losses.length > 0) this.network.parameters.forEach((p, i) => this.gpu.copy(this.lastFinite[i].region, p.region));
       this.stopReason = 'diverged';
       return loss;
     }
     this.losses.push([this.step, loss]);
-    this.network.parameters.forEach((p, i) => this.gpu.copy(p.buffer, this.lastFinite[i].buffer, p.size * 4));
+    this.network.parameters.forEach((p, i) => this.gpu.copy(p.region, this.lastFinite[i].region));
     if (loss < this.options.tol) this.stopReason = 'tolerance';
     else if (this.step >= this.options.steps) this.stopReason = 'budget';
     return loss;

@@ -54,12 +54,12 @@ async function measureFma(gpu: Gpu, timer: DispatchTimer, settings: TimingSettin
   const out = gpu.tensor([invocations], undefined, 'fma sums');
   const workgroups: [number, number, number] = [FMA_WORKGROUPS, 1, 1];
   try {
-    gpu.dispatch(kernel, [factors.buffer, out.buffer], workgroups);
+    gpu.dispatch(kernel, [factors.binding, out.binding], workgroups);
     const sums = await out.read();
     const expected = (invocation: number) => 12 * invocation + 12 + 192 * FMA_ITERATIONS; // see peak_fma.wgsl
     const bad = sums.findIndex((sum, invocation) => sum !== expected(invocation));
     if (bad >= 0) throw new Error(`peak_fma: invocation ${bad} summed ${sums[bad]}, expected ${expected(bad)}`);
-    const { msPerDispatch } = await timer.time(kernel, [factors.buffer, out.buffer], workgroups, settings);
+    const { msPerDispatch } = await timer.time(kernel, [factors.binding, out.binding], workgroups, settings);
     const flops = invocations * FMA_ITERATIONS * FMA_FLOPS_PER_ITERATION;
     return flops / (msPerDispatch * 1e6);
   } finally {
@@ -77,11 +77,11 @@ async function measureCopy(gpu: Gpu, timer: DispatchTimer, settings: TimingSetti
   const destination = gpu.tensor([floats], undefined, 'copy destination');
   const workgroups: [number, number, number] = [COPY_VEC4S / (COPY_VEC4S_PER_INVOCATION * COPY_WORKGROUP_SIZE), 1, 1];
   try {
-    gpu.dispatch(kernel, [source.buffer, destination.buffer], workgroups);
+    gpu.dispatch(kernel, [source.binding, destination.binding], workgroups);
     const copied = await destination.read();
     const bad = copied.findIndex((value, i) => value !== values[i]);
     if (bad >= 0) throw new Error(`peak_copy: float ${bad} is ${copied[bad]}, expected ${values[bad]}`);
-    const { msPerDispatch } = await timer.time(kernel, [source.buffer, destination.buffer], workgroups, settings);
+    const { msPerDispatch } = await timer.time(kernel, [source.binding, destination.binding], workgroups, settings);
     return (2 * 4 * floats) / (msPerDispatch * 1e6);
   } finally {
     source.dispose();
@@ -102,7 +102,7 @@ export async function measureLoadRate(gpu: Gpu, timer: DispatchTimer, settings: 
   const a = gpu.tensor([size, size], valuesA, 'load A');
   const b = gpu.tensor([size, size], valuesB, 'load B');
   const out = gpu.tensor([(size / 4) ** 2], undefined, 'load sums');
-  const buffers = [a.buffer, b.buffer, a.buffer, b.buffer, out.buffer]; // A and B as vec4s, then as floats
+  const buffers = [a.binding, b.binding, a.binding, b.binding, out.binding]; // A and B as vec4s, then as floats
   const workgroups: [number, number, number] = [size / (4 * LOAD_WORKGROUP_SIDE), size / (4 * LOAD_WORKGROUP_SIDE), 1];
   try {
     gpu.dispatch(kernel, buffers, workgroups);

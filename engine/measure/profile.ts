@@ -61,7 +61,7 @@ export async function profileStep(gpu: Gpu, step: () => Promise<unknown>, target
   }
   const rows: ProfileRow[] = [];
   for (const { first, calls } of groups.values()) {
-    const timing = await timer.time(first.kernel, first.buffers, first.workgroups, { targetPassMs, samples: 3 }, first.values);
+    const timing = await timer.time(first.kernel, first.bindings, first.workgroups, { targetPassMs, samples: 3 }, first.values);
     const ms = timing.msPerDispatch * calls;
     const sizes = sizesOf(first.values);
     const flops = matmulFlops(sizes);

@@ -2,7 +2,7 @@
 // and readback cost is paid once per sample, not once per dispatch.
 // GPU-side timestamps ('timestamp-query') bracket the pass where the device has them; otherwise the wall
 // clock runs from submit to onSubmittedWorkDone. Chromium rounds timestamps to 100 us, so passes are long.
-import type { Gpu } from '../gpu';
+import { asBinding, type Gpu } from '../gpu';
 import type { Kernel } from '../kernels';
 
 export type TimingMethod = 'timestamp-query' | 'wall-clock';
@@ -56,12 +56,18 @@ export class DispatchTimer {
    * A discarded first dispatch waits for the pipeline to compile; passes of 1, 10, 100, ... dispatches then run
    * until one lasts a tenth of the target, and its rate sizes the measured passes.
    */
-  async time(kernel: Kernel, buffers: GPUBuffer[], workgroups: [number, number, number], settings: TimingSettings, values?: GPUBuffer): Promise<Timing> {
-    const group = (index: number, bound: GPUBuffer[]) =>
+  async time(
+    kernel: Kernel,
+    buffers: (GPUBuffer | GPUBufferBinding)[],
+    workgroups: [number, number, number],
+    settings: TimingSettings,
+    values?: GPUBuffer,
+  ): Promise<Timing> {
+    const group = (index: number, bound: (GPUBuffer | GPUBufferBinding)[]) =>
       this.gpu.device.createBindGroup({
         label: `${kernel.label} @group(${index})`,
         layout: kernel.pipeline.getBindGroupLayout(index),
-        entries: bound.map((buffer, binding) => ({ binding, resource: { buffer } })),
+        entries: bound.map((resource, binding) => ({ binding, resource: asBinding(resource) })),
       });
     const bindGroups = [group(0, buffers), ...(values ? [group(1, [values])] : [])];
     const run = (reps: number) => this.timePass(kernel, bindGroups, workgroups, reps);
@@ -94,7 +100,7 @@ export class DispatchTimer {
     if (timestamps) {
       encoder.resolveQuerySet(timestamps.querySet, 0, 2, timestamps.resolved, 0);
       device.queue.submit([encoder.finish()]);
-      const [begin, end] = new BigUint64Array(await this.gpu.read(timestamps.resolved, 16));
+      const [begin, end] = new BigUint64Array(await this.gpu.read({ buffer: timestamps.resolved, offset: 0, byteLength: 16 }));
       return Number(end - begin) / 1e6;
     }
     const start = performance.now();

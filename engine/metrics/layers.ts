@@ -103,7 +103,7 @@ export class MetricsStage {
       weights: this.enqueueWeights(weights),
     }));
     const tensors = [...pending.layers.flatMap((layer) => (layer ? Object.values(layer) : [])), ...pending.weights.flatMap((w) => Object.values(w))];
-    const bytes = await this.gpu.readMany(tensors.map((t) => ({ buffer: t.buffer, byteLength: t.size * 4 })));
+    const bytes = await this.gpu.readMany(tensors.map((t) => t.region));
     const values = new Map(tensors.map((t, index) => [t, new Float32Array(bytes[index])]));
     for (const t of tensors) t.dispose();
     const read = (t: Tensor) => Float64Array.from(values.get(t)!);

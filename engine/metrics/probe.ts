@@ -1,10 +1,10 @@
 // The linear probe (transfer): freeze the network, train a linear classifier (weights and bias, softmax
 // cross-entropy, full-batch SGD with momentum) on one layer's features of the train split, and report its
 // accuracy on both splits. Everything trains on the GPU; the logits come back once per split.
+import { TensorBlock } from '../block';
 import { CompiledStep } from '../compiled-step';
 import type { Gpu } from '../gpu';
 import { mul, scale } from '../ops/elementwise';
-import { fill } from '../ops/fill';
 import { softmaxCrossEntropy } from '../ops/loss';
 import { linear } from '../ops/matmul';
 import { reduceSum } from '../ops/reduce';
@@ -40,20 +40,26 @@ export async function linearProbe(gpu: Gpu, train: ProbeSplit, test: ProbeSplit,
   const factor = meanSquaredNorm > 0 ? 1 / Math.sqrt(meanSquaredNorm) : 1;
   const inputs = [train, test].map((split) => gpu.scope(() => scale(split.features, factor)));
   const targets = gpu.tensor([N, classes], oneHot(train.labels, classes), 'probe targets');
-  const weight = fill(gpu, [classes, m], 0, 'probe weight');
-  const bias = fill(gpu, [classes], 0, 'probe bias');
-  const sgd = new Sgd([weight, bias], { learningRate, momentum });
+  const paramBlock = TensorBlock.zeros(gpu, [[classes, m], [classes]], ['probe weight', 'probe bias']); // blocks: one update dispatch
+  const params = paramBlock.views;
+  const gradients = TensorBlock.zerosLike(params, 'gradient');
+  const [weight, bias] = params;
+  const sgd = new Sgd(params, { learningRate, momentum });
   const logits = (x: Tensor) => linear(x, weight, { bias });
   try {
-    CompiledStep.repeat(gpu, steps, () => gpu.scope(() => sgd.step(valueAndGrad([weight, bias], () => softmaxCrossEntropy(logits(inputs[0]), targets)).grads)));
+    CompiledStep.repeat(gpu, steps, () =>
+      gpu.scope(() => sgd.step(valueAndGrad(params, () => softmaxCrossEntropy(logits(inputs[0]), targets), gradients.views).grads)),
+    );
     const outputs = gpu.scope(() => inputs.map(logits));
-    const values = await gpu.readMany(outputs.map((t) => ({ buffer: t.buffer, byteLength: t.size * 4 })));
+    const values = await gpu.readMany(outputs.map((t) => t.region));
     for (const t of outputs) t.dispose();
     const [trainAccuracy, testAccuracy] = [train, test].map((split, i) => accuracy(new Float32Array(values[i]), split.labels, classes));
     return { train_accuracy: trainAccuracy, test_accuracy: testAccuracy };
   } finally {
     sgd.dispose();
-    for (const t of [...inputs, targets, weight, bias]) t.dispose();
+    for (const t of [...inputs, targets]) t.dispose();
+    paramBlock.dispose();
+    gradients.dispose();
   }
 }
 

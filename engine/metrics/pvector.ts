@@ -29,14 +29,14 @@ export async function topLeftSingularVector(gpu: Gpu, features: Tensor, iteratio
   const length = gpu.tensor([1], undefined, 'p-vector length');
   const normalize = gpu.kernel(normalizeShader, { COUNT: N, WORKGROUP_SIZE: NORMALIZE_WORKGROUP_SIZE });
   try {
-    gpu.dispatch(normalize, [ones.buffer, u.buffer, length.buffer], [1]);
+    gpu.dispatch(normalize, [ones.binding, u.binding, length.binding], [1]);
     CompiledStep.repeat(gpu, iterations, () =>
       gpu.scope(() => {
         const next = matmul(features, matmul(features, u, { transposeA: true })); // Z (Z^T u)
-        gpu.dispatch(normalize, [next.buffer, u.buffer, length.buffer], [1]); // length = ||Z Z^T u|| -> sigma_1^2
+        gpu.dispatch(normalize, [next.binding, u.binding, length.binding], [1]); // length = ||Z Z^T u|| -> sigma_1^2
       }),
     );
-    const [vector, squared] = await gpu.readMany([u, length].map((t) => ({ buffer: t.buffer, byteLength: t.size * 4 })));
+    const [vector, squared] = await gpu.readMany([u, length].map((t) => t.region));
     return { vector: new Float32Array(vector), singularValue: Math.sqrt(new Float32Array(squared)[0]) };
   } finally {
     for (const t of [ones, u, length]) t.dispose();

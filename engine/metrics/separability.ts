@@ -107,7 +107,7 @@ export function minkowskiLogisticGradient(features: Tensor, directions: Tensor, 
   const [N, P] = scores.shape;
   const coefficients = createTensor(gpu, [N, P], 'separability coefficients');
   const { labels, members, classStart, pairs, quads } = problem.tensors;
-  const buffers = [scores.buffer, labels.buffer, members.buffer, classStart.buffer, pairs.buffer, quads.buffer, coefficients.buffer];
+  const buffers = [scores.binding, labels.binding, members.binding, classStart.binding, pairs.binding, quads.binding, coefficients.binding];
   const [QUADS] = quads.shape;
   launch(gpu, coefficientsShader, { constants: { QUADS, PAIRS: P }, buffers, items: QUADS * P });
   return matmul(coefficients, features, { transposeA: true });

@@ -57,7 +57,7 @@ export class BatchNorm {
     const y = createTensor(gpu, x.shape, 'batchnorm');
     const saved = createTensor(gpu, [2 * cols], 'batchnorm batch statistics');
     const constants = { ROWS: rows, COLS: cols, EPS: this.eps, MOMENTUM: this.momentum, TRAINING: this.training, UPDATE_RUNNING: this.updatesRunning };
-    const buffers = [x.buffer, this.gamma.buffer, this.beta.buffer, y.buffer, saved.buffer, this.running.buffer];
+    const buffers = [x.binding, this.gamma.binding, this.beta.binding, y.binding, saved.binding, this.running.binding];
     launch(gpu, forwardShader, { constants, buffers, items: cols });
     const training = this.training;
     return record(y, [x, this.gamma, this.beta], (gradOutput) => {
@@ -65,7 +65,7 @@ export class BatchNorm {
       const gradInput = createTensor(gpu, x.shape, 'batchnorm dx');
       const gradGamma = createTensor(gpu, [cols], 'batchnorm dgamma');
       const gradBeta = createTensor(gpu, [cols], 'batchnorm dbeta');
-      const buffers = [gradOutput.buffer, x.buffer, this.gamma.buffer, saved.buffer, gradInput.buffer, gradGamma.buffer, gradBeta.buffer];
+      const buffers = [gradOutput.binding, x.binding, this.gamma.binding, saved.binding, gradInput.binding, gradGamma.binding, gradBeta.binding];
       launch(gpu, backwardShader, { constants: { ROWS: rows, COLS: cols }, buffers, items: cols });
       return [gradInput, gradGamma, gradBeta];
     });

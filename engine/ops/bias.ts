@@ -18,14 +18,15 @@ export function addBias(x: Tensor, bias: Tensor): Tensor {
   const [rows, cols] = x.shape;
   const constants = { OP: opCode('addBias'), ROWS: rows, COLS: cols };
   const out = launchInto(x.gpu, shader, x.shape, 'biased', { inputs: [x, bias], constants, items: vec4Items(rows * cols) });
-  return record(out, [x, bias], (gradOutput, needsGrad) => [needsGrad[0] ? gradOutput : null, needsGrad[1] ? sumRows(gradOutput) : null]);
+  return record(out, [x, bias], (gradOutput, needsGrad, into) => [needsGrad[0] ? gradOutput : null, needsGrad[1] ? sumRows(gradOutput, into[1]) : null]);
 }
 
-/** The column sums of an N x m matrix, shape [m]. */
-export function sumRows(x: Tensor): Tensor {
+/** The column sums of an N x m matrix, shape [m], into `into` or a new tensor when it is null. */
+export function sumRows(x: Tensor, into: Tensor | null = null): Tensor {
   const [rows, cols] = x.shape;
   return launchInto(x.gpu, shader, [cols], 'row sums', {
     inputs: [x, x],
+    into,
     constants: { OP: opCode('sumRows'), ROWS: rows, COLS: cols },
     items: vec4Items(cols),
   });

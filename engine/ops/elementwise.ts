@@ -10,12 +10,18 @@ export const ELEMENTWISE_OPS = ['add', 'sub', 'mul', 'scale', 'relu', 'reluBackw
 export type ElementwiseOp = (typeof ELEMENTWISE_OPS)[number];
 const shader = withCodes(elementwiseFile, 'OP', ELEMENTWISE_OPS);
 
-/** Dispatches one elementwise kernel; unary ops pass their input as both a and b. */
-export function elementwise(op: ElementwiseOp, a: Tensor, b: Tensor, factor = 1, shape = a.shape): Tensor {
+/** Dispatches one elementwise kernel into `into`, or a new tensor when it is null; unary ops pass their input as both a and b. */
+export function elementwise(op: ElementwiseOp, a: Tensor, b: Tensor, factor = 1, shape = a.shape, into: Tensor | null = null): Tensor {
   const code = ELEMENTWISE_OPS.indexOf(op);
   if (code < 0) throw new Error(`elementwise: unknown op '${op}'; the ops are ${ELEMENTWISE_OPS.join(', ')}`);
   const size = shape.reduce((product, n) => product * n, 1);
-  return launchInto(a.gpu, shader, shape, op, { inputs: [a, b], constants: { OP: code }, values: { factor, count: size }, items: vec4Items(size) });
+  const values = { factor, count: size };
+  return launchInto(a.gpu, shader, shape, op, { inputs: [a, b], into, constants: { OP: code }, values, items: vec4Items(size) });
+}
+
+/** Writes `source`'s values into `destination`, of the same shape (a dispatch, so a compiled step replays it). */
+export function copyInto(source: Tensor, destination: Tensor): void {
+  elementwise('scale', source, source, 1, source.shape, destination);
 }
 
 /** a + b, same shapes. d/da = d/db = gradOutput. */

@@ -6,6 +6,15 @@ import fillShader from '../../shaders/fill.wgsl';
 
 export function fill(gpu: Gpu, shape: readonly number[], value: number, label = 'fill'): Tensor {
   validateShape(shape, label);
+  return launchFill(gpu, shape, value, label, null);
+}
+
+/** Sets every element of an existing tensor to `value`. */
+export function fillInto(tensor: Tensor, value: number): void {
+  launchFill(tensor.gpu, tensor.shape, value, tensor.label, tensor);
+}
+
+function launchFill(gpu: Gpu, shape: readonly number[], value: number, label: string, into: Tensor | null): Tensor {
   const size = shape.reduce((product, n) => product * n, 1);
-  return launchInto(gpu, fillShader, shape, label, { inputs: [], values: { value, count: size }, items: vec4Items(size) });
+  return launchInto(gpu, fillShader, shape, label, { inputs: [], into, values: { value, count: size }, items: vec4Items(size) });
 }

@@ -3,7 +3,7 @@
 import type { Gpu } from '../gpu';
 import type { Constants } from '../kernels';
 import type { ShaderFile } from '../shader';
-import { createTensor, type Tensor } from '../tensor';
+import { assertSameShape, createTensor, type Tensor } from '../tensor';
 
 export const WORKGROUP_SIZE = 64;
 
@@ -26,7 +26,7 @@ export interface Launch {
   /** Numbers that change from call to call, for the shader's `values` uniform (Gpu.values): they compile nothing. */
   values?: Record<string, number>;
   /** Bound to @group(0) @binding(0..) in order. */
-  buffers: GPUBuffer[];
+  buffers: (GPUBuffer | GPUBufferBinding)[];
   /** One invocation per item. */
   items: number;
 }
@@ -37,15 +37,16 @@ export function launch(gpu: Gpu, shader: ShaderFile, { constants = {}, values, b
   gpu.dispatch(kernel, buffers, gridFor(gpu, items), values && gpu.values(shader, values));
 }
 
-/** launch() into a new tensor of `shape`, bound after `inputs`; returns it. */
+/** launch() into `out` (of `shape`), or a new tensor when it is null, bound after `inputs`; returns it. */
 export function launchInto(
   gpu: Gpu,
   shader: ShaderFile,
   shape: readonly number[],
   label: string,
-  { inputs, ...rest }: Omit<Launch, 'buffers'> & { inputs: Tensor[] },
+  { inputs, into = null, ...rest }: Omit<Launch, 'buffers'> & { inputs: Tensor[]; into?: Tensor | null },
 ): Tensor {
-  const out = createTensor(gpu, shape, label);
-  launch(gpu, shader, { ...rest, buffers: [...inputs.map((input) => input.buffer), out.buffer] });
+  if (into) assertSameShape(label, { shape }, into);
+  const out = into ?? createTensor(gpu, shape, label);
+  launch(gpu, shader, { ...rest, buffers: [...inputs.map((input) => input.binding), out.binding] });
   return out;
 }

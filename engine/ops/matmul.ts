@@ -6,7 +6,7 @@ import type { Kernel } from '../kernels';
 import { record } from '../tape';
 import { add, elementwise } from './elementwise';
 import { sumRows } from './bias';
-import { createTensor, type Tensor } from '../tensor';
+import { assertSameShape, createTensor, type Tensor } from '../tensor';
 import { matmulShaders, planMatmul, type MatmulDeviceTraits, type MatmulKernel, type MatmulPlan, type MatmulShape, type QuadBlock } from './matmul-plan';
 
 export interface MatmulOptions {
@@ -37,16 +37,16 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   const transposeA = options.transposeA ?? false;
   const transposeB = options.transposeB ?? false;
   const out = matmulForward(a, b, transposeA, transposeB, { kernel: options.kernel, quadBlock: options.quadBlock });
-  return record(out, [a, b], (gradOutput, needsGrad) => [
+  return record(out, [a, b], (gradOutput, needsGrad, into) => [
     needsGrad[0]
       ? transposeA
-        ? matmulForward(b, gradOutput, transposeB, true) // dA^T = op(B) G^T
-        : matmulForward(gradOutput, b, false, !transposeB) // dA = G op(B)^T
+        ? matmulForward(b, gradOutput, transposeB, true, {}, into[0]) // dA^T = op(B) G^T
+        : matmulForward(gradOutput, b, false, !transposeB, {}, into[0]) // dA = G op(B)^T
       : null,
     needsGrad[1]
       ? transposeB
-        ? matmulForward(gradOutput, a, true, transposeA) // dB^T = G^T op(A)
-        : matmulForward(a, gradOutput, !transposeA, false) // dB = op(A)^T G
+        ? matmulForward(gradOutput, a, true, transposeA, {}, into[1]) // dB^T = G^T op(A)
+        : matmulForward(a, gradOutput, !transposeA, false, {}, into[1]) // dB = op(A)^T G
       : null,
   ]);
 }
@@ -77,20 +77,21 @@ export function linear(x: Tensor, weight: Tensor, { bias = null, relu = false }:
     throw new Error(`linear: the bias must have one entry per output (${out}), got shape [${bias.shape}]`);
   }
   const y = matmulForward(x, weight, false, true, { bias, relu });
-  return record(y, bias ? [x, weight, bias] : [x, weight], (gradOutput, needsGrad) => {
+  return record(y, bias ? [x, weight, bias] : [x, weight], (gradOutput, needsGrad, into) => {
     const g = relu ? elementwise('reluBackward', gradOutput, y) : gradOutput;
     return [
-      needsGrad[0] ? matmulForward(g, weight, false, false) : null,
-      needsGrad[1] ? matmulForward(g, x, true, false) : null,
-      ...(bias ? [needsGrad[2] ? sumRows(g) : null] : []),
+      needsGrad[0] ? matmulForward(g, weight, false, false, {}, into[0]) : null,
+      needsGrad[1] ? matmulForward(g, x, true, false, {}, into[1]) : null,
+      ...(bias ? [needsGrad[2] ? sumRows(g, into[2]) : null] : []),
     ];
   });
 }
 
 /** What a matmul kernel binds: A, B, C, and the bias or, without one, A again (shaders/matmul_common.wgsl says why). */
-export const matmulBindings = (a: GPUBuffer, b: GPUBuffer, c: GPUBuffer, bias?: GPUBuffer): GPUBuffer[] => [a, b, c, bias ?? a];
+export const matmulBindings = <Bound>(a: Bound, b: Bound, c: Bound, bias?: Bound): Bound[] => [a, b, c, bias ?? a];
 
-function matmulForward(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean, choice: ProductChoice = {}): Tensor {
+/** C = op(A) op(B) into `into` (M x N), or a new tensor when it is null. */
+function matmulForward(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean, choice: ProductChoice = {}, into: Tensor | null = null): Tensor {
   if (a.shape.length !== 2 || b.shape.length !== 2) {
     throw new Error(`matmul: operands must be matrices, got shapes [${a.shape}] and [${b.shape}]`);
   }
@@ -101,10 +102,11 @@ function matmulForward(a: Tensor, b: Tensor, transposeA: boolean, transposeB: bo
     throw new Error(`matmul: inner dimensions differ: ${describe(a, transposeA)} x ${describe(b, transposeB)} (${K} vs ${bK})`);
   }
   const gpu = a.gpu;
-  const out = createTensor(gpu, [M, N], 'matmul');
+  if (into) assertSameShape('matmul', { shape: [M, N] }, into);
+  const out = into ?? createTensor(gpu, [M, N], 'matmul');
   const shape = { M, N, K, transposeA, transposeB, symmetric: choice.symmetric ?? false, bias: choice.bias != null, relu: choice.relu ?? false };
   const { kernel, plan, values } = matmulKernel(gpu, shape, choice.kernel, choice.quadBlock);
-  gpu.dispatch(kernel, matmulBindings(a.buffer, b.buffer, out.buffer, choice.bias?.buffer), plan.workgroups, values);
+  gpu.dispatch(kernel, matmulBindings(a.binding, b.binding, out.binding, choice.bias?.binding), plan.workgroups, values);
   return out;
 }
 

@@ -24,7 +24,7 @@ export function reduceSum(input: Tensor, factor = 1): Tensor {
     const last = groups === 1;
     const out = createTensor(gpu, last ? [] : [groups], last ? 'sum' : 'partial sums');
     const kernel = gpu.kernel(reduceShader, { COUNT: current.size, WORKGROUP_SIZE: REDUCE_WORKGROUP_SIZE, ITEMS });
-    gpu.dispatch(kernel, [current.buffer, out.buffer], gridFor(gpu, groups, 1), gpu.values(reduceShader, { factor: last ? factor : 1 }));
+    gpu.dispatch(kernel, [current.binding, out.binding], gridFor(gpu, groups, 1), gpu.values(reduceShader, { factor: last ? factor : 1 }));
     if (current !== input) current.dispose(); // safe: later commands that reuse its buffer run after this one
     if (last) return out;
     current = out;

@@ -4,6 +4,7 @@
 // one block's views (engine/block.ts), as the network's and the training session's are; else once per parameter.
 import { makeShaderDataDefinitions, makeStructuredView } from 'webgpu-utils';
 import type { Gpu } from './gpu';
+import type { ShaderFile } from './shader';
 import { checkSetting, SETTINGS, type Choice, type SettingName } from './settings';
 import { TensorBlock } from './block';
 import { assertSameShape, type Tensor } from './tensor';
@@ -73,10 +74,16 @@ abstract class FusedOptimizer implements Optimizer {
     this.gpu.pool.release(this.hyperparameterBuffer);
   }
 
+  abstract readonly decoupledWeightDecay: boolean;
+  protected abstract readonly shader: ShaderFile;
   protected abstract readonly hyperparameterBuffer: GPUBuffer;
   protected abstract writeHyperparameters(): void;
+
   /** Records the update of `count` weights: the parameters, their gradients and their state, bound in that order. */
-  protected abstract encodeUpdate(bound: GPUBufferBinding[], count: number): void;
+  private encodeUpdate(bound: GPUBufferBinding[], count: number): void {
+    const buffers = [this.hyperparameterBuffer, ...bound];
+    launch(this.gpu, this.shader, { constants: { DECOUPLED: this.decoupledWeightDecay }, values: { count }, buffers, items: vec4Items(count) });
+  }
 }
 
 /** Every optimiser's settings; each reads the ones it uses. */
@@ -117,6 +124,7 @@ export class Sgd extends FusedOptimizer {
   readonly momentum: number;
   readonly weightDecay: number;
   readonly decoupledWeightDecay: boolean;
+  protected readonly shader = sgdShader;
   private readonly hyperparameters = makeStructuredView(makeShaderDataDefinitions(sgdShader.source).uniforms.hyper);
   protected readonly hyperparameterBuffer: GPUBuffer;
   private uploaded: number[] = [];
@@ -139,11 +147,6 @@ export class Sgd extends FusedOptimizer {
     this.hyperparameters.set({ learningRate: values[0], momentum: values[1], weightDecay: values[2] });
     this.gpu.write(this.hyperparameterBuffer, new Uint8Array(this.hyperparameters.arrayBuffer));
     this.uploaded = values;
-  }
-
-  protected encodeUpdate(bound: GPUBufferBinding[], count: number): void {
-    const buffers = [this.hyperparameterBuffer, ...bound];
-    launch(this.gpu, sgdShader, { constants: { DECOUPLED: this.decoupledWeightDecay }, values: { count }, buffers, items: vec4Items(count) });
   }
 }
 
@@ -169,6 +172,7 @@ export class Adam extends FusedOptimizer {
   readonly decoupledWeightDecay: boolean;
   /** Steps taken: the bias corrections depend on it. */
   steps = 0;
+  protected readonly shader = adamShader;
   private readonly hyperparameters = makeStructuredView(makeShaderDataDefinitions(adamShader.source).uniforms.hyper);
   protected readonly hyperparameterBuffer: GPUBuffer;
 
@@ -193,10 +197,5 @@ export class Adam extends FusedOptimizer {
     const sqrtCorrection2 = Math.sqrt(1 - beta2 ** this.steps);
     this.hyperparameters.set({ learningRate, beta1, beta2, eps, weightDecay, stepSize, sqrtCorrection2 });
     this.gpu.write(this.hyperparameterBuffer, new Uint8Array(this.hyperparameters.arrayBuffer));
-  }
-
-  protected encodeUpdate(bound: GPUBufferBinding[], count: number): void {
-    const buffers = [this.hyperparameterBuffer, ...bound];
-    launch(this.gpu, adamShader, { constants: { DECOUPLED: this.decoupledWeightDecay }, values: { count }, buffers, items: vec4Items(count) });
   }
 }

@@ -1,4 +1,5 @@
-// One fused Adam step per parameter tensor, four weights (one vec4) per invocation (grid.wgsl), with PyTorch's semantics:
+// One fused Adam step over a parameter tensor or a block of them (engine/block.ts), four weights (one vec4) per
+// invocation (grid.wgsl), with PyTorch's semantics:
 //   coupled (torch.optim.Adam):   g = grad + weightDecay * w
 //   DECOUPLED (torch.optim.AdamW): w = w * (1 - lr * weightDecay);  g = grad
 //   m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2

@@ -1,4 +1,5 @@
-// One fused SGD step per parameter tensor, four weights (one vec4) per invocation (grid.wgsl), with PyTorch's semantics:
+// One fused SGD step over a parameter tensor or a block of them (engine/block.ts), four weights (one vec4) per
+// invocation (grid.wgsl), with PyTorch's semantics:
 //   coupled (torch.optim.SGD):  g = grad + weightDecay * w;  v = momentum * v + g;  w = w - lr * v
 //   DECOUPLED (AdamW-style):    w = w * (1 - lr * weightDecay);  v = momentum * v + grad;  w = w - lr * v
 // With momentum 0, v is just g. v starts at zero, so the first step's v is g, as PyTorch's buffer.

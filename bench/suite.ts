@@ -70,7 +70,7 @@ async function measureMatmul(gpu: Gpu, timer: DispatchTimer, matmulCase: MatmulC
     try {
       checkMatmul(matmulCase, storedA, storedB, await c.read(), random);
       const { kernel, plan, values } = matmulKernel(gpu, shape, force);
-      return { plan, ...(await timer.time(kernel, matmulBindings(a.buffer, b.buffer, c.buffer), plan.workgroups, settings, values)) };
+      return { plan, ...(await timer.time(kernel, matmulBindings(a.binding, b.binding, c.binding), plan.workgroups, settings, values)) };
     } finally {
       c.dispose();
     }

@@ -74,7 +74,13 @@ async function runMatmul(gpu: Gpu, timer: DispatchTimer): Promise<void> {
       }
       maxError = Math.max(maxError, Math.abs(values[index] - exact) / (magnitude + 1e-30));
     }
-    const { msPerDispatch } = await timer.time(planned.kernel, matmulBindings(a.buffer, b.buffer, c.buffer), planned.plan.workgroups, TIMING, planned.values);
+    const { msPerDispatch } = await timer.time(
+      planned.kernel,
+      matmulBindings(a.binding, b.binding, c.binding),
+      planned.plan.workgroups,
+      TIMING,
+      planned.values,
+    );
     const gflops = (2 * M * N * K) / (msPerDispatch * 1e6);
     const size = `${M}x${N}x${K}${transposeA ? ' Aᵀ' : ''}${transposeB ? ' Bᵀ' : ''}`;
     const { kernel, quadBlock } = planned.plan;

@@ -2,41 +2,50 @@
 // then covers them all (the optimiser's update of every parameter: engine/optim.ts), while each stays a tensor of its
 // own for the ops. Blocks of the same shapes in the same order share one layout, so their views line up.
 import type { Gpu } from './gpu';
-import { Tensor } from './tensor';
+import { sizeClass } from './pool';
+import { sizeOf, Tensor, tensorUsage } from './tensor';
 
 export class TensorBlock {
+  readonly buffer: GPUBuffer;
+  /** The layout's length: every view and the padding after it, a multiple of the offset alignment. */
+  readonly byteLength: number;
   readonly views: readonly Tensor[];
   /** Views not yet disposed: the buffer goes back to the pool with the last. */
   private live: number;
 
+  /** Views of zeros of `shapes`, or, given `moved`, those tensors moved in (their values copied). */
   private constructor(
     readonly gpu: Gpu,
-    readonly buffer: GPUBuffer,
-    /** The layout's length: every view and the padding after it, a multiple of the offset alignment. */
-    readonly byteLength: number,
-    make: (block: TensorBlock) => Tensor[],
+    shapes: readonly (readonly number[])[],
+    labels: readonly string[],
+    moved: readonly Tensor[] | null,
   ) {
-    this.views = make(this);
+    const { offsets, byteLength } = layoutOf(gpu, shapes);
+    this.byteLength = byteLength;
+    this.buffer = gpu.pool.acquire(byteLength, tensorUsage(), 'block');
+    if (moved) {
+      moved.forEach((tensor, index) => {
+        gpu.copy(tensor.region, { buffer: this.buffer, offset: offsets[index], byteLength: tensor.size * 4 });
+        tensor.moveInto(this, offsets[index]);
+      });
+      this.views = [...moved];
+    } else {
+      gpu.write(this.buffer, new Uint8Array(byteLength));
+      this.views = shapes.map((shape, index) => new Tensor(gpu, [...shape], this.buffer, labels[index], { block: this, byteOffset: offsets[index] }));
+    }
     this.live = this.views.length;
   }
 
-  /** A block of zeros, a view per shape. Create outside any scope: it lives until its views are disposed. */
-  static zeros(gpu: Gpu, shapes: readonly (readonly number[])[], labels: readonly string[]): TensorBlock {
-    const { offsets, byteLength } = layoutOf(gpu, shapes);
-    const block = new TensorBlock(gpu, acquire(gpu, byteLength, 'block'), byteLength, (self) =>
-      shapes.map((shape, index) => new Tensor(gpu, [...shape], self.buffer, labels[index], { block: self, byteOffset: offsets[index] })),
-    );
-    gpu.write(block.buffer, new Uint8Array(byteLength));
-    return block;
+  /** Whether one block of `shapes` is within the device's limits on a buffer and on a binding (the whole block is bound). */
+  static fits(gpu: Gpu, shapes: readonly (readonly number[])[]): boolean {
+    const { byteLength } = layoutOf(gpu, shapes);
+    const { maxBufferSize, maxStorageBufferBindingSize } = gpu.device.limits;
+    return sizeClass(byteLength) <= maxBufferSize && byteLength <= maxStorageBufferBindingSize;
   }
 
-  /** A block of zeros laid out as `tensors` are by gather(), a view per tensor labelled `${label} ${its label}`. */
-  static zerosLike(tensors: readonly Tensor[], label: string): TensorBlock {
-    return TensorBlock.zeros(
-      tensors[0].gpu,
-      tensors.map((tensor) => tensor.shape),
-      tensors.map((tensor) => `${tensor.label} ${label}`),
-    );
+  /** Views of zeros, one per shape. They belong to no scope: disposing them all frees the block. */
+  static zeros(gpu: Gpu, shapes: readonly (readonly number[])[], labels: readonly string[]): TensorBlock {
+    return new TensorBlock(gpu, shapes, labels, null);
   }
 
   /**
@@ -44,18 +53,12 @@ export class TensorBlock {
    * Each stays the same object, so whoever holds it sees the move; disposing all of them frees the block.
    */
   static gather(tensors: readonly Tensor[]): TensorBlock {
+    const inBlock = tensors.find((tensor) => tensor.block !== null);
+    if (inBlock) throw new Error(`TensorBlock.gather: tensor "${inBlock.label}" is in a block already`);
+    const shapes = tensors.map((tensor) => tensor.shape);
     const gpu = tensors[0].gpu;
-    const { offsets, byteLength } = layoutOf(
-      gpu,
-      tensors.map((tensor) => tensor.shape),
-    );
-    return new TensorBlock(gpu, acquire(gpu, byteLength, 'block'), byteLength, (self) => {
-      tensors.forEach((tensor, index) => {
-        gpu.copy(tensor.region, { buffer: self.buffer, offset: offsets[index], byteLength: tensor.size * 4 });
-        tensor.moveInto(self, offsets[index]);
-      });
-      return [...tensors];
-    });
+    if (!TensorBlock.fits(gpu, shapes)) throw new Error(`TensorBlock.gather: ${tensors.length} tensors exceed the device's largest buffer or binding`);
+    return new TensorBlock(gpu, shapes, [], tensors);
   }
 
   /** The block whose views `tensors` are, all of them and in order; null when there is none. */
@@ -82,17 +85,26 @@ export class TensorBlock {
   }
 }
 
+/**
+ * Zeros shaped as `tensors`, each labelled `${its label} ${label}`: one block's views where the block fits the
+ * device (so one dispatch covers them), else tensors of their own. Disposing them all frees them.
+ */
+export function zerosLike(tensors: readonly Tensor[], label: string): Tensor[] {
+  const gpu = tensors[0].gpu;
+  const shapes = tensors.map((tensor) => tensor.shape);
+  const labels = tensors.map((tensor) => `${tensor.label} ${label}`);
+  if (TensorBlock.fits(gpu, shapes)) return [...TensorBlock.zeros(gpu, shapes, labels).views];
+  return tensors.map((tensor, index) => gpu.tensor(tensor.shape, new Float32Array(tensor.size), labels[index]));
+}
+
 /** Each shape's byte offset, at the device's storage-binding alignment, and the length of them all. */
 function layoutOf(gpu: Gpu, shapes: readonly (readonly number[])[]): { offsets: number[]; byteLength: number } {
-  const alignment = Math.max(gpu.device.limits.minStorageBufferOffsetAlignment, 16); // 16: a view binds whole vec4s
+  const alignment = Math.max(gpu.device.limits.minStorageBufferOffsetAlignment, 16); // 16: a view binds whole vec4s (Tensor.binding)
   const offsets: number[] = [];
   let byteLength = 0;
   for (const shape of shapes) {
     offsets.push(byteLength);
-    byteLength += Math.ceil((4 * shape.reduce((product, extent) => product * extent, 1)) / alignment) * alignment;
+    byteLength += Math.ceil((4 * sizeOf(shape)) / alignment) * alignment;
   }
   return { offsets, byteLength };
 }
-
-const acquire = (gpu: Gpu, byteLength: number, label: string): GPUBuffer =>
-  gpu.pool.acquire(byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, label);

@@ -16,7 +16,7 @@ export interface RecordedDispatch {
   bindings: GPUBufferBinding[];
   workgroups: [number, number, number];
   values?: GPUBuffer;
-  /** @group(0) of `buffers`, then @group(1) of `values` when given. */
+  /** @group(0) of `bindings`, then @group(1) of `values` when given. */
   bindGroups: GPUBindGroup[];
 }
 
@@ -217,6 +217,7 @@ export class Gpu {
   copy(source: Region, destination: Region): void {
     this.throwIfFailed();
     if (destination.byteLength < source.byteLength) throw new Error(`copy: ${source.byteLength} bytes do not fit in ${destination.byteLength}`);
+    if (source.buffer === destination.buffer) throw new Error(`copy: source and destination are one buffer ("${source.buffer.label}"), which WebGPU refuses`);
     this.encoderOutsidePass().copyBufferToBuffer(source.buffer, source.offset, destination.buffer, destination.offset, alignTo(source.byteLength, 4));
     this.pendingBuffers.add(source.buffer).add(destination.buffer);
   }
@@ -301,7 +302,8 @@ export class Gpu {
     const values = Float32Array.from(data); // a copy: the caller's array may be a view into shared memory
     const bad = values.findIndex((value) => !Number.isFinite(value));
     if (bad >= 0) throw new Error(`${tensor.label}: data contains ${values[bad]} at index ${bad}; tensors must be finite`);
-    this.write(tensor.buffer, values, tensor.region.offset);
+    const { buffer, offset } = tensor.region;
+    this.write(buffer, values, offset);
   }
 
   /**

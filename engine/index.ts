@@ -6,7 +6,7 @@ export { type Kernel, type Constants } from './kernels';
 export { withCodes, type ShaderFile } from './shader';
 export { acquireDevice, type AcquiredDevice, type DeviceOptions } from './device';
 export { Tensor, type Region } from './tensor';
-export { TensorBlock } from './block';
+export { TensorBlock, zerosLike } from './block';
 export { type PoolStats } from './pool';
 export { valueAndGrad, type Backward } from './tape';
 export { matmul, gram, linear, type MatmulOptions } from './ops/matmul';

@@ -57,8 +57,18 @@ export class Network {
       }
     });
     const network = new Network(kind, weights, layers);
-    // One block, so the optimiser updates them all in one dispatch; parameters already in a block stay where they are.
-    if (network.parameters.every((parameter) => parameter.block === null)) TensorBlock.gather(network.parameters);
+    // One block, so the optimiser updates them all in one dispatch, where it fits the device and the parameters are
+    // not in a block already (weights another network holds): else one dispatch each, as any tensors.
+    const { parameters } = network;
+    const movable = parameters.every((parameter) => parameter.block === null);
+    if (
+      movable &&
+      TensorBlock.fits(
+        gpu,
+        parameters.map((parameter) => parameter.shape),
+      )
+    )
+      TensorBlock.gather(parameters);
     return network;
   }
 

@@ -6,7 +6,7 @@ import { makeShaderDataDefinitions, makeStructuredView } from 'webgpu-utils';
 import type { Gpu } from './gpu';
 import type { ShaderFile } from './shader';
 import { checkSetting, SETTINGS, type Choice, type SettingName } from './settings';
-import { TensorBlock } from './block';
+import { TensorBlock, zerosLike } from './block';
 import { assertSameShape, type Tensor } from './tensor';
 import { launch, vec4Items } from './ops/launch';
 import sgdShader from '../shaders/optim.wgsl';
@@ -31,8 +31,8 @@ export interface Optimizer {
 /** The optimisers' common part: the checks, the state's blocks, the dispatches, and step() as prepareStep() then encodeStep(). */
 abstract class FusedOptimizer implements Optimizer {
   protected readonly gpu: Gpu;
-  /** Per-parameter state (momentum, moments), each a block laid out as the parameters: zeros at first. */
-  protected readonly state: TensorBlock[];
+  /** Per-parameter state (momentum, moments), each laid out as the parameters (zerosLike): zeros at first. */
+  private readonly state: Tensor[][];
 
   constructor(
     private readonly name: string,
@@ -42,7 +42,7 @@ abstract class FusedOptimizer implements Optimizer {
   ) {
     if (params.length === 0) throw new Error(`${name}: no parameters given`);
     this.gpu = params[0].gpu;
-    this.state = stateNames.map((stateName) => TensorBlock.zerosLike(params, stateName));
+    this.state = stateNames.map((stateName) => zerosLike(params, stateName));
   }
 
   step(grads: readonly Tensor[]): void {
@@ -53,13 +53,19 @@ abstract class FusedOptimizer implements Optimizer {
   encodeStep(grads: readonly Tensor[]): void {
     if (grads.length !== this.params.length) throw new Error(`${this.name}.step: ${grads.length} gradients for ${this.params.length} parameters`);
     this.params.forEach((param, index) => assertSameShape(`${this.name}.step (${param.label})`, param, grads[index]));
-    const [paramBlock, gradBlock] = [TensorBlock.of(this.params), TensorBlock.of(grads)];
-    if (paramBlock && gradBlock) {
-      this.encodeUpdate([paramBlock.binding, gradBlock.binding, ...this.state.map((block) => block.binding)], paramBlock.byteLength / 4);
+    const shared = grads.find((grad) => this.params.some((param) => param.buffer === grad.buffer));
+    if (shared) throw new Error(`${this.name}.step: gradient "${shared.label}" shares a buffer with a parameter, which the update writes`);
+    const blocks = [this.params, grads, ...this.state].map((tensors) => TensorBlock.of(tensors));
+    if (blocks.every((block) => block !== null)) {
+      // One dispatch, padding included: the padding is never read as a weight, whatever the update leaves there.
+      this.encodeUpdate(
+        blocks.map((block) => block!.binding),
+        blocks[0]!.byteLength / 4,
+      );
       return;
     }
     this.params.forEach((param, index) => {
-      this.encodeUpdate([param.binding, grads[index].binding, ...this.state.map((block) => block.views[index].binding)], param.size);
+      this.encodeUpdate([param.binding, grads[index].binding, ...this.state.map((tensors) => tensors[index].binding)], param.size);
     });
   }
 
@@ -70,7 +76,7 @@ abstract class FusedOptimizer implements Optimizer {
   }
 
   dispose(): void {
-    for (const block of this.state) block.dispose();
+    for (const tensor of this.state.flat()) tensor.dispose();
     this.gpu.pool.release(this.hyperparameterBuffer);
   }
 

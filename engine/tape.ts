@@ -40,7 +40,10 @@ export class Tape {
     const uses = new Map<Tensor, number>();
     for (const { inputs } of this.entries) for (const input of inputs) uses.set(input, (uses.get(input) ?? 0) + 1);
     // A parameter used once gets its gradient from one op, which may write it in place; one used more is summed first.
-    const offered = new Map(into ? params.flatMap((param, index) => (uses.get(param) === 1 ? [[param, into[index]] as const] : [])) : []);
+    const offered = new Map<Tensor, Tensor>();
+    params.forEach((param, index) => {
+      if (into && uses.get(param) === 1) offered.set(param, into[index]);
+    });
     const grads = new Map<Tensor, Tensor>([[loss, fill(loss.gpu, loss.shape, 1, 'grad seed')]]);
     for (const { output, inputs, backward } of [...this.entries].reverse()) {
       const gradOutput = grads.get(output);
@@ -84,6 +87,9 @@ export function valueAndGrad(params: readonly Tensor[], lossFn: () => Tensor, in
   if (into) {
     if (into.length !== params.length) throw new Error(`valueAndGrad: ${into.length} gradient tensors for ${params.length} parameters`);
     params.forEach((param, index) => assertSameShape(`valueAndGrad (${param.label}'s gradient)`, param, into[index]));
+    // A kernel may not read a buffer it writes: a parameter's and a gradient's must differ, views of one block included.
+    const shared = into.find((grad) => params.some((param) => param.buffer === grad.buffer));
+    if (shared) throw new Error(`valueAndGrad: gradient tensor "${shared.label}" shares a buffer with a parameter`);
   }
   const gpu = params[0].gpu;
   if (gpu.tape) throw new Error('valueAndGrad: already recording; nested calls are not supported');

@@ -3,6 +3,12 @@
 import type { TensorBlock } from './block';
 import type { Gpu } from './gpu';
 
+/** What a tensor's buffer is for: kernels read and write it, copies and readbacks too (read at the call: in Node the constants arrive with the device). */
+export const tensorUsage = (): GPUBufferUsageFlags => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+
+/** The elements of a shape. */
+export const sizeOf = (shape: readonly number[]): number => shape.reduce((product, extent) => product * extent, 1);
+
 /** Bytes of a buffer: where a copy or a readback of a tensor reads or writes. */
 export interface Region {
   buffer: GPUBuffer;
@@ -24,13 +30,13 @@ export class Tensor {
     /** Set when the tensor is a view of a block's buffer (TensorBlock). */
     view?: { block: TensorBlock; byteOffset: number },
   ) {
-    this.size = shape.reduce((product, extent) => product * extent, 1);
+    this.size = sizeOf(shape);
     this.storage = buffer;
     this.owner = view?.block ?? null;
     this.offset = view?.byteOffset ?? 0;
   }
 
-  /** The GPU buffer (possibly longer than size * 4 bytes: pooled sizes round up). */
+  /** The GPU buffer: a pooled one (possibly longer than size * 4 bytes: pooled sizes round up), or a view's whole block. */
   get buffer(): GPUBuffer {
     if (!this.storage) throw new Error(`tensor "${this.label}" [${this.shape}] was used after dispose()`);
     return this.storage;
@@ -84,11 +90,16 @@ export class Tensor {
   }
 }
 
+/** `into` when given (checked to have `shape`), else a new tensor from createTensor: where an op writes its output. */
+export function outputTensor(gpu: Gpu, shape: readonly number[], label: string, into: Tensor | null): Tensor {
+  if (!into) return createTensor(gpu, shape, label);
+  assertSameShape(label, { shape }, into);
+  return into;
+}
+
 /** Allocates an uninitialised tensor from the pool and registers it with the current scope. */
 export function createTensor(gpu: Gpu, shape: readonly number[], label: string): Tensor {
-  const size = shape.reduce((product, extent) => product * extent, 1);
-  const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-  const tensor = new Tensor(gpu, [...shape], gpu.pool.acquire(size * 4, usage, label), label);
+  const tensor = new Tensor(gpu, [...shape], gpu.pool.acquire(sizeOf(shape) * 4, tensorUsage(), label), label);
   gpu.adopt(tensor);
   return tensor;
 }

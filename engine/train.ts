@@ -6,7 +6,7 @@ import { MetricsStage, type NetworkMetrics } from './metrics/layers';
 import { FusedLinearSteps, fusedStepUnsupported } from './fused-step';
 import { gatherRows } from './ops/gather';
 import { mseLoss, softmaxCrossEntropy } from './ops/loss';
-import { TensorBlock } from './block';
+import { zerosLike } from './block';
 import { CompiledStep } from './compiled-step';
 import { createOptimizer, type Optimizer, type OptimizerOptions } from './optim';
 import { Random } from './random';
@@ -88,10 +88,11 @@ export class TrainingSession {
   readonly path: string;
   /** Why the run finished; null while it can go on. */
   stopReason: TrainResult['stopReason'] | null = null;
-  /** The general path: the tape's gradients, then the optimiser; null when fused steps do both. */
-  private readonly optimizer: Optimizer | null;
-  /** The tape's gradients, a block laid out as the parameters': the optimiser then takes one dispatch. */
-  private readonly gradients: TensorBlock | null;
+  /**
+   * The general path: the tape's gradients, kept laid out as the parameters (zerosLike: one block, so the optimiser
+   * takes one dispatch), then the optimiser; null when fused steps do both.
+   */
+  private readonly tape: { gradients: Tensor[]; optimizer: Optimizer } | null;
   private readonly fused: FusedLinearSteps | null;
   private readonly stage: MetricsStage;
   private readonly lastFinite: Tensor[];
@@ -114,8 +115,7 @@ export class TrainingSession {
     const compiled = options.compiledSteps === false ? '' : ', recorded and replayed (engine/compiled-step.ts)';
     this.path = fusable ? 'fused steps (engine/fused-step.ts), many steps per dispatch' : `the tape (engine/tape.ts)${compiled}, not fused steps: ${declined}`;
     this.fused = fusable ? new FusedLinearSteps(gpu, network, data.inputs, data.targets, options) : null;
-    this.optimizer = fusable ? null : createOptimizer(parameters, options);
-    this.gradients = fusable ? null : TensorBlock.zerosLike(parameters, 'gradient');
+    this.tape = fusable ? null : { gradients: zerosLike(parameters, 'gradient'), optimizer: createOptimizer(parameters, options) };
     this.stage = new MetricsStage(gpu, data.labels, data.classes);
     this.lastFinite = parameters.map((p) => gpu.tensor(p.shape, undefined, `${p.label} (last finite)`));
     this.batch =
@@ -148,18 +148,18 @@ export class TrainingSession {
       for (; this.step < end; this.step++) learningRates.push(learningRateAt(this.step, this.options));
       this.fused.run(learningRates);
     } else {
-      const optimizer = this.optimizer!;
+      const tape = this.tape!;
       for (; this.step < end; this.step++) {
-        optimizer.learningRate = learningRateAt(this.step, this.options);
-        optimizer.prepareStep();
+        tape.optimizer.learningRate = learningRateAt(this.step, this.options);
+        tape.optimizer.prepareStep();
         this.uploadBatch();
         if (this.compiled?.stale) {
           this.compiled.dispose();
           this.compiled = null;
         }
         if (this.compiled) this.compiled.replay();
-        else if (this.options.compiledSteps === false) this.encodeTapeStep(optimizer);
-        else this.compiled = CompiledStep.record(this.gpu, () => this.encodeTapeStep(optimizer));
+        else if (this.options.compiledSteps === false) this.encodeTapeStep(tape);
+        else this.compiled = CompiledStep.record(this.gpu, () => this.encodeTapeStep(tape));
         this.gpu.flush();
       }
     }
@@ -184,8 +184,8 @@ export class TrainingSession {
 
   dispose(): void {
     this.compiled?.dispose();
-    this.optimizer?.dispose();
-    this.gradients?.dispose();
+    this.tape?.optimizer.dispose();
+    for (const gradient of this.tape?.gradients ?? []) gradient.dispose();
     this.fused?.dispose();
     this.stage.dispose();
     this.batch?.indices.dispose();
@@ -205,10 +205,10 @@ export class TrainingSession {
   }
 
   /** The GPU's share of a tape step: the batch's rows, forward, backward and the update, every tensor disposed. */
-  private encodeTapeStep(optimizer: Optimizer): void {
+  private encodeTapeStep({ gradients, optimizer }: { gradients: Tensor[]; optimizer: Optimizer }): void {
     this.gpu.scope(() => {
       const { inputs, targets } = this.batchRows();
-      const { grads } = valueAndGrad(this.network.parameters, () => this.lossOf(this.network.forward(inputs), targets), this.gradients!.views);
+      const { grads } = valueAndGrad(this.network.parameters, () => this.lossOf(this.network.forward(inputs), targets), gradients);
       optimizer.encodeStep(grads);
     });
   }

@@ -2,6 +2,7 @@
 // would in tensors of their own, and the optimisers update a block in one dispatch to the float64 step's weights.
 import { describe, expect, it } from 'vitest';
 import { Adam, BatchNorm, Sgd, TensorBlock, add, linear, matmul, mseLoss, relu, valueAndGrad, type Gpu, type Tensor } from '../engine';
+import { copyInto } from '../engine/ops/elementwise';
 import { adamStepRef, expectClose, randomMatrix, seededRandom, sgdStepRef } from './reference';
 import { toTensor, useGpu } from './gpu';
 
@@ -35,7 +36,7 @@ describe('TensorBlock', () => {
     const { tensors, data } = tensorsOf(g, SHAPES, 'moved');
     const inUse = g.pool.stats().inUse;
     const block = TensorBlock.gather(tensors);
-    expect(block.views).toEqual(tensors);
+    block.views.forEach((view, i) => expect(view).toBe(tensors[i]));
     expect(TensorBlock.of(tensors)).toBe(block);
     expect(TensorBlock.of(tensors.slice(1)), 'not every view').toBeNull();
     const alignment = g.device.limits.minStorageBufferOffsetAlignment;
@@ -45,13 +46,19 @@ describe('TensorBlock', () => {
     }
     expect(g.pool.stats().inUse, 'the tensors gave their own buffers back').toBe(inUse - tensors.length + 1);
     for (const [i, tensor] of tensors.entries()) expect(await tensor.read()).toEqual(data[i]);
-    // A kernel reads and writes a view where it lies: x + x into a view between two others leaves them as they were.
-    const doubled = values(7);
-    g.upload(tensors[1], doubled);
+    // A kernel reads a view where it lies, and writes one there: x + x, copied into the view between two others,
+    // leaves them as they were.
+    const uploaded = values(7);
+    g.upload(tensors[1], uploaded);
     const sum = add(tensors[1], tensors[1]);
-    expect(await sum.read()).toEqual(doubled.map((x) => 2 * x));
+    copyInto(sum, tensors[1]);
     sum.dispose();
+    expect(await tensors[1].read()).toEqual(uploaded.map((x) => 2 * x));
     for (const i of [0, 2, 3]) expect(await tensors[i].read()).toEqual(data[i]);
+    const own = g.tensor([2], [1, 2], 'own');
+    expect(() => TensorBlock.gather([own, tensors[0]])).toThrow(/tensor "moved 0" is in a block already/);
+    expect(own.block, 'nothing moved').toBeNull();
+    own.dispose();
     tensors.slice(0, -1).forEach((tensor) => tensor.dispose());
     expect(g.pool.stats().inUse, 'one view still holds the block').toBe(inUse - tensors.length + 1);
     expect(await tensors[3].read()).toEqual(data[3]);
@@ -77,10 +84,14 @@ describe('TensorBlock', () => {
       return mseLoss(add(matmul(h, w2), matmul(h, w2)), target, 1);
     };
     const expected = await Promise.all(g.scope(() => valueAndGrad(inputs, loss).grads).map((grad) => grad.read()));
-    const block = TensorBlock.zerosLike(inputs, 'gradient');
+    const block = TensorBlock.zeros(
+      g,
+      inputs.map((input) => input.shape),
+      inputs.map((input) => `${input.label} gradient`),
+    );
     for (const view of block.views) g.upload(view, new Float32Array(view.size).fill(1e30)); // an entry left unwritten shows
     const { grads } = g.scope(() => valueAndGrad(inputs, loss, block.views));
-    expect(grads).toEqual(block.views);
+    grads.forEach((grad, i) => expect(grad).toBe(block.views[i]));
     for (const [i, grad] of grads.entries()) expect(await grad.read(), inputs[i].label).toEqual(expected[i]);
     expect(Array.from(expected[5])).toEqual([0, 0, 0]);
     // Written in place, the linear layer's gradients cost no copy: the recorded step with a block has no more dispatches.
@@ -93,6 +104,30 @@ describe('TensorBlock', () => {
     block.dispose();
     norm.dispose();
     for (const t of [x, target, layerTarget, w1, b1, w2, unused]) t.dispose();
+  });
+
+  it('refuses what WebGPU would: gradients sharing a buffer with the parameters, a copy within one buffer, a block past the limits', () => {
+    const g = gpu();
+    const params = TensorBlock.zeros(
+      g,
+      SHAPES,
+      SHAPES.map((_, i) => `p${i}`),
+    );
+    const x = g.tensor([1], [1], 'x');
+    const loss = () => mseLoss(matmul(params.views[0], params.views[0], { transposeB: true }), x, 1);
+    const own = SHAPES.map((shape, i) => g.tensor(shape, undefined, `g${i}`));
+    expect(() => valueAndGrad([...params.views], loss, own.slice(1))).toThrow(/3 gradient tensors for 4 parameters/);
+    expect(() => valueAndGrad([...params.views], loss, [...own].reverse())).toThrow(/shapes \[3,5\] and \[1\] differ/);
+    expect(() => valueAndGrad([...params.views], loss, [own[0], params.views[1], own[2], own[3]])).toThrow(/"p1" shares a buffer with a parameter/);
+    const sgd = new Sgd([...params.views], { learningRate: 0.1 });
+    expect(() => sgd.step([own[0], own[1], own[2], params.views[3]])).toThrow(/shares a buffer with a parameter/);
+    expect(() => g.copy(params.views[2].region, params.views[1].region)).toThrow(/one buffer/);
+    const limit = g.device.limits.maxStorageBufferBindingSize;
+    expect(TensorBlock.fits(g, [[limit / 8], [limit / 8]])).toBe(true);
+    expect(TensorBlock.fits(g, [[limit / 8], [limit / 8 + 1]]), 'padding included').toBe(false);
+    sgd.dispose();
+    params.dispose();
+    for (const t of [x, ...own]) t.dispose();
   });
 
   const optimizers = [
@@ -109,7 +144,11 @@ describe('TensorBlock', () => {
       const make = (params: Tensor[]) => (kind === 'sgd' ? new Sgd(params, options) : new Adam(params, options));
       const alone = tensorsOf(g, SHAPES, 'alone');
       const blocked = TensorBlock.gather(alone.data.map((data, i) => g.tensor(SHAPES[i], data, `blocked ${i}`)));
-      const gradients = TensorBlock.zerosLike(blocked.views, 'gradient');
+      const gradients = TensorBlock.zeros(
+        g,
+        SHAPES,
+        SHAPES.map((_, i) => `gradient ${i}`),
+      );
       const [separate, together] = [make(alone.tensors), make([...blocked.views])];
       const weights = alone.data.map((data) => Float64Array.from(data));
       const state = weights.map((w) => ({ first: new Float64Array(w.length), second: new Float64Array(w.length) }));

@@ -2,7 +2,7 @@
 // steps of every model kind, loss and optimiser, a replayed step that creates nothing, and one that leaves out only
 // what its effects do not need.
 import { describe, expect, it, vi } from 'vitest';
-import { createOptimizer, softmaxCrossEntropy, TensorBlock, TrainingSession, valueAndGrad } from '../engine';
+import { createOptimizer, softmaxCrossEntropy, TrainingSession, valueAndGrad, zerosLike } from '../engine';
 import { CompiledStep } from '../engine/compiled-step';
 import { matmulTraits, planMatmul } from '../engine/internal';
 import { initialWeights, referenceConfig, syntheticDataset, trainOptions, uploadExperiment, type ExperimentConfig } from '../engine/experiment';
@@ -144,10 +144,10 @@ describe('compiled steps', () => {
     const uploaded = uploadExperiment(g, dataset, initialWeights(config, dataset), config);
     const optimizer = createOptimizer(uploaded.network.parameters, trainOptions(config));
     const { inputs, targets, network } = { ...uploaded.data, network: uploaded.network };
-    const gradients = TensorBlock.zerosLike(network.parameters, 'gradient'); // as the training session keeps them
+    const gradients = zerosLike(network.parameters, 'gradient'); // one block, as the training session keeps them
     g.recording = [];
     const step = CompiledStep.record(g, () =>
-      g.scope(() => optimizer.step(valueAndGrad(network.parameters, () => softmaxCrossEntropy(network.forward(inputs), targets), gradients.views).grads)),
+      g.scope(() => optimizer.step(valueAndGrad(network.parameters, () => softmaxCrossEntropy(network.forward(inputs), targets), gradients).grads)),
     );
     const recorded = g.recording.map((dispatch) => dispatch.kernel.label);
     g.recording = [];
@@ -167,7 +167,7 @@ describe('compiled steps', () => {
     expect(replayed.filter((label) => label === 'optim.wgsl')).toHaveLength(1);
     step.dispose();
     optimizer.dispose();
-    gradients.dispose();
+    for (const gradient of gradients) gradient.dispose();
     uploaded.dispose();
   });
 

@@ -86,7 +86,7 @@ async function checkEpilogue(M: number, K: number, N: number, kernel: MatmulKern
       const [biasTensor, out] = [g.tensor([N], Float32Array.from(bias)), g.tensor([M, N])];
       const { kernel: pipeline, plan, values } = matmulKernel(g, { M, N, K, ...layout, bias: true, relu: true }, kernel, forceBlock);
       expect(plan.constants).toMatchObject({ BIAS: true, RELU: true });
-      g.dispatch(pipeline, matmulBindings(aTensor.buffer, bTensor.buffer, out.buffer, biasTensor.buffer), plan.workgroups, values);
+      g.dispatch(pipeline, matmulBindings(aTensor.binding, bTensor.binding, out.binding, biasTensor.binding), plan.workgroups, values);
       return out;
     });
     const values = await result.read();
@@ -124,7 +124,12 @@ describe.each(quadBlocks)('matmul, subgroup kernel, quad block of $rowGroups x $
     const result = await gpu().scope(() => {
       const [aTensor, bTensor, out] = [toTensor(gpu(), a), toTensor(gpu(), b), gpu().tensor([M, N])];
       const values = gpu().values(matmulShaders.subgroup, { M, N, K });
-      gpu().dispatch(gpu().kernel(matmulShaders.subgroup, plan.constants), matmulBindings(aTensor.buffer, bTensor.buffer, out.buffer), plan.workgroups, values);
+      gpu().dispatch(
+        gpu().kernel(matmulShaders.subgroup, plan.constants),
+        matmulBindings(aTensor.binding, bTensor.binding, out.binding),
+        plan.workgroups,
+        values,
+      );
       return out;
     });
     const values = await result.read();

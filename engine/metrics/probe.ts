@@ -1,7 +1,7 @@
 // The linear probe (transfer): freeze the network, train a linear classifier (weights and bias, softmax
 // cross-entropy, full-batch SGD with momentum) on one layer's features of the train split, and report its
 // accuracy on both splits. Everything trains on the GPU; the logits come back once per split.
-import { TensorBlock } from '../block';
+import { TensorBlock, zerosLike } from '../block';
 import { CompiledStep } from '../compiled-step';
 import type { Gpu } from '../gpu';
 import { mul, scale } from '../ops/elementwise';
@@ -42,13 +42,13 @@ export async function linearProbe(gpu: Gpu, train: ProbeSplit, test: ProbeSplit,
   const targets = gpu.tensor([N, classes], oneHot(train.labels, classes), 'probe targets');
   const paramBlock = TensorBlock.zeros(gpu, [[classes, m], [classes]], ['probe weight', 'probe bias']); // blocks: one update dispatch
   const params = paramBlock.views;
-  const gradients = TensorBlock.zerosLike(params, 'gradient');
+  const gradients = zerosLike(params, 'gradient');
   const [weight, bias] = params;
   const sgd = new Sgd(params, { learningRate, momentum });
   const logits = (x: Tensor) => linear(x, weight, { bias });
   try {
     CompiledStep.repeat(gpu, steps, () =>
-      gpu.scope(() => sgd.step(valueAndGrad(params, () => softmaxCrossEntropy(logits(inputs[0]), targets), gradients.views).grads)),
+      gpu.scope(() => sgd.step(valueAndGrad(params, () => softmaxCrossEntropy(logits(inputs[0]), targets), gradients).grads)),
     );
     const outputs = gpu.scope(() => inputs.map(logits));
     const values = await gpu.readMany(outputs.map((t) => t.region));
@@ -57,9 +57,8 @@ export async function linearProbe(gpu: Gpu, train: ProbeSplit, test: ProbeSplit,
     return { train_accuracy: trainAccuracy, test_accuracy: testAccuracy };
   } finally {
     sgd.dispose();
-    for (const t of [...inputs, targets]) t.dispose();
+    for (const t of [...inputs, targets, ...gradients]) t.dispose();
     paramBlock.dispose();
-    gradients.dispose();
   }
 }
 

@@ -3,7 +3,7 @@
 import type { Gpu } from '../gpu';
 import type { Constants } from '../kernels';
 import type { ShaderFile } from '../shader';
-import { assertSameShape, createTensor, type Tensor } from '../tensor';
+import { outputTensor, type Tensor } from '../tensor';
 
 export const WORKGROUP_SIZE = 64;
 
@@ -25,7 +25,7 @@ export interface Launch {
   constants?: Constants;
   /** Numbers that change from call to call, for the shader's `values` uniform (Gpu.values): they compile nothing. */
   values?: Record<string, number>;
-  /** Bound to @group(0) @binding(0..) in order. */
+  /** Bound to @group(0) @binding(0..) in order: whole buffers, or parts of them (a tensor's binding). */
   buffers: (GPUBuffer | GPUBufferBinding)[];
   /** One invocation per item. */
   items: number;
@@ -45,8 +45,7 @@ export function launchInto(
   label: string,
   { inputs, into = null, ...rest }: Omit<Launch, 'buffers'> & { inputs: Tensor[]; into?: Tensor | null },
 ): Tensor {
-  if (into) assertSameShape(label, { shape }, into);
-  const out = into ?? createTensor(gpu, shape, label);
+  const out = outputTensor(gpu, shape, label, into);
   launch(gpu, shader, { ...rest, buffers: [...inputs.map((input) => input.binding), out.binding] });
   return out;
 }

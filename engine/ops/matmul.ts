@@ -6,7 +6,7 @@ import type { Kernel } from '../kernels';
 import { record } from '../tape';
 import { add, elementwise } from './elementwise';
 import { sumRows } from './bias';
-import { assertSameShape, createTensor, type Tensor } from '../tensor';
+import { outputTensor, type Tensor } from '../tensor';
 import { matmulShaders, planMatmul, type MatmulDeviceTraits, type MatmulKernel, type MatmulPlan, type MatmulShape, type QuadBlock } from './matmul-plan';
 
 export interface MatmulOptions {
@@ -102,8 +102,7 @@ function matmulForward(a: Tensor, b: Tensor, transposeA: boolean, transposeB: bo
     throw new Error(`matmul: inner dimensions differ: ${describe(a, transposeA)} x ${describe(b, transposeB)} (${K} vs ${bK})`);
   }
   const gpu = a.gpu;
-  if (into) assertSameShape('matmul', { shape: [M, N] }, into);
-  const out = into ?? createTensor(gpu, [M, N], 'matmul');
+  const out = outputTensor(gpu, [M, N], 'matmul', into);
   const shape = { M, N, K, transposeA, transposeB, symmetric: choice.symmetric ?? false, bias: choice.bias != null, relu: choice.relu ?? false };
   const { kernel, plan, values } = matmulKernel(gpu, shape, choice.kernel, choice.quadBlock);
   gpu.dispatch(kernel, matmulBindings(a.binding, b.binding, out.binding, choice.bias?.binding), plan.workgroups, values);

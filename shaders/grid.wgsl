@@ -3,7 +3,8 @@
 // dimension cannot hold them all.
 // Kernels over flat f32 arrays take four floats, one vec4, per invocation (vec4Items in launch.ts): a software GPU pays
 // per invocation's load, whatever its width. The last vec4 may reach past the count into the buffer's padding,
-// harmless: every pooled buffer is a multiple of 16 bytes (pool.ts), and no other tensor shares it.
+// harmless: every pooled buffer is a multiple of 16 bytes (pool.ts), and no other tensor shares it, or, in a block,
+// shares it beyond the view's own padding (engine/block.ts aligns views to at least 16 bytes).
 // A kernel that reads its element count from its values (`values.count`) rather than an override constant serves
 // every size with one pipeline.
 

@@ -70,24 +70,28 @@ describe('linear', () => {
   const linearRef = (x: Matrix, weight: Matrix, bias: Float64Array, relu: boolean) =>
     addBiasRef(matmulRef(x, transpose(weight)), bias).map((value) => (relu ? Math.max(value, 0) : value));
 
-  // With a bias or without (the kernel then binds A in its place), with the ReLU or without; and, as a network's
-  // first layer, with no gradient asked of x.
+  // With a bias or without (the kernel then binds A in its place), with the ReLU or without; as a network's first
+  // layer, with no gradient asked of x; and with rows that are not whole vec4s (the ReLU's and the bias's gradients
+  // then come from one kernel's scalar path: shaders/relu_bias_backward.wgsl).
   const variants = [
-    { withBias: true, relu: true, inputGrad: true },
-    { withBias: true, relu: false, inputGrad: true },
-    { withBias: false, relu: true, inputGrad: true },
-    { withBias: true, relu: true, inputGrad: false },
+    { withBias: true, relu: true, inputGrad: true, outputs: m },
+    { withBias: true, relu: false, inputGrad: true, outputs: m },
+    { withBias: false, relu: true, inputGrad: true, outputs: m },
+    { withBias: true, relu: true, inputGrad: false, outputs: m },
+    { withBias: true, relu: true, inputGrad: true, outputs: 7 },
   ];
-  for (const { withBias, relu, inputGrad } of variants) {
-    const name = `${withBias ? 'with' : 'without'} a bias, ${relu ? 'through' : 'without'} the ReLU${inputGrad ? '' : ', no gradient for x'}`;
+  for (const { withBias, relu, inputGrad, outputs } of variants) {
+    const name = `${outputs} outputs ${withBias ? 'with' : 'without'} a bias, ${relu ? 'through' : 'without'} the ReLU${inputGrad ? '' : ', no gradient for x'}`;
     it(`forward and gradients match float64: ${name}`, async () => {
       const inputs = 5;
       const x = randomMatrix(random, N, inputs);
-      const weight = randomMatrix(random, m, inputs);
-      const bias = withBias ? randomMatrix(random, 1, m).data : new Float64Array(m);
+      const weight = randomMatrix(random, outputs, inputs);
+      const bias = withBias ? randomMatrix(random, 1, outputs).data : new Float64Array(outputs);
+      const r = randomMatrix(random, N, outputs);
+      const weighted = (values: Float64Array) => values.reduce((total, v, i) => total + v * r.data[i], 0);
       const g = gpu();
-      const [xT, weightT, rT] = [toTensor(g, x), toTensor(g, weight), toTensor(g, weightsR)];
-      const biasT = withBias ? g.tensor([m], Float32Array.from(bias)) : undefined;
+      const [xT, weightT, rT] = [toTensor(g, x), toTensor(g, weight), toTensor(g, r)];
+      const biasT = withBias ? g.tensor([outputs], Float32Array.from(bias)) : undefined;
       const expected = linearRef(x, weight, bias, relu);
       if (relu) expect(expected.filter((value) => value === 0).length, 'some outputs cut off by the ReLU').toBeGreaterThan(2);
       expectClose(await g.scope(() => linear(xT, weightT, { bias: biasT, relu })).read(), expected, { atol: 1e-6 }, 'forward');

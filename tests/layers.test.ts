@@ -71,8 +71,7 @@ describe('linear', () => {
     addBiasRef(matmulRef(x, transpose(weight)), bias).map((value) => (relu ? Math.max(value, 0) : value));
 
   // With a bias or without (the kernel then binds A in its place), with the ReLU or without; as a network's first
-  // layer, with no gradient asked of x; and with rows that are not whole vec4s (the ReLU's and the bias's gradients
-  // then come from one kernel's scalar path: shaders/relu_bias_backward.wgsl).
+  // layer, with no gradient asked of x; and with rows that are not whole vec4s (the bias's gradient then sums scalars).
   const variants = [
     { withBias: true, relu: true, inputGrad: true, outputs: m },
     { withBias: true, relu: false, inputGrad: true, outputs: m },

@@ -1,11 +1,9 @@
-// addBias: x + 1 b^T, a bias row added to every sample (shaders/bias.wgsl), forward beside backward; the bias's
-// gradient, alone or after a ReLU's (shaders/relu_bias_backward.wgsl).
+// addBias: x + 1 b^T, a bias row added to every sample (shaders/bias.wgsl), forward beside backward.
 import { withCodes } from '../shader';
 import { record } from '../tape';
-import { outputTensor, type Tensor } from '../tensor';
-import { launch, launchInto, vec4Items } from './launch';
+import type { Tensor } from '../tensor';
+import { launchInto, vec4Items } from './launch';
 import biasFile from '../../shaders/bias.wgsl';
-import reluBiasBackwardShader from '../../shaders/relu_bias_backward.wgsl';
 
 /** The ops of shaders/bias.wgsl: an op's code is its place here. */
 const BIAS_OPS = ['addBias', 'sumRows'] as const;
@@ -32,18 +30,4 @@ export function sumRows(x: Tensor, into: Tensor | null = null): Tensor {
     constants: { OP: opCode('sumRows'), ROWS: rows, COLS: cols },
     items: vec4Items(cols),
   });
-}
-
-/**
- * A ReLU layer's gradients before its products, one dispatch: g = gradOutput where y > 0, else 0 (y is the layer's
- * output, N x m), and the bias's gradient, g's column sums (into `biasGradInto` when given).
- */
-export function reluBiasBackward(gradOutput: Tensor, y: Tensor, biasGradInto: Tensor | null = null): { g: Tensor; biasGrad: Tensor } {
-  const [rows, cols] = y.shape;
-  const gpu = y.gpu;
-  const g = outputTensor(gpu, y.shape, 'relu backward', null);
-  const biasGrad = outputTensor(gpu, [cols], 'row sums', biasGradInto);
-  const buffers = [gradOutput.binding, y.binding, g.binding, biasGrad.binding];
-  launch(gpu, reluBiasBackwardShader, { constants: { ROWS: rows, COLS: cols }, buffers, items: vec4Items(cols) });
-  return { g, biasGrad };
 }

@@ -5,7 +5,7 @@ import type { Gpu } from '../gpu';
 import type { Kernel } from '../kernels';
 import { record } from '../tape';
 import { add, elementwise } from './elementwise';
-import { reluBiasBackward, sumRows } from './bias';
+import { sumRows } from './bias';
 import { outputTensor, type Tensor } from '../tensor';
 import { matmulShaders, planMatmul, type MatmulDeviceTraits, type MatmulKernel, type MatmulPlan, type MatmulShape, type QuadBlock } from './matmul-plan';
 
@@ -78,13 +78,11 @@ export function linear(x: Tensor, weight: Tensor, { bias = null, relu = false }:
   }
   const y = matmulForward(x, weight, false, true, { bias, relu });
   return record(y, bias ? [x, weight, bias] : [x, weight], (gradOutput, needsGrad, into) => {
-    // With a ReLU and a bias, one dispatch masks the gradient and sums the bias's.
-    const masked = relu && bias && needsGrad[2] ? reluBiasBackward(gradOutput, y, into[2]) : null;
-    const g = masked?.g ?? (relu ? elementwise('reluBackward', gradOutput, y) : gradOutput);
+    const g = relu ? elementwise('reluBackward', gradOutput, y) : gradOutput;
     return [
       needsGrad[0] ? matmulForward(g, weight, false, false, {}, into[0]) : null,
       needsGrad[1] ? matmulForward(g, x, true, false, {}, into[1]) : null,
-      ...(bias ? [needsGrad[2] ? (masked?.biasGrad ?? sumRows(g, into[2])) : null] : []),
+      ...(bias ? [needsGrad[2] ? sumRows(g, into[2]) : null] : []),
     ];
   });
 }

@@ -23,7 +23,7 @@ interface LayerExtras {
 
 /**
  * A network on the GPU; it owns its tensors (the weights included) until dispose(). Its parameters live in one block
- * (engine/block.ts), the weights passed in moved there. Create outside any scope.
+ * (engine/block.ts) where one fits the device, the weights passed in moved there. Create outside any scope.
  */
 export class Network {
   private constructor(
@@ -60,15 +60,8 @@ export class Network {
     // One block, so the optimiser updates them all in one dispatch, where it fits the device and the parameters are
     // not in a block already (weights another network holds): else one dispatch each, as any tensors.
     const { parameters } = network;
-    const movable = parameters.every((parameter) => parameter.block === null);
-    if (
-      movable &&
-      TensorBlock.fits(
-        gpu,
-        parameters.map((parameter) => parameter.shape),
-      )
-    )
-      TensorBlock.gather(parameters);
+    const shapes = parameters.map((parameter) => parameter.shape);
+    if (parameters.every((parameter) => parameter.block === null) && TensorBlock.fits(gpu, shapes)) TensorBlock.gather(parameters);
     return network;
   }
 

@@ -3,7 +3,7 @@
 import type { TensorBlock } from './block';
 import type { Gpu } from './gpu';
 
-/** What a tensor's buffer is for: kernels read and write it, copies and readbacks too (read at the call: in Node the constants arrive with the device). */
+/** What a tensor's buffer is for: kernels, copies and readbacks. A function: in Node the constants arrive with the device. */
 export const tensorUsage = (): GPUBufferUsageFlags => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 
 /** The elements of a shape. */

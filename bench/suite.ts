@@ -8,6 +8,7 @@ import {
   type MatmulPlan,
   measureLoadRate,
   measurePeak,
+  QUIET,
   type Peak,
   DispatchTimer,
   type TimingMethod,
@@ -118,8 +119,6 @@ export function checkMatmul(matmulCase: MatmulCase, storedA: Float32Array, store
     }
   }
 }
-
-const QUIET = { log: () => {} };
 
 /** Our measurements on `gpu`. */
 export function openSuite(gpu: Gpu): BenchSuite {

@@ -27,6 +27,9 @@ export interface DeviceOptions {
   withoutFeatures?: GPUFeatureName[];
 }
 
+/** Options for a device that prints no notes: the tests' and the benchmark's fresh devices. */
+export const QUIET: DeviceOptions = { log: () => {} };
+
 /**
  * Requests an adapter and a device with the adapter's full limits and the optional features it has.
  * In Node, when no adapter is found, retries once on SwiftShader and says so.

@@ -12,6 +12,7 @@ export {
   type MatmulDeviceTraits,
 } from './ops/matmul-plan';
 export { FUSED_MAX_MULTIPLY_ADDS } from './fused-step';
+export { QUIET } from './device';
 export { launch, launchInto, gridFor, WORKGROUP_SIZE, type Launch } from './ops/launch';
 export { measurePeak, measureLoadRate, type Peak, type LoadRates } from './measure/peak';
 export { DispatchTimer, median, type Timing, type TimingMethod, type TimingSettings } from './measure/timing';

@@ -3,8 +3,10 @@ import { afterAll, beforeAll } from 'vitest';
 import { Gpu, type Tensor } from '../engine';
 import type { Matrix } from './reference';
 
+import { QUIET } from '../engine/internal';
+
 /** Tests print no device notes. */
-export const QUIET = { log: () => {} };
+export { QUIET };
 
 /** Creates a Gpu before the file's tests and destroys it after; call at the top of a test file. */
 export function useGpu(): () => Gpu {

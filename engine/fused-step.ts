@@ -1,5 +1,5 @@
 // Whole training steps of a small deep linear network as one dispatch each batch of steps: shaders/dln_step.wgsl.
-// The general path replays 24 dispatches per step of the reference network, each costing more than its FLOPs;
+// The general path replays 19 dispatches per step of the reference network, each costing more than its FLOPs;
 // here one workgroup runs forward, backward and update with barriers between them. It keeps its own copy of
 // the weights (and the momentum), synchronised with the network's tensors around every batch of steps.
 import { makeShaderDataDefinitions, makeStructuredView } from 'webgpu-utils';

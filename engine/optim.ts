@@ -7,7 +7,7 @@ import type { Gpu } from './gpu';
 import type { ShaderFile } from './shader';
 import { checkSetting, SETTINGS, type Choice, type SettingName } from './settings';
 import { TensorBlock, zerosLike } from './block';
-import { assertSameShape, type Tensor } from './tensor';
+import { assertApart, assertSameShape, type Tensor } from './tensor';
 import { launch, vec4Items } from './ops/launch';
 import sgdShader from '../shaders/optim.wgsl';
 import adamShader from '../shaders/adam.wgsl';
@@ -53,14 +53,13 @@ abstract class FusedOptimizer implements Optimizer {
   encodeStep(grads: readonly Tensor[]): void {
     if (grads.length !== this.params.length) throw new Error(`${this.name}.step: ${grads.length} gradients for ${this.params.length} parameters`);
     this.params.forEach((param, index) => assertSameShape(`${this.name}.step (${param.label})`, param, grads[index]));
-    const shared = grads.find((grad) => this.params.some((param) => param.buffer === grad.buffer));
-    if (shared) throw new Error(`${this.name}.step: gradient "${shared.label}" shares a buffer with a parameter, which the update writes`);
+    assertApart(`${this.name}.step`, grads, this.params);
     const blocks = [this.params, grads, ...this.state].map((tensors) => TensorBlock.of(tensors));
-    if (blocks.every((block) => block !== null)) {
+    if (blocks.every((block): block is TensorBlock => block !== null)) {
       // One dispatch, padding included: the padding is never read as a weight, whatever the update leaves there.
       this.encodeUpdate(
-        blocks.map((block) => block!.binding),
-        blocks[0]!.byteLength / 4,
+        blocks.map((block) => block.binding),
+        blocks[0].byteLength / 4,
       );
       return;
     }

@@ -1,5 +1,5 @@
 // Reverse-mode autodiff: ops record (output, inputs, backward) while valueAndGrad runs; backward replays them in reverse.
-import { assertSameShape, type Tensor } from './tensor';
+import { assertApart, assertSameShape, type Tensor } from './tensor';
 import { add, copyInto, scale } from './ops/elementwise';
 import { fill, fillInto } from './ops/fill';
 
@@ -87,9 +87,7 @@ export function valueAndGrad(params: readonly Tensor[], lossFn: () => Tensor, in
   if (into) {
     if (into.length !== params.length) throw new Error(`valueAndGrad: ${into.length} gradient tensors for ${params.length} parameters`);
     params.forEach((param, index) => assertSameShape(`valueAndGrad (${param.label}'s gradient)`, param, into[index]));
-    // A kernel may not read a buffer it writes: a parameter's and a gradient's must differ, views of one block included.
-    const shared = into.find((grad) => params.some((param) => param.buffer === grad.buffer));
-    if (shared) throw new Error(`valueAndGrad: gradient tensor "${shared.label}" shares a buffer with a parameter`);
+    assertApart('valueAndGrad', into, params);
   }
   const gpu = params[0].gpu;
   if (gpu.tape) throw new Error('valueAndGrad: already recording; nested calls are not supported');

@@ -112,6 +112,15 @@ export function validateShape(shape: readonly number[], label: string): void {
   if (shape.some((extent) => extent === 0)) throw new Error(`${label}: empty tensor of shape [${shape}] has no elements`);
 }
 
+/**
+ * Throws unless every one of `gradients` has a buffer apart from all of `params` (views of one block share theirs):
+ * a kernel that writes one may not read the other. `op` names the caller in the message.
+ */
+export function assertApart(op: string, gradients: readonly Tensor[], params: readonly Tensor[]): void {
+  const shared = gradients.find((gradient) => params.some((param) => param.buffer === gradient.buffer));
+  if (shared) throw new Error(`${op}: gradient tensor "${shared.label}" shares a buffer with a parameter`);
+}
+
 /** Throws unless `a` and `b` have the same shape; `op` names the operation in the message. */
 export function assertSameShape(op: string, a: Pick<Tensor, 'shape'>, b: Pick<Tensor, 'shape'>): void {
   if (a.shape.length !== b.shape.length || a.shape.some((extent, axis) => extent !== b.shape[axis])) {

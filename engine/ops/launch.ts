@@ -37,7 +37,7 @@ export function launch(gpu: Gpu, shader: ShaderFile, { constants = {}, values, b
   gpu.dispatch(kernel, buffers, gridFor(gpu, items), values && gpu.values(shader, values));
 }
 
-/** launch() into `out` (of `shape`), or a new tensor when it is null, bound after `inputs`; returns it. */
+/** launch() into `into` (of `shape`), or a new tensor when it is null, bound after `inputs`; returns it. */
 export function launchInto(
   gpu: Gpu,
   shader: ShaderFile,

@@ -26,7 +26,7 @@ export interface MatmulCase {
  */
 export const BASELINE_KERNEL: MatmulKernel = 'plain';
 export const BASELINE_SHADER = 'shaders/matmul_plain.wgsl';
-export const BASELINE_FINGERPRINT = '37712b49da36';
+export const BASELINE_FINGERPRINT = '420fac47b4aa';
 
 interface MatmulShapeCase {
   label: string;

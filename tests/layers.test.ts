@@ -1,7 +1,8 @@
 // Bias, a whole layer (linear) and batch norm: forward against float64 from the definitions, gradients against float64
 // central differences of the same definitions, running statistics against PyTorch's update rule.
 import { describe, expect, it } from 'vitest';
-import { addBias, BatchNorm, linear, mul, sum, sumRows, valueAndGrad } from '../engine';
+import { add, addBias, BatchNorm, linear, mul, relu, sum, sumRows, valueAndGrad, type Gpu, type Tensor } from '../engine';
+import { ELEMENTWISE_OPS } from '../engine/ops/elementwise';
 import { expectClose, finiteDifferenceGradient, matmulRef, maxAbs, randomMatrix, seededRandom, transpose, type Matrix } from './reference';
 import { poisonPool, toTensor, useGpu } from './gpu';
 
@@ -114,6 +115,87 @@ describe('linear', () => {
     const [x, weight, bias] = [g.tensor([N, 5]), g.tensor([m, 5]), g.tensor([m + 1])];
     expect(() => linear(x, weight, { bias })).toThrow(`linear: the bias must have one entry per output (${m}), got shape [${m + 1}]`);
     for (const t of [x, weight, bias]) t.dispose();
+  });
+});
+
+describe("a ReLU's gradient, folded into the next layer's", () => {
+  // x -> linear + ReLU -> linear + ReLU -> linear, weighed by R: the second and third layers' dx carry the ReLU masks.
+  const [inputs, width, outputs] = [5, 6, 3];
+  const x = randomMatrix(random, N, inputs);
+  const [w1, w2, w3] = [randomMatrix(random, width, inputs), randomMatrix(random, width, width), randomMatrix(random, outputs, width)];
+  const [b1, b2] = [randomMatrix(random, 1, width).data, randomMatrix(random, 1, width).data];
+  const r = randomMatrix(random, N, outputs);
+  const layerRef = (input: Matrix, weight: Matrix, bias: Float64Array | null, cut: boolean): Matrix => {
+    const data = matmulRef(input, transpose(weight)).data.map((value, i) => (bias ? value + bias[i % weight.rows] : value));
+    return { rows: input.rows, cols: weight.rows, data: cut ? data.map((value) => Math.max(value, 0)) : data };
+  };
+  const hidden = (w1Data = w1.data, b1Data = b1) => layerRef(x, { ...w1, data: w1Data }, b1Data, true);
+  const networkRef = (h1 = hidden(), w2Data = w2.data) => layerRef(layerRef(h1, { ...w2, data: w2Data }, b2, true), w3, null, false);
+  const weighed = (out: Matrix) => out.data.reduce((total, v, i) => total + v * r.data[i], 0);
+  const reluBackward = ELEMENTWISE_OPS.indexOf('reluBackward');
+
+  /** The gradients of `params`, and how many ReLU backward dispatches the step took. */
+  function gradientsOf(g: Gpu, params: Tensor[], loss: () => Tensor): { grads: Tensor[]; reluBackwards: number } {
+    g.recording = [];
+    try {
+      const { grads } = valueAndGrad(params, loss);
+      return { grads, reluBackwards: g.recording.filter(({ kernel }) => kernel.label === 'elementwise.wgsl' && kernel.constants.OP === reluBackward).length };
+    } finally {
+      g.recording = null;
+    }
+  }
+
+  it('dx product: the gradients match float64 with no ReLU backward dispatch', async () => {
+    expect(hidden().data.filter((value) => value === 0).length, 'units the first ReLU cuts off').toBeGreaterThan(2);
+    const g = gpu();
+    const [xT, w1T, w2T, w3T, rT] = [x, w1, w2, w3, r].map((matrix) => toTensor(g, matrix));
+    const [b1T, b2T] = [b1, b2].map((bias) => g.tensor([width], Float32Array.from(bias)));
+    const forward = () => linear(linear(linear(xT, w1T, { bias: b1T, relu: true }), w2T, { bias: b2T, relu: true }), w3T);
+    const { grads, reluBackwards } = gradientsOf(g, [w1T, b1T, w2T], () => sum(mul(forward(), rT)));
+    expect(reluBackwards, 'both masks applied by the products').toBe(0);
+    const expected = [
+      finiteDifferenceGradient((data) => weighed(networkRef(hidden(data))), w1.data),
+      finiteDifferenceGradient((data) => weighed(networkRef(hidden(w1.data, data))), b1),
+      finiteDifferenceGradient((data) => weighed(networkRef(hidden(), data)), w2.data),
+    ];
+    for (const [index, grad] of grads.entries()) expectClose(await grad.read(), expected[index], { atol: 1e-5 }, `gradient ${index}`);
+    for (const t of [xT, w1T, w2T, w3T, rT, b1T, b2T, ...grads]) t.dispose();
+  });
+
+  it('but not when the ReLU output is itself a parameter (features computed before the tape): its gradient is unmasked', async () => {
+    const g = gpu();
+    const [xT, w1T, w2T, w3T, rT] = [x, w1, w2, w3, r].map((matrix) => toTensor(g, matrix));
+    const [b1T, b2T] = [b1, b2].map((bias) => g.tensor([width], Float32Array.from(bias)));
+    const features = linear(xT, w1T, { bias: b1T, relu: true });
+    const { grads } = gradientsOf(g, [features], () => sum(mul(linear(linear(features, w2T, { bias: b2T, relu: true }), w3T), rT)));
+    const h1 = hidden();
+    const expected = finiteDifferenceGradient((data) => weighed(networkRef({ ...h1, data })), h1.data);
+    expect(
+      expected.some((value, i) => h1.data[i] === 0 && Math.abs(value) > 1e-3),
+      'a gradient where the feature is 0',
+    ).toBe(true);
+    expectClose(await grads[0].read(), expected, { atol: 1e-5 }, "the features' gradient");
+    for (const t of [xT, w1T, w2T, w3T, rT, b1T, b2T, features, ...grads]) t.dispose();
+  });
+
+  it('and a ReLU output used twice sums an unmasked contribution with the masked one, then masks the sum', async () => {
+    const g = gpu();
+    const [xT, w1T, w2T, w3T, rT] = [x, w1, w2, w3, r].map((matrix) => toTensor(g, matrix));
+    const [b1T, b2T] = [b1, b2].map((bias) => g.tensor([width], Float32Array.from(bias)));
+    const s = randomMatrix(random, N, width);
+    const sT = toTensor(g, s);
+    // loss = sum(net(x) * R) + sum(relu(h) * S): h's ReLU output feeds the second layer and the second term
+    const { grads, reluBackwards } = gradientsOf(g, [w1T], () => {
+      const h = relu(linear(xT, w1T, { bias: b1T }));
+      return add(sum(mul(linear(linear(h, w2T, { bias: b2T, relu: true }), w3T), rT)), sum(mul(h, sT)));
+    });
+    expect(reluBackwards, "the first ReLU's, over the sum").toBe(1);
+    const lossRef = (data: Float64Array) => {
+      const h1 = hidden(data);
+      return weighed(networkRef(h1)) + h1.data.reduce((total, v, i) => total + v * s.data[i], 0);
+    };
+    expectClose(await grads[0].read(), finiteDifferenceGradient(lossRef, w1.data), { atol: 1e-5 }, "W1's gradient");
+    for (const t of [xT, w1T, w2T, w3T, rT, b1T, b2T, sT, ...grads]) t.dispose();
   });
 });
 

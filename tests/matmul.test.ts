@@ -70,41 +70,62 @@ describe.each(kernels)('matmul, %s kernel', (kernel) => {
 
 const quadBlocks = QUAD_BLOCKS.map(({ rowGroups, colBlocks }) => ({ rowGroups, colBlocks }));
 
-/** max(op(A) op(B) + 1 b^T, 0) from the kernel's epilogue (a network layer), against float64, in every layout. */
-async function checkEpilogue(M: number, K: number, N: number, kernel: MatmulKernel, forceBlock?: (typeof quadBlocks)[number]): Promise<void> {
+type Epilogue = 'bias' | 'mask';
+
+/**
+ * The kernel's epilogues against float64, in every layout: max(op(A) op(B) + 1 b^T, 0) (a network layer), or op(A) op(B)
+ * kept where a mask is > 0 (a ReLU's gradient).
+ */
+async function checkEpilogue(
+  M: number,
+  K: number,
+  N: number,
+  kernel: MatmulKernel,
+  epilogue: Epilogue,
+  forceBlock?: (typeof quadBlocks)[number],
+): Promise<void> {
   const g = gpu();
   if (kernel === 'subgroup' && !g.hasSubgroups) return; // checkEveryLayout checks the refusal
   const random = seededRandom(M * 31 + K * 7 + N);
-  const [a, b, bias] = [randomMatrix(random, M, K), randomMatrix(random, K, N), randomMatrix(random, 1, N).data];
+  const [a, b] = [randomMatrix(random, M, K), randomMatrix(random, K, N)];
+  const input = epilogue === 'bias' ? randomMatrix(random, 1, N).data : randomMatrix(random, M, N).data.map((value) => Math.max(value, 0));
   const product = matmulRef(a, b).data;
-  const expected = product.map((value, i) => Math.max(value + bias[i % N], 0));
-  expect(expected.filter((value) => value === 0).length, 'outputs cut off by the ReLU').toBeGreaterThan(M);
+  const expected = product.map((value, i) => (epilogue === 'bias' ? Math.max(value + input[i % N], 0) : input[i] > 0 ? value : 0));
+  expect(expected.filter((value) => value === 0).length, 'outputs cut off').toBeGreaterThan(M);
   for (const layout of layouts) {
     poisonPool(g, M * N);
     const result = await g.scope(() => {
       const [aTensor, bTensor] = [toTensor(g, layout.transposeA ? transpose(a) : a), toTensor(g, layout.transposeB ? transpose(b) : b)];
-      const [biasTensor, out] = [g.tensor([N], Float32Array.from(bias)), g.tensor([M, N])];
-      const { kernel: pipeline, plan, values } = matmulKernel(g, { M, N, K, ...layout, bias: true, relu: true }, kernel, forceBlock);
-      expect(plan.constants).toMatchObject({ BIAS: true, RELU: true });
-      g.dispatch(pipeline, matmulBindings(aTensor.binding, bTensor.binding, out.binding, biasTensor.binding), plan.workgroups, values);
+      const [inputTensor, out] = [g.tensor(epilogue === 'bias' ? [N] : [M, N], Float32Array.from(input)), g.tensor([M, N])];
+      const flags = epilogue === 'bias' ? { bias: true, relu: true } : { mask: true };
+      const { kernel: pipeline, plan, values } = matmulKernel(g, { M, N, K, ...layout, ...flags }, kernel, forceBlock);
+      expect(plan.constants).toMatchObject(epilogue === 'bias' ? { BIAS: true, RELU: true, MASK: false } : { BIAS: false, RELU: false, MASK: true });
+      g.dispatch(pipeline, matmulBindings(aTensor.binding, bTensor.binding, out.binding, inputTensor.binding), plan.workgroups, values);
       return out;
     });
     const values = await result.read();
     result.dispose();
-    expectClose(values, expected, { atol: 2e-6 * K, rtol: 1e-4 }, `${kernel} ${JSON.stringify(forceBlock ?? {})} ${M}x${K}x${N} ${JSON.stringify(layout)}`);
+    expectClose(
+      values,
+      expected,
+      { atol: 2e-6 * K, rtol: 1e-4 },
+      `${kernel} ${epilogue} ${JSON.stringify(forceBlock ?? {})} ${M}x${K}x${N} ${JSON.stringify(layout)}`,
+    );
   }
 }
 
-describe.each(kernels)('matmul epilogue (bias, then ReLU), %s kernel', (kernel) => {
+describe.each(kernels)('matmul epilogue, %s kernel', (kernel) => {
   it.each([
     [33, 65, 17],
     [68, 44, 132],
-  ])('M=%i K=%i N=%i, every layout, agrees with float64', (M, K, N) => checkEpilogue(M, K, N, kernel));
+  ])('M=%i K=%i N=%i, bias then ReLU, every layout, agrees with float64', (M, K, N) => checkEpilogue(M, K, N, kernel, 'bias'));
+  it('M=33 K=65 N=17, a ReLU mask, every layout, agrees with float64', () => checkEpilogue(33, 65, 17, kernel, 'mask'));
 });
 
 describe.each(quadBlocks)('matmul, subgroup kernel, quad block of $rowGroups x $colBlocks', (quadBlock) => {
   it.each(blockShapes)('M=%i K=%i N=%i, every layout, agrees with float64', (M, K, N) => checkEveryLayout(M, K, N, { kernel: 'subgroup', quadBlock }));
-  it('applies the epilogue (bias, then ReLU) at every edge of its blocks', () => checkEpilogue(68, 45, 132, 'subgroup', quadBlock));
+  it('applies the epilogue (bias, then ReLU) at every edge of its blocks', () => checkEpilogue(68, 45, 132, 'subgroup', 'bias', quadBlock));
+  it('applies a ReLU mask at every edge of its blocks', () => checkEpilogue(68, 45, 132, 'subgroup', 'mask', quadBlock));
 
   it('puts several quads in a workgroup when the grid limit asks, and still agrees with float64', async () => {
     if (!gpu().hasSubgroups) return; // the matmul tests above check the refusal
@@ -275,6 +296,13 @@ describe('matmul plan', () => {
       /no quad block of 3x1 .* offers 1x1, 1x4, 2x2, 2x4/,
     );
     expect(() => planMatmul(shape, traits, { force: 'plain', forceBlock: { rowGroups: 2, colBlocks: 2 } })).toThrow(/'subgroup' kernel only, not 'plain'/);
+  });
+
+  it('refuses an epilogue the kernels cannot apply: on a symmetric product, or a bias and a mask at once', () => {
+    const shape = { M: 64, N: 64, K: 64, transposeA: false, transposeB: false };
+    const traits = matmulTraits(gpu());
+    expect(() => planMatmul({ ...shape, symmetric: true, mask: true }, traits)).toThrow(/symmetric product takes no bias, activation or mask/);
+    expect(() => planMatmul({ ...shape, bias: true, mask: true }, traits)).toThrow(/a bias or a mask, not both/);
   });
 
   it('refuses a grid larger than the device allows, naming the limit', () => {

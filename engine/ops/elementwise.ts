@@ -1,6 +1,6 @@
 // Elementwise ops (shaders/elementwise.wgsl): add, sub, mul, scale, relu, each forward beside its backward.
 import { withCodes } from '../shader';
-import { record } from '../tape';
+import { record, type Tape } from '../tape';
 import { assertSameShape, type Tensor } from '../tensor';
 import { launchInto, vec4Items } from './launch';
 import elementwiseFile from '../../shaders/elementwise.wgsl';
@@ -53,5 +53,33 @@ export function scale(a: Tensor, factor: number): Tensor {
 
 /** max(a, 0). d/da = gradOutput where a > 0, else 0 (at a = 0 too, as PyTorch). */
 export function relu(a: Tensor): Tensor {
-  return record(elementwise('relu', a, a), [a], (gradOutput) => [elementwise('reluBackward', gradOutput, a)]);
+  const y = markReluOutput(elementwise('relu', a, a));
+  return record(y, [a], (gradOutput) => [reluGradient(gradOutput, y, a)]);
+}
+
+// A ReLU's gradient is its output's gradient kept where the output is > 0, and that is the only use the output's
+// gradient has. So the op that computes it may apply the mask as it writes (linear's dx, in the matmul's epilogue) and
+// the ReLU then spends no dispatch on it. A parameter is never masked: only outputs recorded on the same tape are.
+const reluOutputs = new WeakMap<Tensor, Tape>();
+/** Gradients that carry a ReLU output's mask already, with that output. */
+const maskedBy = new WeakMap<Tensor, Tensor>();
+
+/** Notes `y` as a ReLU's output on the tape recording now, if any; returns it. */
+export function markReluOutput(y: Tensor): Tensor {
+  if (y.gpu.tape) reluOutputs.set(y, y.gpu.tape);
+  return y;
+}
+
+/** `x` when it is a ReLU's output recorded on `tape`, so x's gradient may carry its mask (then noted by maskedWith). */
+export const reluMaskFor = (x: Tensor, tape: Tape | null): Tensor | null => (tape && reluOutputs.get(x) === tape ? x : null);
+
+/** Notes that `gradient` was masked where ReLU output `y` is 0; returns it. */
+export function maskedWith(gradient: Tensor, y: Tensor): Tensor {
+  maskedBy.set(gradient, y);
+  return gradient;
+}
+
+/** gradOutput kept where `a` > 0 (a ReLU's input or output `y`): no dispatch when gradOutput carries y's mask already. */
+export function reluGradient(gradOutput: Tensor, y: Tensor, a: Tensor = y): Tensor {
+  return maskedBy.get(gradOutput) === y ? gradOutput : elementwise('reluBackward', gradOutput, a);
 }

@@ -21,9 +21,10 @@ export interface MatmulShape {
   transposeB: boolean;
   /** op(A) = op(B)^T (a Gram matrix, M = N; unchecked: gram() is the one caller): the kernel computes the upper triangle and mirrors it. */
   symmetric?: boolean;
-  /** The epilogue as C is written (shaders/matmul_common.wgsl's BIAS and RELU). */
+  /** The epilogue as C is written (shaders/matmul_common.wgsl's BIAS and RELU, or MASK: a ReLU's gradient). */
   bias?: boolean;
   relu?: boolean;
+  mask?: boolean;
 }
 
 /** What the plan needs to know of the adapter and device (see matmulTraits in matmul.ts). */
@@ -125,7 +126,10 @@ export interface PlanChoice {
  */
 export function planMatmul(shape: MatmulShape, traits: MatmulDeviceTraits, { force, forceBlock, compiled }: PlanChoice = {}): MatmulPlan {
   if (shape.symmetric && shape.M !== shape.N) throw new Error(`matmul: a symmetric product must be square, got ${shape.M} x ${shape.N}`);
-  if (shape.symmetric && (shape.bias || shape.relu)) throw new Error('matmul: a symmetric product takes no bias or activation (its mirror image would too)');
+  if (shape.symmetric && (shape.bias || shape.relu || shape.mask)) {
+    throw new Error('matmul: a symmetric product takes no bias, activation or mask (its mirror image would too)');
+  }
+  if (shape.bias && shape.mask) throw new Error('matmul: the epilogue takes a bias or a mask, not both (they share a binding)');
   const kernel = force ?? chooseKernel(shape, traits);
   if (forceBlock && kernel !== 'subgroup') throw new Error(`matmul: a quad block applies to the 'subgroup' kernel only, not '${kernel}'`);
   switch (kernel) {
@@ -151,8 +155,8 @@ function chooseKernel(shape: MatmulShape, traits: MatmulDeviceTraits): MatmulKer
   return 'tiled';
 }
 
-function layoutConstants({ transposeA, transposeB, symmetric = false, bias = false, relu = false }: MatmulShape): Record<string, boolean> {
-  return { TRANSPOSE_A: transposeA, TRANSPOSE_B: transposeB, SYMMETRIC: symmetric, BIAS: bias, RELU: relu };
+function layoutConstants({ transposeA, transposeB, symmetric = false, bias = false, relu = false, mask = false }: MatmulShape): Record<string, boolean> {
+  return { TRANSPOSE_A: transposeA, TRANSPOSE_B: transposeB, SYMMETRIC: symmetric, BIAS: bias, RELU: relu, MASK: mask };
 }
 
 /** `tiered`: the plan's own choice, which may compile its block in the background (a forced kernel is served at once). */

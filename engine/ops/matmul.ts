@@ -4,7 +4,7 @@
 import type { Gpu } from '../gpu';
 import type { Kernel } from '../kernels';
 import { record } from '../tape';
-import { add, elementwise } from './elementwise';
+import { add, markReluOutput, maskedWith, reluGradient, reluMaskFor } from './elementwise';
 import { sumRows } from './bias';
 import { outputTensor, type Tensor } from '../tensor';
 import { matmulShaders, planMatmul, type MatmulDeviceTraits, type MatmulKernel, type MatmulPlan, type MatmulShape, type QuadBlock } from './matmul-plan';
@@ -27,6 +27,8 @@ interface ProductChoice {
   symmetric?: boolean;
   bias?: Tensor | null;
   relu?: boolean;
+  /** C kept where this (M x N) is > 0: a ReLU's gradient. */
+  mask?: Tensor | null;
 }
 
 /**
@@ -69,26 +71,31 @@ export function gram(x: Tensor, of: 'rows' | 'columns', options: Pick<MatmulOpti
 /**
  * A network layer: y = x W^T + 1 b^T (x is N x in, W is out x in as nn.Linear stores it, b has `out` entries), then
  * max(y, 0) when `relu`; one dispatch. Backward, with G = dy masked where y = 0 (the ReLU's gradient, as PyTorch's at
- * 0): dx = G W, dW = G^T x, db = the column sums of G.
+ * 0): dx = G W, dW = G^T x, db = the column sums of G. When x is a ReLU's output on the same tape, dx is written with
+ * that ReLU's mask applied, which spares the ReLU a dispatch (reluMaskFor in elementwise.ts).
  */
 export function linear(x: Tensor, weight: Tensor, { bias = null, relu = false }: { bias?: Tensor | null; relu?: boolean } = {}): Tensor {
   const out = weight.shape[0];
   if (bias && (bias.shape.length !== 1 || bias.shape[0] !== out)) {
     throw new Error(`linear: the bias must have one entry per output (${out}), got shape [${bias.shape}]`);
   }
+  const tape = x.gpu.tape;
   const y = matmulForward(x, weight, false, true, { bias, relu });
+  if (relu) markReluOutput(y);
   return record(y, bias ? [x, weight, bias] : [x, weight], (gradOutput, needsGrad, into) => {
-    const g = relu ? elementwise('reluBackward', gradOutput, y) : gradOutput;
+    const g = relu ? reluGradient(gradOutput, y) : gradOutput;
+    const mask = reluMaskFor(x, tape);
+    const dx = needsGrad[0] ? matmulForward(g, weight, false, false, { mask }, into[0]) : null;
     return [
-      needsGrad[0] ? matmulForward(g, weight, false, false, {}, into[0]) : null,
+      dx && mask ? maskedWith(dx, mask) : dx,
       needsGrad[1] ? matmulForward(g, x, true, false, {}, into[1]) : null,
       ...(bias ? [needsGrad[2] ? sumRows(g, into[2]) : null] : []),
     ];
   });
 }
 
-/** What a matmul kernel binds: A, B, C, and the bias or, without one, A again (shaders/matmul_common.wgsl says why). */
-export const matmulBindings = <Bound>(a: Bound, b: Bound, c: Bound, bias?: Bound): Bound[] => [a, b, c, bias ?? a];
+/** What a matmul kernel binds: A, B, C, and the bias or the mask or, without either, A again (shaders/matmul_common.wgsl says why). */
+export const matmulBindings = <Bound>(a: Bound, b: Bound, c: Bound, epilogueInput?: Bound): Bound[] => [a, b, c, epilogueInput ?? a];
 
 /** C = op(A) op(B) into `into` (M x N), or a new tensor when it is null. */
 function matmulForward(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean, choice: ProductChoice = {}, into: Tensor | null = null): Tensor {
@@ -103,9 +110,13 @@ function matmulForward(a: Tensor, b: Tensor, transposeA: boolean, transposeB: bo
   }
   const gpu = a.gpu;
   const out = outputTensor(gpu, [M, N], 'matmul', into);
-  const shape = { M, N, K, transposeA, transposeB, symmetric: choice.symmetric ?? false, bias: choice.bias != null, relu: choice.relu ?? false };
+  const { bias = null, mask = null } = choice;
+  if (mask && (mask.shape.length !== 2 || mask.shape[0] !== M || mask.shape[1] !== N)) {
+    throw new Error(`matmul: the mask must have C's shape [${M},${N}], got [${mask.shape}]`);
+  }
+  const shape = { M, N, K, transposeA, transposeB, symmetric: choice.symmetric ?? false, bias: bias != null, relu: choice.relu ?? false, mask: mask != null };
   const { kernel, plan, values } = matmulKernel(gpu, shape, choice.kernel, choice.quadBlock);
-  gpu.dispatch(kernel, matmulBindings(a.binding, b.binding, out.binding, choice.bias?.binding), plan.workgroups, values);
+  gpu.dispatch(kernel, matmulBindings(a.binding, b.binding, out.binding, (bias ?? mask)?.binding), plan.workgroups, values);
   return out;
 }
 

@@ -87,7 +87,7 @@ abstract class FusedOptimizer implements Optimizer {
   /** Records the update of `count` weights: the parameters, their gradients and their state, bound in that order. */
   private encodeUpdate(bound: GPUBufferBinding[], count: number): void {
     const buffers = [this.hyperparameterBuffer, ...bound];
-    launch(this.gpu, this.shader, { constants: { DECOUPLED: this.decoupledWeightDecay }, values: { count }, buffers, items: vec4Items(count) });
+    launch(this.gpu, this.shader, { constants: { DECOUPLED: this.decoupledWeightDecay }, values: { count }, buffers, items: vec4Items(count), loops: true });
   }
 }
 

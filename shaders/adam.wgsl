@@ -1,5 +1,5 @@
 // One fused Adam step over a parameter tensor or a block of them (engine/block.ts), four weights (one vec4) per
-// invocation (grid.wgsl), with PyTorch's semantics:
+// item, ITEMS_PER_INVOCATION items per invocation (grid.wgsl), with PyTorch's semantics:
 //   coupled (torch.optim.Adam):   g = grad + weightDecay * w
 //   DECOUPLED (torch.optim.AdamW): w = w * (1 - lr * weightDecay);  g = grad
 //   m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2
@@ -32,10 +32,15 @@ struct Values {
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = itemIndex(id, groups);
-  if (4u * i >= values.count) {
-    return;
+  for (var round = 0u; round < ITEMS_PER_INVOCATION; round++) {
+    let i = itemAt(id, groups, round);
+    if (4u * i < values.count) {
+      update(i);
+    }
   }
+}
+
+fn update(i: u32) {
   let decayed = decay4(weights[i], grad[i], hyper.learningRate, hyper.weightDecay);
   let w = decayed[0];
   let g = decayed[1];

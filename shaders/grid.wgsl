@@ -9,6 +9,9 @@
 // every size with one pipeline.
 
 override WORKGROUP_SIZE: u32;
+// Items per invocation, for the kernels that loop over itemAt's (launch's `loops`): the fewer invocations a software GPU
+// runs, the less of its fixed cost per invocation it pays. Neighbouring invocations still take neighbouring items.
+override ITEMS_PER_INVOCATION: u32 = 1u;
 
 // A quiet NaN, for what a kernel must never leave stale (a code its switch lacks). Built from the item so that it is
 // a run-time value: a constant NaN is a shader-creation error in WGSL.
@@ -19,4 +22,10 @@ fn poison(item: u32) -> f32 {
 // The item this invocation handles (possibly past the last: each kernel checks).
 fn itemIndex(id: vec3u, groups: vec3u) -> u32 {
   return id.x + id.y * groups.x * WORKGROUP_SIZE;
+}
+
+// The item the invocation handles in round `round` of ITEMS_PER_INVOCATION: one item of every invocation in the grid
+// per round (possibly past the last: each kernel checks).
+fn itemAt(id: vec3u, groups: vec3u, round: u32) -> u32 {
+  return itemIndex(id, groups) + round * groups.x * groups.y * WORKGROUP_SIZE;
 }

@@ -1,5 +1,5 @@
 // One fused SGD step over a parameter tensor or a block of them (engine/block.ts), four weights (one vec4) per
-// invocation (grid.wgsl), with PyTorch's semantics:
+// item, ITEMS_PER_INVOCATION items per invocation (grid.wgsl), with PyTorch's semantics:
 //   coupled (torch.optim.SGD):  g = grad + weightDecay * w;  v = momentum * v + g;  w = w - lr * v
 //   DECOUPLED (AdamW-style):    w = w * (1 - lr * weightDecay);  v = momentum * v + grad;  w = w - lr * v
 // With momentum 0, v is just g. v starts at zero, so the first step's v is g, as PyTorch's buffer.
@@ -24,10 +24,15 @@ struct Values {
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = itemIndex(id, groups);
-  if (4u * i >= values.count) {
-    return;
+  for (var round = 0u; round < ITEMS_PER_INVOCATION; round++) {
+    let i = itemAt(id, groups, round);
+    if (4u * i < values.count) {
+      update(i);
+    }
   }
+}
+
+fn update(i: u32) {
   let decayed = decay4(weights[i], grad[i], hyper.learningRate, hyper.weightDecay);
   let w = decayed[0];
   let g = decayed[1];

@@ -130,6 +130,8 @@ describe('TensorBlock', () => {
     for (const t of [x, ...own]) t.dispose();
   });
 
+  // With one big enough that a software GPU's invocations take several items each, round after round (launch.ts).
+  const UPDATED = [...SHAPES, [40, 130]];
   const optimizers = [
     ['SGD with momentum and weight decay', 'sgd', false],
     ['SGD, decoupled weight decay', 'sgd', true],
@@ -142,22 +144,22 @@ describe('TensorBlock', () => {
       const g = gpu();
       const options = { learningRate: 0.05, momentum: 0.9, weightDecay: 0.1, decoupledWeightDecay: decoupled };
       const make = (params: Tensor[]) => (kind === 'sgd' ? new Sgd(params, options) : new Adam(params, options));
-      const alone = tensorsOf(g, SHAPES, 'alone');
-      const blocked = TensorBlock.gather(alone.data.map((data, i) => g.tensor(SHAPES[i], data, `blocked ${i}`)));
+      const alone = tensorsOf(g, UPDATED, 'alone');
+      const blocked = TensorBlock.gather(alone.data.map((data, i) => g.tensor(UPDATED[i], data, `blocked ${i}`)));
       const gradients = TensorBlock.zeros(
         g,
-        SHAPES,
-        SHAPES.map((_, i) => `gradient ${i}`),
+        UPDATED,
+        UPDATED.map((_, i) => `gradient ${i}`),
       );
       const [separate, together] = [make(alone.tensors), make([...blocked.views])];
       const weights = alone.data.map((data) => Float64Array.from(data));
       const state = weights.map((w) => ({ first: new Float64Array(w.length), second: new Float64Array(w.length) }));
       const refOptions = { ...options, beta1: 0.9, beta2: 0.999, eps: 1e-8, decoupled };
       for (let t = 1; t <= 3; t++) {
-        const grads = SHAPES.map((shape) => values(shape.reduce((p, n) => p * n, 1)));
+        const grads = UPDATED.map((shape) => values(shape.reduce((p, n) => p * n, 1)));
         grads.forEach((grad, i) => g.upload(gradients.views[i], grad));
-        const own = grads.map((grad, i) => g.tensor(SHAPES[i], grad, `gradient ${i}`));
-        expect(dispatchesOf(g, () => separate.step(own))).toHaveLength(SHAPES.length);
+        const own = grads.map((grad, i) => g.tensor(UPDATED[i], grad, `gradient ${i}`));
+        expect(dispatchesOf(g, () => separate.step(own))).toHaveLength(UPDATED.length);
         expect(dispatchesOf(g, () => together.step([...gradients.views]))).toHaveLength(1);
         own.forEach((tensor) => tensor.dispose());
         weights.forEach((w, i) => {

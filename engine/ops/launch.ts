@@ -6,6 +6,11 @@ import type { ShaderFile } from '../shader';
 import { outputTensor, type Tensor } from '../tensor';
 
 export const WORKGROUP_SIZE = 64;
+/**
+ * Items per invocation for a kernel that loops (grid.wgsl's ITEMS_PER_INVOCATION): a software GPU pays a fixed cost
+ * per invocation, which fewer invocations pay less of (bench/README.md); a GPU wants every item its own invocation.
+ */
+const itemsPerInvocation = (gpu: Gpu): number => (gpu.software ? 8 : 1);
 
 /** Invocations for `count` floats taken four at a time, as vec4s (the convention in grid.wgsl). */
 export const vec4Items = (count: number): number => Math.ceil(count / 4);
@@ -27,14 +32,17 @@ export interface Launch {
   values?: Record<string, number>;
   /** Bound to @group(0) @binding(0..) in order: whole buffers, or parts of them (a tensor's binding). */
   buffers: (GPUBuffer | GPUBufferBinding)[];
-  /** One invocation per item. */
+  /** One invocation per item, or per ITEMS_PER_INVOCATION items when the kernel `loops`. */
   items: number;
+  /** The kernel takes its items by grid.wgsl's itemAt, round after round. */
+  loops?: boolean;
 }
 
-/** Dispatches `shader` over `items` invocations, its WORKGROUP_SIZE the one the grid assumes. */
-export function launch(gpu: Gpu, shader: ShaderFile, { constants = {}, values, buffers, items }: Launch): void {
-  const kernel = gpu.kernel(shader, { ...constants, WORKGROUP_SIZE });
-  gpu.dispatch(kernel, buffers, gridFor(gpu, items), values && gpu.values(shader, values));
+/** Dispatches `shader` over `items`, its WORKGROUP_SIZE (and ITEMS_PER_INVOCATION) the ones the grid assumes. */
+export function launch(gpu: Gpu, shader: ShaderFile, { constants = {}, values, buffers, items, loops = false }: Launch): void {
+  const perInvocation = loops ? itemsPerInvocation(gpu) : 1;
+  const kernel = gpu.kernel(shader, { ...constants, WORKGROUP_SIZE, ...(loops ? { ITEMS_PER_INVOCATION: perInvocation } : {}) });
+  gpu.dispatch(kernel, buffers, gridFor(gpu, Math.ceil(items / perInvocation)), values && gpu.values(shader, values));
 }
 
 /** launch() into `into` (of `shape`), or a new tensor when it is null, bound after `inputs`; returns it. */

@@ -21,8 +21,8 @@ override RELU: bool = false;  // then max(., 0)
 override MASK: bool = false;
 
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;
-// The bias or the mask, bound whatever BIAS and MASK say (a binding cannot hang on an override): without either the
-// host binds A again, unread.
+// The bias or the mask, bound whatever BIAS and MASK say (a binding cannot hang on an override): without either, A
+// again, unread.
 @group(0) @binding(3) var<storage, read> epilogueInput: array<f32>;
 
 // C[row, col .. col + 3] = sums after the epilogue, dropping what falls outside the matrix. A SYMMETRIC product keeps

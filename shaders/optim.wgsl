@@ -24,8 +24,8 @@ struct Values {
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  for (var round = 0u; round < ITEMS_PER_INVOCATION; round++) {
-    let i = itemAt(id, groups, round);
+  for (var turn = 0u; turn < ITEMS_PER_INVOCATION; turn++) {
+    let i = itemAt(id, groups, turn);
     if (4u * i < values.count) {
       update(i);
     }

@@ -138,7 +138,8 @@ describe("a ReLU's gradient, folded into the next layer's", () => {
   function gradientsOf(g: Gpu, params: Tensor[], loss: () => Tensor): { grads: Tensor[]; reluBackwards: number } {
     g.recording = [];
     try {
-      const { grads } = valueAndGrad(params, loss);
+      const { loss: value, grads } = valueAndGrad(params, loss);
+      value.dispose();
       return { grads, reluBackwards: g.recording.filter(({ kernel }) => kernel.label === 'elementwise.wgsl' && kernel.constants.OP === reluBackward).length };
     } finally {
       g.recording = null;
@@ -147,6 +148,7 @@ describe("a ReLU's gradient, folded into the next layer's", () => {
 
   it('dx product: the gradients match float64 with no ReLU backward dispatch', async () => {
     expect(hidden().data.filter((value) => value === 0).length, 'units the first ReLU cuts off').toBeGreaterThan(2);
+    expect(layerRef(hidden(), w2, b2, true).data.filter((value) => value === 0).length, 'units the second cuts off').toBeGreaterThan(2);
     const g = gpu();
     const [xT, w1T, w2T, w3T, rT] = [x, w1, w2, w3, r].map((matrix) => toTensor(g, matrix));
     const [b1T, b2T] = [b1, b2].map((bias) => g.tensor([width], Float32Array.from(bias)));
@@ -159,6 +161,22 @@ describe("a ReLU's gradient, folded into the next layer's", () => {
       finiteDifferenceGradient((data) => weighed(networkRef(hidden(), data)), w2.data),
     ];
     for (const [index, grad] of grads.entries()) expectClose(await grad.read(), expected[index], { atol: 1e-5 }, `gradient ${index}`);
+    for (const t of [xT, w1T, w2T, w3T, rT, b1T, b2T, ...grads]) t.dispose();
+  });
+
+  it('dx product after a ReLU op of its own (as the hybrid model puts one after batch norm): no ReLU backward dispatch', async () => {
+    const g = gpu();
+    const [xT, w1T, w2T, w3T, rT] = [x, w1, w2, w3, r].map((matrix) => toTensor(g, matrix));
+    const [b1T, b2T] = [b1, b2].map((bias) => g.tensor([width], Float32Array.from(bias)));
+    const forward = () => linear(linear(relu(linear(xT, w1T, { bias: b1T })), w2T, { bias: b2T, relu: true }), w3T);
+    const { grads, reluBackwards } = gradientsOf(g, [w1T], () => sum(mul(forward(), rT)));
+    expect(reluBackwards).toBe(0);
+    expectClose(
+      await grads[0].read(),
+      finiteDifferenceGradient((data) => weighed(networkRef(hidden(data))), w1.data),
+      { atol: 1e-5 },
+      "W1's gradient",
+    );
     for (const t of [xT, w1T, w2T, w3T, rT, b1T, b2T, ...grads]) t.dispose();
   });
 

@@ -59,7 +59,7 @@ export function relu(a: Tensor): Tensor {
 
 // A ReLU's gradient is its output's gradient kept where the output is > 0, and that is the only use the output's
 // gradient has. So the op that computes it may apply the mask as it writes (linear's dx, in the matmul's epilogue) and
-// the ReLU then spends no dispatch on it. A parameter is never masked: only outputs recorded on the same tape are.
+// the ReLU then spends no dispatch on it. A parameter is never masked: only outputs made while the same tape records are.
 const reluOutputs = new WeakMap<Tensor, Tape>();
 /** Gradients that carry a ReLU output's mask already, with that output. */
 const maskedBy = new WeakMap<Tensor, Tensor>();
@@ -79,7 +79,7 @@ export function maskedWith(gradient: Tensor, y: Tensor): Tensor {
   return gradient;
 }
 
-/** gradOutput kept where `a` > 0 (a ReLU's input or output `y`): no dispatch when gradOutput carries y's mask already. */
+/** gradOutput kept where `a` > 0 (a ReLU's input or output `y`), or as it is when it carries y's mask already. */
 export function reluGradient(gradOutput: Tensor, y: Tensor, a: Tensor = y): Tensor {
   return maskedBy.get(gradOutput) === y ? gradOutput : elementwise('reluBackward', gradOutput, a);
 }

@@ -1,5 +1,5 @@
-// Dispatching the kernels that run one invocation per item (those that `//! include grid.wgsl`): the grid, and the
-// one helper that passes the kernel the workgroup size the grid assumes, binds its buffers and values, and dispatches.
+// Dispatching the kernels that run one invocation per item or a few (those that `//! include grid.wgsl`): the grid, and
+// the one helper that passes the kernel the workgroup size the grid assumes, binds its buffers and values, and dispatches.
 import type { Gpu } from '../gpu';
 import type { Constants } from '../kernels';
 import type { ShaderFile } from '../shader';
@@ -12,7 +12,7 @@ export const WORKGROUP_SIZE = 64;
  */
 const itemsPerInvocation = (gpu: Gpu): number => (gpu.software ? 8 : 1);
 
-/** Invocations for `count` floats taken four at a time, as vec4s (the convention in grid.wgsl). */
+/** Items for `count` floats taken four at a time, as vec4s (the convention in grid.wgsl). */
 export const vec4Items = (count: number): number => Math.ceil(count / 4);
 
 /** An x-by-y grid of at least ceil(count / workgroupSize) workgroups; kernels index id.x + id.y * x * workgroupSize. */

@@ -71,8 +71,7 @@ export function gram(x: Tensor, of: 'rows' | 'columns', options: Pick<MatmulOpti
 /**
  * A network layer: y = x W^T + 1 b^T (x is N x in, W is out x in as nn.Linear stores it, b has `out` entries), then
  * max(y, 0) when `relu`; one dispatch. Backward, with G = dy masked where y = 0 (the ReLU's gradient, as PyTorch's at
- * 0): dx = G W, dW = G^T x, db = the column sums of G. When x is a ReLU's output on the same tape, dx is written with
- * that ReLU's mask applied, which spares the ReLU a dispatch (reluMaskFor in elementwise.ts).
+ * 0): dx = G W, dW = G^T x, db = the column sums of G; dx with x's ReLU's mask when x is a ReLU's output (reluMaskFor).
  */
 export function linear(x: Tensor, weight: Tensor, { bias = null, relu = false }: { bias?: Tensor | null; relu?: boolean } = {}): Tensor {
   const out = weight.shape[0];

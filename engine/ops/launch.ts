@@ -34,7 +34,7 @@ export interface Launch {
   buffers: (GPUBuffer | GPUBufferBinding)[];
   /** One invocation per item, or per ITEMS_PER_INVOCATION items when the kernel `loops`. */
   items: number;
-  /** The kernel takes its items by grid.wgsl's itemAt, round after round. */
+  /** The kernel takes its items by grid.wgsl's itemAt, turn after turn. */
   loops?: boolean;
 }
 

@@ -53,12 +53,15 @@ export class TensorBlock {
    * Each stays the same object, so whoever holds it sees the move; disposing all of them frees the block.
    */
   static gather(tensors: readonly Tensor[]): TensorBlock {
-    const inBlock = tensors.find((tensor) => tensor.block !== null);
-    if (inBlock) throw new Error(`TensorBlock.gather: tensor "${inBlock.label}" is in a block already`);
+    const refusal = gatherRefusal(tensors);
+    if (refusal) throw new Error(`TensorBlock.gather: ${refusal}`);
     const shapes = tensors.map((tensor) => tensor.shape);
-    const gpu = tensors[0].gpu;
-    if (!TensorBlock.fits(gpu, shapes)) throw new Error(`TensorBlock.gather: ${tensors.length} tensors exceed the device's largest buffer or binding`);
-    return new TensorBlock(gpu, shapes, [], tensors);
+    return new TensorBlock(tensors[0].gpu, shapes, [], tensors);
+  }
+
+  /** Whether gather() takes `tensors`: none is in a block already, and their block fits the device. */
+  static canGather(tensors: readonly Tensor[]): boolean {
+    return gatherRefusal(tensors) === null;
   }
 
   /** The block whose views `tensors` are, all of them and in order; null when there is none. */
@@ -95,6 +98,14 @@ export function zerosLike(tensors: readonly Tensor[], label: string): Tensor[] {
   const labels = tensors.map((tensor) => `${tensor.label} ${label}`);
   if (TensorBlock.fits(gpu, shapes)) return [...TensorBlock.zeros(gpu, shapes, labels).views];
   return tensors.map((tensor, index) => gpu.tensor(tensor.shape, new Float32Array(tensor.size), labels[index]));
+}
+
+/** Why gather() refuses `tensors`, or null when it takes them. */
+function gatherRefusal(tensors: readonly Tensor[]): string | null {
+  const inBlock = tensors.find((tensor) => tensor.block !== null);
+  if (inBlock) return `tensor "${inBlock.label}" is in a block already`;
+  const shapes = tensors.map((tensor) => tensor.shape);
+  return TensorBlock.fits(tensors[0].gpu, shapes) ? null : `${tensors.length} tensors exceed the device's largest buffer or binding`;
 }
 
 /** Each shape's byte offset, at the device's storage-binding alignment, and the length of them all. */

@@ -59,9 +59,7 @@ export class Network {
     const network = new Network(kind, weights, layers);
     // One block, so the optimiser updates them all in one dispatch, where it fits the device and the parameters are
     // not in a block already (weights another network holds): else one dispatch each, as any tensors.
-    const { parameters } = network;
-    const shapes = parameters.map((parameter) => parameter.shape);
-    if (parameters.every((parameter) => parameter.block === null) && TensorBlock.fits(gpu, shapes)) TensorBlock.gather(parameters);
+    if (TensorBlock.canGather(network.parameters)) TensorBlock.gather(network.parameters);
     return network;
   }
 

@@ -1,7 +1,7 @@
 // Elementwise ops (shaders/elementwise.wgsl): add, sub, mul, scale, relu, each forward beside its backward.
 import { withCodes } from '../shader';
 import { record, type Tape } from '../tape';
-import { assertSameShape, type Tensor } from '../tensor';
+import { assertSameShape, sizeOf, type Tensor } from '../tensor';
 import { launchInto, vec4Items } from './launch';
 import elementwiseFile from '../../shaders/elementwise.wgsl';
 
@@ -14,7 +14,7 @@ const shader = withCodes(elementwiseFile, 'OP', ELEMENTWISE_OPS);
 export function elementwise(op: ElementwiseOp, a: Tensor, b: Tensor, factor = 1, shape = a.shape, into: Tensor | null = null): Tensor {
   const code = ELEMENTWISE_OPS.indexOf(op);
   if (code < 0) throw new Error(`elementwise: unknown op '${op}'; the ops are ${ELEMENTWISE_OPS.join(', ')}`);
-  const size = shape.reduce((product, n) => product * n, 1);
+  const size = sizeOf(shape);
   const values = { factor, count: size };
   return launchInto(a.gpu, shader, shape, op, { inputs: [a, b], into, constants: { OP: code }, values, items: vec4Items(size) });
 }

@@ -1,6 +1,6 @@
 // fill: a tensor with every element equal to a constant. No gradient: its output depends on no input.
 import type { Gpu } from '../gpu';
-import { validateShape, type Tensor } from '../tensor';
+import { sizeOf, validateShape, type Tensor } from '../tensor';
 import { launchInto, vec4Items } from './launch';
 import fillShader from '../../shaders/fill.wgsl';
 
@@ -15,6 +15,6 @@ export function fillInto(tensor: Tensor, value: number): void {
 }
 
 function launchFill(gpu: Gpu, shape: readonly number[], value: number, label: string, into: Tensor | null): Tensor {
-  const size = shape.reduce((product, n) => product * n, 1);
+  const size = sizeOf(shape);
   return launchInto(gpu, fillShader, shape, label, { inputs: [], into, values: { value, count: size }, items: vec4Items(size) });
 }

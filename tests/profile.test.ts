@@ -1,4 +1,4 @@
-// The per-kernel profile of a step: every dispatch recorded, grouped by kernel and shape, each timed alone.
+// The per-kernel profile of a step: its dispatches recorded, grouped by kernel and shape, timed alone and in sequence.
 import { describe, expect, it } from 'vitest';
 import { matmul, profileStep, profileTable, scale } from '../engine';
 import { useGpu } from './gpu';
@@ -28,7 +28,16 @@ describe('profile', () => {
     expect(product.gflops).toBeCloseTo((2 * 2 * 64 * 48 * 32) / product.ms / 1e6, 9);
     for (const row of profile.rows) expect(row.ms).toBeGreaterThan(0);
     expect(profile.rows[0].ms).toBeGreaterThanOrEqual(profile.rows[1].ms);
-    expect(profileTable(profile)).toMatch(/^one training step: [\d.]+ ms wall clock; kernels timed alone by (timestamp-query|wall-clock)\nkernel/);
+    const kernelMs = profile.rows.reduce((sum, row) => sum + row.ms, 0);
+    expect(profile.sequenceMs, 'the four dispatches in sequence take about what they take alone').toBeGreaterThan(kernelMs / 2);
+    expect(profile.sequenceMs).toBeLessThan(kernelMs * 2);
+    expect(profile.inSequenceMs).toBeCloseTo(profile.sequenceMs - kernelMs, 9);
+    expect(profile.hostMs).toBeCloseTo(profile.stepMs - profile.sequenceMs, 9);
+    const table = profileTable(profile);
+    expect(table).toMatch(
+      /^one training step: [\d.]+ ms wall clock, [\d.]+ ms its kernels in sequence; each timed alone by (timestamp-query|wall-clock)\nkernel/,
+    );
+    expect(table).toMatch(/\n\(in sequence, beyond alone\) +-?[\d.]+ +-?[\d.]+ +-\n\(host: encode, submit, wait\) +-?[\d.]+ +-?[\d.]+ +-$/);
     expect(g.recording).toBeNull();
     a.dispose();
     b.dispose();

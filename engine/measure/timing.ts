@@ -1,8 +1,9 @@
 // Times one kernel by recording many identical dispatches in one compute pass, so the 0.5-3 ms a submit
-// and readback cost is paid once per sample, not once per dispatch.
+// and readback cost is paid once per sample, not once per dispatch; or a recorded sequence of dispatches (a training
+// step's), repeated in one pass the same way.
 // GPU-side timestamps ('timestamp-query') bracket the pass where the device has them; otherwise the wall
 // clock runs from submit to onSubmittedWorkDone. Chromium rounds timestamps to 100 us, so passes are long.
-import { asBinding, type Gpu } from '../gpu';
+import { asBinding, type Gpu, type RecordedDispatch } from '../gpu';
 import type { Kernel } from '../kernels';
 
 export type TimingMethod = 'timestamp-query' | 'wall-clock';
@@ -14,15 +15,15 @@ export interface TimingSettings {
 }
 
 export interface Timing {
-  /** Median over samples of the pass time divided by its dispatches. */
+  /** Median over samples of the pass time divided by its dispatches (or sequences). */
   msPerDispatch: number;
   /** The fastest sample's: what a bound (bench/roofline.ts) is taken from. */
   fastestMsPerDispatch: number;
-  /** Dispatches per measured pass. */
+  /** Dispatches (or sequences) per measured pass. */
   reps: number;
 }
 
-/** The most dispatches one pass records; enough for 10 us kernels to fill a 100 ms pass. */
+/** The most repetitions one pass records; enough for 10 us kernels to fill a 100 ms pass. */
 const MAX_REPS = 10_000;
 
 /** Where a pass writes its start and end times, and the buffer they are resolved into for reading. */
@@ -70,7 +71,32 @@ export class DispatchTimer {
         entries: bound.map((resource, binding) => ({ binding, resource: asBinding(resource) })),
       });
     const bindGroups = [group(0, buffers), ...(values ? [group(1, [values])] : [])];
-    const run = (reps: number) => this.timePass(kernel, bindGroups, workgroups, reps);
+    return this.measure(kernel.label, settings, (pass, reps) => {
+      pass.setPipeline(kernel.pipeline);
+      bindGroups.forEach((bindGroup, index) => pass.setBindGroup(index, bindGroup));
+      for (let rep = 0; rep < reps; rep++) pass.dispatchWorkgroups(...workgroups);
+    });
+  }
+
+  /**
+   * Milliseconds per run of `dispatches` in order, as recorded (Gpu.recording), each run right after the last in one
+   * pass, as time() repeats one dispatch. A sequence that updates buffers in place updates them on every run.
+   */
+  async timeSequence(dispatches: readonly RecordedDispatch[], settings: TimingSettings): Promise<Timing> {
+    return this.measure(`${dispatches.length} dispatches`, settings, (pass, reps) => {
+      for (let rep = 0; rep < reps; rep++) {
+        for (const { kernel, bindGroups, workgroups } of dispatches) {
+          pass.setPipeline(kernel.pipeline);
+          bindGroups.forEach((bindGroup, index) => pass.setBindGroup(index, bindGroup));
+          pass.dispatchWorkgroups(...workgroups);
+        }
+      }
+    });
+  }
+
+  /** Times passes that `encode` fills with `reps` repetitions, sized and sampled as time() says. */
+  private async measure(label: string, settings: TimingSettings, encode: (pass: GPUComputePassEncoder, reps: number) => void): Promise<Timing> {
+    const run = (reps: number) => this.timePass(label, reps, encode);
     await run(1);
     let calibrationReps = 1;
     let calibrationMs = await run(calibrationReps);
@@ -85,17 +111,15 @@ export class DispatchTimer {
     return { msPerDispatch: median(perDispatch), fastestMsPerDispatch: Math.min(...perDispatch), reps };
   }
 
-  /** Total milliseconds of one pass of `reps` dispatches. */
-  private async timePass(kernel: Kernel, bindGroups: GPUBindGroup[], workgroups: [number, number, number], reps: number): Promise<number> {
+  /** Total milliseconds of one pass that `encode` fills with `reps` repetitions. */
+  private async timePass(label: string, reps: number, encode: (pass: GPUComputePassEncoder, reps: number) => void): Promise<number> {
     this.gpu.flush(); // the engine's pending work (uploads, checks) must not land inside the measurement
     const device = this.gpu.device;
-    const encoder = device.createCommandEncoder({ label: `bench ${kernel.label}` });
+    const encoder = device.createCommandEncoder({ label: `bench ${label}` });
     const timestamps = this.timestamps;
     const timestampWrites = timestamps ? { querySet: timestamps.querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } : undefined;
-    const pass = encoder.beginComputePass({ label: `bench ${kernel.label} x${reps}`, timestampWrites });
-    pass.setPipeline(kernel.pipeline);
-    bindGroups.forEach((bindGroup, index) => pass.setBindGroup(index, bindGroup));
-    for (let rep = 0; rep < reps; rep++) pass.dispatchWorkgroups(...workgroups);
+    const pass = encoder.beginComputePass({ label: `bench ${label} x${reps}`, timestampWrites });
+    encode(pass, reps);
     pass.end();
     if (timestamps) {
       encoder.resolveQuerySet(timestamps.querySet, 0, 2, timestamps.resolved, 0);

@@ -102,7 +102,7 @@ describe('npm start', () => {
     expect(code, stderr).toBe(0);
     expect(stdout).toMatch(/steps: fused steps/);
     expect(stdout).toMatch(
-      /one training step: [\d.]+ ms wall clock; kernels timed alone by \S+\nkernel +shape +calls +ms +% of step +GFLOP\/s\ndln_step_quads\.wgsl/,
+      /one training step: [\d.]+ ms wall clock; its kernels, timed by \S+: [\d.]+ ms in sequence, each alone below\nkernel +shape +calls +ms +% of step +GFLOP\/s\ndln_step_quads\.wgsl/,
     );
     expect(existsSync(profiled)).toBe(false);
   });

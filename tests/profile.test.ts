@@ -18,7 +18,7 @@ describe('profile', () => {
         scale(c, -1); // another value, the same kernel and shape
       });
     await step(); // compiles
-    const profile = await profileStep(g, step, 5);
+    const profile = await profileStep(g, step, 20);
     const byKernel = Object.fromEntries(profile.rows.map((row) => [row.kernel, row]));
     expect(profile.rows).toHaveLength(2);
     expect(byKernel['elementwise.wgsl']).toMatchObject({ calls: 2, gflops: null, shape: 'count=3072 OP=3' });
@@ -31,13 +31,11 @@ describe('profile', () => {
     const kernelMs = profile.rows.reduce((sum, row) => sum + row.ms, 0);
     expect(profile.sequenceMs, 'the four dispatches in sequence take about what they take alone').toBeGreaterThan(kernelMs / 2);
     expect(profile.sequenceMs).toBeLessThan(kernelMs * 2);
-    expect(profile.inSequenceMs).toBeCloseTo(profile.sequenceMs - kernelMs, 9);
-    expect(profile.hostMs).toBeCloseTo(profile.stepMs - profile.sequenceMs, 9);
     const table = profileTable(profile);
     expect(table).toMatch(
-      /^one training step: [\d.]+ ms wall clock, [\d.]+ ms its kernels in sequence; each timed alone by (timestamp-query|wall-clock)\nkernel/,
+      /^one training step: [\d.]+ ms wall clock; its kernels, timed by (timestamp-query|wall-clock): [\d.]+ ms in sequence, each alone below\nkernel/,
     );
-    expect(table).toMatch(/\n\(in sequence, beyond alone\) +-?[\d.]+ +-?[\d.]+ +-\n\(host: encode, submit, wait\) +-?[\d.]+ +-?[\d.]+ +-$/);
+    expect(table).toMatch(/\n\(in sequence, beyond alone\) +-?[\d.]+ +-?[\d.]+ +-\n\(rest: host, uploads, latency\) +-?[\d.]+ +-?[\d.]+ +-$/);
     expect(g.recording).toBeNull();
     a.dispose();
     b.dispose();

@@ -1,8 +1,8 @@
 // A per-kernel profile of one training step: every dispatch the step makes is recorded, then each is timed alone
 // (timestamp queries where the device has them, the wall clock per pass where not) and grouped by kernel and shape,
-// and the whole sequence is timed the same way, so what the step's time holds beyond its kernels is split between the
-// device (the same kernels run slower in sequence than alone: other data in the caches, each waiting on the last) and
-// the host. Timing repeats the dispatches, so a step's in-place updates run many times: profile a throwaway run.
+// and the whole sequence is timed the same way, so what the step's wall clock holds beyond its kernels alone is split
+// in two: what running them in sequence changes on the device (each finds other data in the caches), and the rest.
+// Timing repeats the dispatches, so a step's in-place updates run many times: profile a throwaway run.
 import type { Gpu } from '../gpu';
 import type { Constants } from '../kernels';
 import { DispatchTimer, type TimingMethod } from './timing';
@@ -22,14 +22,14 @@ export interface ProfileRow {
 
 export interface StepProfile {
   rows: ProfileRow[];
-  /** The step's own wall-clock time, recording and one submit and wait included. */
+  /** The step's own wall-clock time, one sample: its host work, its uploads, one submit and the wait included. */
   stepMs: number;
-  /** The step's dispatches timed in sequence, as the step runs them, step after step. */
+  /** The step's dispatches timed in sequence, as the step runs them, step after step (a median, as the rows are). */
   sequenceMs: number;
   /** sequenceMs less the rows' sum: what running in sequence costs the kernels (negative if it saves). */
   inSequenceMs: number;
-  /** stepMs less sequenceMs: the host's recording, encoding, submit and wait. */
-  hostMs: number;
+  /** stepMs less sequenceMs: the host's work, the uploads, the submit's latency, and the one sample's noise (may be negative). */
+  restMs: number;
   method: TimingMethod;
 }
 
@@ -66,30 +66,34 @@ export async function profileStep(gpu: Gpu, step: () => Promise<unknown>, target
     group.calls += 1;
     groups.set(key, group);
   }
-  const settings = { targetPassMs, samples: 3 };
-  const rows: ProfileRow[] = [];
-  for (const { first, calls } of groups.values()) {
-    const timing = await timer.time(first.kernel, first.bindings, first.workgroups, settings, first.values);
-    const ms = timing.msPerDispatch * calls;
-    const sizes = sizesOf(first.values);
-    const flops = matmulFlops(sizes);
-    rows.push({
-      kernel: first.kernel.label,
-      shape: shapeOf(first.kernel.constants, sizes),
-      calls,
-      ms,
-      share: ms / stepMs,
-      gflops: flops === null ? null : (flops * calls) / ms / 1e6,
-    });
+  try {
+    const settings = { targetPassMs, samples: 3 };
+    const rows: ProfileRow[] = [];
+    for (const { first, calls } of groups.values()) {
+      const timing = await timer.time(first.kernel, first.bindings, first.workgroups, settings, first.values);
+      const ms = timing.msPerDispatch * calls;
+      const sizes = sizesOf(first.values);
+      const flops = matmulFlops(sizes);
+      rows.push({
+        kernel: first.kernel.label,
+        shape: shapeOf(first.kernel.constants, sizes),
+        calls,
+        ms,
+        share: ms / stepMs,
+        gflops: flops === null ? null : (flops * calls) / ms / 1e6,
+      });
+    }
+    rows.sort((a, b) => b.ms - a.ms);
+    const kernelMs = rows.reduce((sum, row) => sum + row.ms, 0);
+    const sequenceMs = (await timer.timeSequence(recorded, settings)).msPerDispatch;
+    return { rows, stepMs, sequenceMs, inSequenceMs: sequenceMs - kernelMs, restMs: stepMs - sequenceMs, method: timer.method };
+  } finally {
+    timer.destroy();
   }
-  rows.sort((a, b) => b.ms - a.ms);
-  const kernelMs = rows.reduce((sum, row) => sum + row.ms, 0);
-  const sequenceMs = (await timer.timeSequence(recorded, settings)).msPerDispatch;
-  return { rows, stepMs, sequenceMs, inSequenceMs: sequenceMs - kernelMs, hostMs: stepMs - sequenceMs, method: timer.method };
 }
 
 /** The profile as a table, with what the kernels alone do not account for as its last two rows. */
-export function profileTable({ rows, stepMs, sequenceMs, inSequenceMs, hostMs, method }: StepProfile): string {
+export function profileTable({ rows, stepMs, sequenceMs, inSequenceMs, restMs, method }: StepProfile): string {
   const header = ['kernel', 'shape', 'calls', 'ms', '% of step', 'GFLOP/s'];
   const cells = [
     ...rows.map((row) => [
@@ -101,10 +105,10 @@ export function profileTable({ rows, stepMs, sequenceMs, inSequenceMs, hostMs, m
       row.gflops === null ? '-' : row.gflops.toFixed(2),
     ]),
     ['(in sequence, beyond alone)', '', '', inSequenceMs.toFixed(3), ((100 * inSequenceMs) / stepMs).toFixed(1), '-'],
-    ['(host: encode, submit, wait)', '', '', hostMs.toFixed(3), ((100 * hostMs) / stepMs).toFixed(1), '-'],
+    ['(rest: host, uploads, latency)', '', '', restMs.toFixed(3), ((100 * restMs) / stepMs).toFixed(1), '-'],
   ];
   const widths = header.map((title, column) => Math.max(title.length, ...cells.map((row) => row[column].length)));
   const line = (row: string[]) => row.map((cell, column) => (column < 2 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  ');
-  const title = `one training step: ${stepMs.toFixed(3)} ms wall clock, ${sequenceMs.toFixed(3)} ms its kernels in sequence; each timed alone by ${method}`;
+  const title = `one training step: ${stepMs.toFixed(3)} ms wall clock; its kernels, timed by ${method}: ${sequenceMs.toFixed(3)} ms in sequence, each alone below`;
   return [title, line(header), ...cells.map(line)].join('\n');
 }

@@ -52,6 +52,12 @@ export class DispatchTimer {
     return this.timestamps ? 'timestamp-query' : 'wall-clock';
   }
 
+  /** Frees the query set and its buffer; the timer is not used again. */
+  destroy(): void {
+    this.timestamps?.querySet.destroy();
+    this.timestamps?.resolved.destroy();
+  }
+
   /**
    * Milliseconds per dispatch of `kernel` on `buffers` (bound to @binding(0..n-1) in order; `values` to @group(1)).
    * A discarded first dispatch waits for the pipeline to compile; passes of 1, 10, 100, ... dispatches then run

@@ -2,7 +2,7 @@
 // With no flags it reproduces the reference configuration of METHOD.md. See --help.
 // `sweep ...` runs a grid of such runs (bin/sweep.ts); `sweep report DIR` merges them (bin/sweep-report.ts).
 // `paper ...` reproduces the paper's claims and writes a report (bin/paper.ts); `paper report DIR` merges its shards.
-import { compileMark, Gpu, profileStep, profileTable, runExperiment, TrainingSession, trainOptions, uploadExperiment } from '../engine';
+import { compileMark, Gpu, PROFILE_STEPS, profileStep, profileTable, runExperiment, TrainingSession, trainOptions, uploadExperiment } from '../engine';
 import { helpText, parseCommandLine } from './flags';
 import { chooseOutDir, writeRun } from './outputs';
 import { describeRun, prepareRun, runContext, type PreparedRun } from './prepare';
@@ -91,11 +91,11 @@ async function paper(args: string[]): Promise<number> {
 
 /**
  * --profile: one step to compile every kernel, a wait for the faster ones compiling in the background and one step
- * with them, then one (without the loss readback) recorded and each kernel timed alone.
+ * with them, then profileStep's (without the loss readback): one recorded, more for the wall clock, each kernel timed.
  */
 async function profile(gpu: Gpu, { config, dataset, weights }: PreparedRun): Promise<void> {
   const uploaded = uploadExperiment(gpu, dataset, weights, config);
-  const options = { ...trainOptions(config), steps: 3, tol: 0 }; // whatever the run's budget
+  const options = { ...trainOptions(config), steps: 2 + PROFILE_STEPS, tol: 0 }; // whatever the run's budget
   const session = new TrainingSession(gpu, uploaded.data, uploaded.network, options);
   try {
     console.log(`steps: ${session.path}`);

@@ -47,7 +47,7 @@ export {
   type SettingName,
   type Choice,
 } from './settings';
-export { profileStep, profileTable, type StepProfile, type ProfileRow } from './measure/profile';
+export { PROFILE_STEPS, profileStep, profileTable, type StepProfile, type ProfileRow } from './measure/profile';
 export { metricsJson, compileMark, deviceRecord, type MetricsJson, type RunContext, type RunReport } from './metrics-json';
 export {
   runExperiment,

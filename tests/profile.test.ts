@@ -35,7 +35,7 @@ describe('profile', () => {
     expect(table).toMatch(
       /^one training step: [\d.]+ ms wall clock; its kernels, timed by (timestamp-query|wall-clock): [\d.]+ ms in sequence, each alone below\nkernel/,
     );
-    expect(table).toMatch(/\n\(in sequence, beyond alone\) +-?[\d.]+ +-?[\d.]+ +-\n\(rest: host, uploads, latency\) +-?[\d.]+ +-?[\d.]+ +-$/);
+    expect(table).toMatch(/\n\(in sequence, beyond alone\) +-?[\d.]+ +-?[\d.]+ +-\n\(rest: host, uploads, submits\) +-?[\d.]+ +-?[\d.]+ +-$/);
     expect(g.recording).toBeNull();
     a.dispose();
     b.dispose();

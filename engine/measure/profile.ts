@@ -3,7 +3,7 @@
 // and the whole sequence is timed the same way, so what the step's wall clock holds beyond its kernels alone is split
 // in two: what running them in sequence changes on the device (each finds other data in the caches), and the rest.
 // Timing repeats the dispatches, so a step's in-place updates run many times: profile a throwaway run.
-import type { Gpu } from '../gpu';
+import type { Gpu, RecordedDispatch } from '../gpu';
 import type { Constants } from '../kernels';
 import { DispatchTimer, type TimingMethod } from './timing';
 
@@ -22,13 +22,13 @@ export interface ProfileRow {
 
 export interface StepProfile {
   rows: ProfileRow[];
-  /** The step's own wall-clock time, one sample: its host work, its uploads, one submit and the wait included. */
+  /** The step's wall-clock time, the mean of WALL_CLOCK_STEPS run back to back: its host work, uploads and submit included. */
   stepMs: number;
   /** The step's dispatches timed in sequence, as the step runs them, step after step (a median, as the rows are). */
   sequenceMs: number;
   /** sequenceMs less the rows' sum: what running in sequence costs the kernels (negative if it saves). */
   inSequenceMs: number;
-  /** stepMs less sequenceMs: the host's work, the uploads, the submit's latency, and the one sample's noise (may be negative). */
+  /** stepMs less sequenceMs: the host's work, the uploads and submits it does not hide, and noise (may be negative). */
   restMs: number;
   method: TimingMethod;
 }
@@ -44,21 +44,32 @@ const shapeOf = (constants: Constants, sizes: Record<string, number> = {}) =>
 const matmulFlops = (sizes: Record<string, number> = {}) =>
   typeof sizes.M === 'number' && typeof sizes.N === 'number' && typeof sizes.K === 'number' ? 2 * sizes.M * sizes.N * sizes.K : null;
 
-/** Runs `step` once, recording its dispatches, then times each kernel and shape alone (rows by time, longest first) and all of them in sequence. */
+/** Steps run back to back, one wait for them all, for the step's wall clock: a training loop's pace, not one step's noise. */
+const WALL_CLOCK_STEPS = 8;
+/** How many times profileStep runs `step`: a session profiled must have that many steps left. */
+export const PROFILE_STEPS = 1 + WALL_CLOCK_STEPS;
+
+/**
+ * Runs `step` once, recording its dispatches, then WALL_CLOCK_STEPS times for its wall clock; then times each kernel
+ * and shape alone (rows by time, longest first) and all of them in sequence.
+ */
 export async function profileStep(gpu: Gpu, step: () => Promise<unknown>, targetPassMs = 50): Promise<StepProfile> {
-  gpu.recording = [];
-  const started = performance.now();
+  const recorded: RecordedDispatch[] = [];
+  gpu.recording = recorded;
   try {
     await step();
   } finally {
     gpu.flush();
+    gpu.recording = null;
   }
   await gpu.wait(gpu.device.queue.onSubmittedWorkDone());
-  const stepMs = performance.now() - started;
-  const recorded = gpu.recording;
-  gpu.recording = null;
+  const started = performance.now();
+  for (let run = 0; run < WALL_CLOCK_STEPS; run++) await step();
+  gpu.flush();
+  await gpu.wait(gpu.device.queue.onSubmittedWorkDone());
+  const stepMs = (performance.now() - started) / WALL_CLOCK_STEPS;
   const timer = new DispatchTimer(gpu);
-  const groups = new Map<string, { first: (typeof recorded)[number]; calls: number }>();
+  const groups = new Map<string, { first: RecordedDispatch; calls: number }>();
   const sizesOf = (values: GPUBuffer | undefined) => (values ? gpu.sizesOf(values) : undefined);
   for (const dispatch of recorded) {
     const key = `${dispatch.kernel.id}|${dispatch.workgroups}|${JSON.stringify(sizesOf(dispatch.values) ?? {})}`;
@@ -105,7 +116,7 @@ export function profileTable({ rows, stepMs, sequenceMs, inSequenceMs, restMs, m
       row.gflops === null ? '-' : row.gflops.toFixed(2),
     ]),
     ['(in sequence, beyond alone)', '', '', inSequenceMs.toFixed(3), ((100 * inSequenceMs) / stepMs).toFixed(1), '-'],
-    ['(rest: host, uploads, latency)', '', '', restMs.toFixed(3), ((100 * restMs) / stepMs).toFixed(1), '-'],
+    ['(rest: host, uploads, submits)', '', '', restMs.toFixed(3), ((100 * restMs) / stepMs).toFixed(1), '-'],
   ];
   const widths = header.map((title, column) => Math.max(title.length, ...cells.map((row) => row[column].length)));
   const line = (row: string[]) => row.map((cell, column) => (column < 2 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  ');

@@ -1,9 +1,8 @@
 // One GPU per test file, and moving float64 reference matrices onto it.
 import { afterAll, beforeAll } from 'vitest';
 import { Gpu, type Tensor } from '../engine';
-import type { Matrix } from './reference';
-
 import { QUIET } from '../engine/internal';
+import type { Matrix } from './reference';
 
 /** Tests print no device notes. */
 export { QUIET };
